@@ -1,0 +1,42 @@
+/**
+ * `rekey master-key rotate`: re-wrap every data key under a new master key. Values and
+ * ciphertexts are untouched. Crash-safe ordering: stage the new key material (`.next`),
+ * re-wrap all rows in one transaction, record the new key id, then make the staged
+ * material primary. `openVaultKeys` finishes or drops an interrupted run.
+ */
+import { createEnvelope, type Envelope } from '../crypto/envelope.js';
+import { commitNextMasterKey, writeMasterKeyMaterial, type MasterKeyMaterial } from '../crypto/master-key.js';
+import type { Store } from '../store/store.js';
+import { MASTER_KEY_ID_SETTING } from './vault-keys.js';
+
+export type NewMasterKeySource =
+  | { kind: 'file'; key: Buffer }
+  | { kind: 'passphrase'; passphrase: string }
+  /** The key lives in REKEY_MASTER_KEY; the operator sets the new value after the run. */
+  | { kind: 'env'; key: Buffer };
+
+export interface MasterKeyRotationResult {
+  oldKeyId: string;
+  newKeyId: string;
+  rewrapped: number;
+}
+
+export async function rotateMasterKey(
+  { store, home, envelope, current }: { store: Store; home: string; envelope: Envelope; current: MasterKeyMaterial },
+  source: NewMasterKeySource,
+): Promise<MasterKeyRotationResult> {
+  const next = source.kind === 'env'
+    ? { key: source.key }
+    : writeMasterKeyMaterial(home, source, { asNext: true });
+  const nextEnvelope = createEnvelope(next.key);
+  const sealed = await store.listSealed();
+  const items = sealed.map(({ credentialId, number, sealed: value }) => ({
+    credentialId,
+    number,
+    ...nextEnvelope.rewrap(value, { credentialId, version: number }, envelope),
+  }));
+  await store.rewrap(items);
+  await store.setSetting(MASTER_KEY_ID_SETTING, nextEnvelope.masterKeyId);
+  if (source.kind !== 'env') commitNextMasterKey(home, source.kind);
+  return { oldKeyId: current.id, newKeyId: nextEnvelope.masterKeyId, rewrapped: items.length };
+}
