@@ -1,0 +1,105 @@
+import type { Migration } from '../sql/sql-database.js';
+
+/** PostgreSQL schema, oldest first. Released migrations are never edited; add a new one. */
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'vault, audit log, rotations, leases',
+    statements: [
+      `CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      )`,
+      `CREATE TABLE credentials (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        provider TEXT NOT NULL,
+        scope JSONB NOT NULL,
+        environment TEXT NOT NULL,
+        owner TEXT,
+        purpose TEXT,
+        allowed_models JSONB NOT NULL,
+        tags JSONB NOT NULL,
+        policy JSONB NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE versions (
+        credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL CHECK (number > 0),
+        stage TEXT NOT NULL CHECK (stage IN ('pending', 'current', 'previous', 'revoked', 'discarded')),
+        provider_key_id TEXT,
+        fingerprint TEXT NOT NULL,
+        hint TEXT NOT NULL,
+        minted_by TEXT NOT NULL,
+        ciphertext BYTEA NOT NULL,
+        wrapped_key BYTEA NOT NULL,
+        master_key_id TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        stage_changed_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (credential_id, number)
+      )`,
+      // The database, not only the code, keeps at most one version per live stage.
+      `CREATE UNIQUE INDEX versions_one_per_stage ON versions (credential_id, stage)
+        WHERE stage IN ('pending', 'current', 'previous')`,
+      `CREATE INDEX versions_fingerprint ON versions (fingerprint)`,
+      `CREATE TABLE audit_events (
+        seq BIGINT PRIMARY KEY CHECK (seq > 0),
+        at TIMESTAMPTZ NOT NULL,
+        event TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        credential TEXT,
+        fingerprint TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error')),
+        detail JSONB NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      `CREATE INDEX audit_events_credential ON audit_events (credential, seq)`,
+      // Append-only for anyone going through SQL without first dropping these triggers;
+      // the hash chain catches those who do.
+      `CREATE FUNCTION rekey_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$`,
+      `CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+        FOR EACH ROW EXECUTE FUNCTION rekey_audit_append_only()`,
+      `CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION rekey_audit_append_only()`,
+      `CREATE TABLE consumers (
+        credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        config JSONB NOT NULL,
+        reload JSONB,
+        created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (credential_id, name)
+      )`,
+      `CREATE TABLE rotations (
+        id TEXT PRIMARY KEY,
+        credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('manual', 'scheduled', 'emergency', 'drill')),
+        state TEXT NOT NULL,
+        data JSONB NOT NULL,
+        revision INTEGER NOT NULL,
+        error TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX rotations_credential ON rotations (credential_id, created_at)`,
+      `CREATE TABLE rotation_journal (
+        rotation_id TEXT NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        step TEXT NOT NULL,
+        phase TEXT NOT NULL CHECK (phase IN ('begin', 'end', 'error', 'note')),
+        detail JSONB NOT NULL,
+        PRIMARY KEY (rotation_id, seq)
+      )`,
+      `CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
+];

@@ -1,0 +1,106 @@
+import type { Migration } from '../sql/sql-database.js';
+
+/**
+ * SQLite schema, oldest first. Released migrations are never edited; add a new one.
+ * Times are ISO-8601 UTC text (`toISOString`), which sorts and compares as time does.
+ */
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'vault, audit log, rotations, leases',
+    statements: [
+      `CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      )`,
+      `CREATE TABLE credentials (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        provider TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        owner TEXT,
+        purpose TEXT,
+        allowed_models TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE versions (
+        credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL CHECK (number > 0),
+        stage TEXT NOT NULL CHECK (stage IN ('pending', 'current', 'previous', 'revoked', 'discarded')),
+        provider_key_id TEXT,
+        fingerprint TEXT NOT NULL,
+        hint TEXT NOT NULL,
+        minted_by TEXT NOT NULL,
+        ciphertext BLOB NOT NULL,
+        wrapped_key BLOB NOT NULL,
+        master_key_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        stage_changed_at TEXT NOT NULL,
+        PRIMARY KEY (credential_id, number)
+      )`,
+      // The database, not only the code, keeps at most one version per live stage.
+      `CREATE UNIQUE INDEX versions_one_per_stage ON versions (credential_id, stage)
+        WHERE stage IN ('pending', 'current', 'previous')`,
+      `CREATE INDEX versions_fingerprint ON versions (fingerprint)`,
+      `CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY CHECK (seq > 0),
+        at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        credential TEXT,
+        fingerprint TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error')),
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      `CREATE INDEX audit_events_credential ON audit_events (credential, seq)`,
+      // Append-only for anyone going through SQL without first dropping these triggers;
+      // the hash chain catches those who do.
+      `CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`,
+      `CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`,
+      `CREATE TABLE consumers (
+        credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        config TEXT NOT NULL,
+        reload TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (credential_id, name)
+      )`,
+      `CREATE TABLE rotations (
+        id TEXT PRIMARY KEY,
+        credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('manual', 'scheduled', 'emergency', 'drill')),
+        state TEXT NOT NULL,
+        data TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        finished_at TEXT
+      )`,
+      `CREATE INDEX rotations_credential ON rotations (credential_id, created_at)`,
+      `CREATE TABLE rotation_journal (
+        rotation_id TEXT NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        step TEXT NOT NULL,
+        phase TEXT NOT NULL CHECK (phase IN ('begin', 'end', 'error', 'note')),
+        detail TEXT NOT NULL,
+        PRIMARY KEY (rotation_id, seq)
+      )`,
+      `CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      )`,
+    ],
+  },
+];
