@@ -13,7 +13,7 @@
  */
 import { ProviderError } from '../../core/errors.js';
 import type { ProviderErrorOptions } from '../../core/errors.js';
-import type { SecretValue } from '../../core/secret-value.js';
+import { SecretValue } from '../../core/secret-value.js';
 
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -251,8 +251,14 @@ function collectSecrets(request: ProviderHttpRequest): string[] {
     if (typeof value === 'string') continue;
     const revealed = value.reveal();
     secrets.push(revealed);
+    for (const part of revealed.split(/\s+/)) if (part.length >= 8 && part !== revealed) secrets.push(part);
   }
   return secrets;
+}
+
+/** `Authorization: Bearer <key>` as a secret header value. */
+export function bearerHeader(key: SecretValue): SecretValue {
+  return new SecretValue(`Bearer ${key.reveal()}`);
 }
 
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
