@@ -1,0 +1,128 @@
+/**
+ * The core matcher: one pass of the anchor union regex over the text (the literal
+ * prefilter), then each triggered detector's regex on a merged window around its anchors.
+ * Text with no anchor costs one regex pass and nothing else.
+ */
+import type { CompiledDetectors, Detector } from './detectors/detector-registry.js';
+import { defaultDetectors } from './detectors/detector-registry.js';
+
+export interface RawMatch {
+  detector: Detector;
+  /** Character offsets of the key in the scanned text, end exclusive. */
+  start: number;
+  end: number;
+  value: string;
+  /** The paired companion (Azure: the resource host), when the detector has one. */
+  host?: string | undefined;
+}
+
+/** Lookaround needs a few characters of real context at each edge of a window. */
+const EDGE = 4;
+
+interface Window {
+  start: number;
+  end: number;
+}
+
+function mergeWindows(windows: Window[]): Window[] {
+  windows.sort((left, right) => left.start - right.start);
+  const merged: Window[] = [];
+  for (const window of windows) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && window.start <= last.end) {
+      last.end = Math.max(last.end, window.end);
+    } else {
+      merged.push({ ...window });
+    }
+  }
+  return merged;
+}
+
+function nearestCompanion(
+  pattern: RegExp,
+  windowText: string,
+  keyOffset: number,
+): string | undefined {
+  const regex = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const match of windowText.matchAll(regex)) {
+    const distance = Math.abs(match.index - keyOffset);
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = match[0];
+    }
+  }
+  return best;
+}
+
+function runDetector(detector: Detector, text: string, window: Window, into: RawMatch[], seen: Set<number>): void {
+  const windowText = text.slice(window.start, window.end);
+  const pattern = detector.pattern;
+  pattern.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(windowText)) !== null) {
+    if (match[0].length === 0) {
+      pattern.lastIndex += 1;
+      continue;
+    }
+    const span = match.indices?.groups?.['secret'] ?? match.indices?.[0];
+    if (span === undefined) continue;
+    const [localStart, localEnd] = span;
+    // Without real context at a cut edge, a lookaround could pass on a truncated token.
+    if (window.start > 0 && localStart < EDGE) continue;
+    if (window.end < text.length && localEnd > windowText.length - 1) continue;
+    const value = windowText.slice(localStart, localEnd);
+    if (detector.accept !== undefined && !detector.accept(value)) continue;
+    const start = window.start + localStart;
+    if (seen.has(start)) continue;
+    let host: string | undefined;
+    if (detector.companion !== undefined) {
+      host = nearestCompanion(detector.companion.pattern, windowText, localStart);
+      if (host === undefined) continue;
+    }
+    seen.add(start);
+    into.push({ detector, start, end: window.start + localEnd, value, host });
+  }
+}
+
+/**
+ * Finds every key in `text`. Matches are sorted by start offset; one key matched by two
+ * detectors is reported once, by the first detector in registry order.
+ */
+export function scanText(text: string, compiled: CompiledDetectors = defaultDetectors()): RawMatch[] {
+  const windowsByDetector = new Map<Detector, Window[]>();
+  const anchorPattern = compiled.anchorPattern;
+  anchorPattern.lastIndex = 0;
+  let anchor: RegExpExecArray | null;
+  while ((anchor = anchorPattern.exec(text)) !== null) {
+    const detectors = compiled.byAnchor.get(anchor[0]);
+    if (detectors === undefined) continue;
+    const position = anchor.index;
+    for (const detector of detectors) {
+      const windows = windowsByDetector.get(detector) ?? [];
+      windows.push({
+        start: Math.max(0, position - detector.reach.before - EDGE),
+        end: Math.min(text.length, position + detector.reach.after + EDGE),
+      });
+      windowsByDetector.set(detector, windows);
+    }
+  }
+  if (windowsByDetector.size === 0) return [];
+
+  const matches: RawMatch[] = [];
+  for (const detector of compiled.detectors) {
+    const windows = windowsByDetector.get(detector);
+    if (windows === undefined) continue;
+    const seen = new Set<number>();
+    for (const window of mergeWindows(windows)) runDetector(detector, text, window, matches, seen);
+  }
+  matches.sort((left, right) => left.start - right.start);
+  const unique: RawMatch[] = [];
+  for (const match of matches) {
+    const previous = unique[unique.length - 1];
+    if (previous !== undefined && previous.start === match.start && previous.end === match.end) continue;
+    unique.push(match);
+  }
+  return unique;
+}
