@@ -1,0 +1,127 @@
+/**
+ * Exec reload action: after delivery, run a command (restart a service, signal a
+ * process, push a value somewhere rekey has no sink for). The key reaches the command
+ * through an environment variable or its standard input — never its argument list,
+ * which any user on the machine can read in `ps`. No shell unless configured.
+ */
+import { spawn } from 'node:child_process';
+import { z } from 'zod';
+import { ConfigError, SinkError } from '../core/errors.js';
+import type { SecretValue } from '../core/secret-value.js';
+
+const execReloadSchema = z
+  .object({
+    kind: z.literal('exec'),
+    /** Program and arguments, e.g. ["systemctl", "reload", "ticketing"]; a string when `shell` is true. */
+    command: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
+    shell: z.boolean().optional(),
+    /** How the key reaches the command: `env` (default), `stdin`, or `none`. */
+    keyVia: z.enum(['env', 'stdin', 'none']).optional(),
+    /** The variable that carries the key when keyVia is `env`. */
+    envName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    timeoutSeconds: z.number().positive().max(3600).optional(),
+    cwd: z.string().min(1).optional(),
+    /** Extra, non-secret environment variables. */
+    env: z.record(z.string(), z.string()).optional(),
+  })
+  .strict()
+  .refine((config) => config.shell === true || Array.isArray(config.command), {
+    message: 'must be an array of program and arguments unless shell is true',
+    path: ['command'],
+  });
+
+export type ExecReloadConfig = z.input<typeof execReloadSchema>;
+
+export interface ReloadRequest {
+  /** The consumer's name, for messages. */
+  consumerName: string;
+  credential: string;
+  version: number;
+  fingerprint: string;
+  value: SecretValue;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ReloadResult {
+  exitCode: number;
+  durationMs: number;
+}
+
+export interface ExecReload {
+  describe(): string;
+  run(request: ReloadRequest): Promise<ReloadResult>;
+}
+
+export function createExecReload(config: Record<string, unknown>, consumerName: string): ExecReload {
+  const parsed = execReloadSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`consumer ${consumerName}: exec reload option "${issue?.path.join('.') || '(config)'}" ${issue?.message ?? 'is invalid'}`, {
+      hint: 'exec reload: { kind: "exec", command: ["program", "arg"], keyVia?: "env"|"stdin"|"none", timeoutSeconds?: 30 }',
+    });
+  }
+  const options = parsed.data;
+  const keyVia = options.keyVia ?? 'env';
+  const envName = options.envName ?? 'REKEY_KEY';
+  const timeoutMs = (options.timeoutSeconds ?? 30) * 1000;
+  const program = Array.isArray(options.command) ? options.command : [options.command];
+  const label = `exec ${program[0] ?? ''}`;
+
+  return {
+    describe: () => label,
+
+    run(request) {
+      const value = request.value.reveal();
+      // Defence in depth: a configured argument list must never carry the key.
+      if (program.some((argument) => argument.includes(value))) {
+        return Promise.reject(new ConfigError(`consumer ${consumerName}: the reload command's arguments contain the key; pass it through env or stdin`));
+      }
+      const environment: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...options.env,
+        REKEY_CREDENTIAL: request.credential,
+        REKEY_VERSION: String(request.version),
+        REKEY_FINGERPRINT: request.fingerprint,
+      };
+      if (keyVia === 'env') environment[envName] = value;
+      const started = Date.now();
+      return new Promise<ReloadResult>((resolve, reject) => {
+        const [file, ...args] = program;
+        const child = spawn(file ?? '', args, {
+          shell: options.shell === true,
+          cwd: options.cwd,
+          env: environment,
+          stdio: [keyVia === 'stdin' ? 'pipe' : 'ignore', 'ignore', 'ignore'],
+          signal: request.signal,
+        });
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+        }, timeoutMs);
+        const sinkError = (message: string, isRetryable: boolean, code?: string): SinkError =>
+          new SinkError(`${label} for consumer ${consumerName}: ${message}`, {
+            sink: 'exec',
+            isRetryable,
+            cause: code === undefined ? undefined : { code },
+          });
+        child.on('error', (error: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          reject(sinkError('could not start the command', false, error.code));
+        });
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          if (timedOut) return reject(sinkError(`timed out after ${timeoutMs / 1000}s`, true));
+          if (code !== 0) return reject(sinkError(code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`, true));
+          resolve({ exitCode: 0, durationMs: Date.now() - started });
+        });
+        if (keyVia === 'stdin' && child.stdin !== null) {
+          // A command that exits without reading stdin is fine: ignore EPIPE.
+          child.stdin.on('error', () => undefined);
+          child.stdin.end(value + '\n');
+        }
+      });
+    },
+  };
+}

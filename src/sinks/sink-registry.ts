@@ -1,0 +1,31 @@
+/**
+ * Every sink kind, loaded lazily so that delivering to an env file never loads a cloud
+ * SDK. Exhaustive: adding a kind to SINK_KINDS fails to compile until it is registered.
+ */
+import { ConfigError } from '../core/errors.js';
+import { SINK_KINDS, type Sink, type SinkContext, type SinkFactory, type SinkKind } from './sink-spec.js';
+
+export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
+  'env-file': async () => (await import('./env-file-sink.js')).createEnvFileSink,
+};
+
+export function isSinkKind(kind: string): kind is SinkKind {
+  return (SINK_KINDS as readonly string[]).includes(kind);
+}
+
+export async function loadSinkFactory(kind: string): Promise<SinkFactory> {
+  if (!isSinkKind(kind)) {
+    throw new ConfigError(`unknown sink kind "${kind.slice(0, 60)}"`, { hint: `known kinds: ${SINK_KINDS.join(', ')}` });
+  }
+  return sinkRegistry[kind]();
+}
+
+/** The sink for one consumer entry. */
+export async function createSink(
+  consumer: { name: string; kind: string; config: Record<string, unknown> },
+  fingerprintSalt: Buffer,
+): Promise<Sink> {
+  const factory = await loadSinkFactory(consumer.kind);
+  const context: SinkContext = { fingerprintSalt, consumerName: consumer.name };
+  return factory(consumer.config, context);
+}

@@ -1,0 +1,71 @@
+/**
+ * The sink contract (DESIGN.md §4): one file per target kind, each a factory returning a
+ * plain object. A sink holds two kinds of slot for one credential: the `main` name the
+ * application reads (`OPENAI_API_KEY`) and versioned names (`OPENAI_API_KEY_V7`) so an
+ * application can fall back to the other key during a rotation. Every implementation runs
+ * `test/contracts/sink.ts`.
+ *
+ * Rules: sinks take and never return key values (read-back yields a fingerprint only);
+ * a read that failed throws `SinkError`, it never answers `absent`; errors say whether a
+ * retry can help and carry no value.
+ */
+import type { SecretValue } from '../core/secret-value.js';
+
+export const SINK_KINDS = ['env-file'] as const;
+export type SinkKind = (typeof SINK_KINDS)[number];
+
+export type SinkSlot = 'main' | { version: number };
+
+export type SinkReadResult = { state: 'present'; fingerprint: string } | { state: 'absent' };
+
+export type SinkChange = { slot: SinkSlot; value: SecretValue } | { slot: SinkSlot; remove: true };
+
+export interface SinkPlannedChange {
+  slot: SinkSlot;
+  /** Where, e.g. `OPENAI_API_KEY in /srv/app/.env`. */
+  target: string;
+  action: 'create' | 'update' | 'remove' | 'unchanged';
+  /** Redacted hints of the value before and after, never values. */
+  before: string | null;
+  after: string | null;
+}
+
+export interface SinkPlan {
+  changes: SinkPlannedChange[];
+  /** A human-readable, redacted diff (`- NAME=sk-…Ab3d` / `+ NAME=sk-…Zx9q`). */
+  diff: string[];
+}
+
+export interface Sink {
+  readonly kind: SinkKind;
+  /** One line for plans, logs and audit details, e.g. `env file /srv/app/.env (OPENAI_API_KEY)`. */
+  describe(): string;
+  /** Durably store `value` in `slot` (replacing what was there). Idempotent. */
+  write(slot: SinkSlot, value: SecretValue): Promise<void>;
+  /**
+   * What the slot holds, as an HMAC fingerprint under the install salt. Optional: a
+   * write-only target (a GitHub Actions secret) omits it and is reported as unverifiable.
+   */
+  readFingerprint?(slot: SinkSlot): Promise<SinkReadResult>;
+  /** Remove the slot; removing an absent slot succeeds. */
+  remove(slot: SinkSlot): Promise<void>;
+  /** Dry run: what `changes` would do, without doing it. */
+  plan?(changes: SinkChange[]): Promise<SinkPlan>;
+}
+
+/** A sink that can read back and plan (most file and secret-store sinks). */
+export type ReadableSink = Sink & Required<Pick<Sink, 'readFingerprint' | 'plan'>>;
+
+export interface SinkContext {
+  /** The install's fingerprint salt (see src/crypto/fingerprint.ts). */
+  fingerprintSalt: Buffer;
+  /** The consumer's name, for error messages. */
+  consumerName: string;
+}
+
+/** Validates `config` (throws ConfigError naming the consumer and field) and returns a sink. */
+export type SinkFactory = (config: Record<string, unknown>, context: SinkContext) => Sink;
+
+export function slotLabel(slot: SinkSlot): string {
+  return slot === 'main' ? 'main' : `v${slot.version}`;
+}
