@@ -50,7 +50,7 @@ export interface ProviderHttpOptions {
   errorCodeOf?: ((body: unknown) => string | undefined) | undefined;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 export interface ProviderHttpRequest {
   /** Short, value-free words for errors: `create service account`. */
@@ -62,7 +62,7 @@ export interface ProviderHttpRequest {
   arrayFormat?: 'repeat' | 'brackets' | undefined;
   headers?: Record<string, string | SecretValue> | undefined;
   body?: unknown;
-  /** Defaults: GET, PUT and DELETE are idempotent; POST and PATCH are not. */
+  /** Defaults: GET, HEAD, PUT and DELETE are idempotent; POST and PATCH are not. */
   idempotent?: boolean | undefined;
   /** Statuses handed back to the caller instead of thrown (e.g. 404 for an idempotent delete, 401 for a liveness test). */
   acceptStatuses?: readonly number[] | undefined;
@@ -109,7 +109,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
 
   async function request(request: ProviderHttpRequest): Promise<ProviderHttpResponse> {
     const settings: RetrySettings = { ...baseSettings, ...request.retry };
-    const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
+    const idempotent = request.idempotent ?? !(request.method === 'POST' || request.method === 'PATCH');
     const secrets = collectSecrets(request);
     const url = buildUrl(request);
     const headers = revealHeaders(request);
