@@ -1,7 +1,205 @@
-/** `/v1/organization/usage/*`, `/costs`, `/audit_logs` (filled in next). */
-import { Hono } from 'hono';
+/**
+ * `/v1/organization/usage/{completions,embeddings}`, `/costs` and `/audit_logs`, computed
+ * from the requests the emulator really served. Buckets start exactly at `start_time` and
+ * are `bucket_width` long; empty buckets are returned with `results: []`.
+ */
+import { Hono, type Context } from 'hono';
+import { findOpenAIModel } from './emulator-catalog.js';
+import { BadRequest, decodePageToken, encodePageToken, optionalInteger, queryArray } from './emulator-http.js';
+import type { EmulatedAuditLog, EmulatedUsage, EmulatorState } from './emulator-state.js';
 import type { EmulatorDeps, OpenAIEnv } from './openai-auth.js';
+import { listEnvelope, ownerUser, seconds } from './openai-objects.js';
 
-export function createOpenAIReportsRoutes(_deps: EmulatorDeps): Hono<OpenAIEnv> {
-  return new Hono<OpenAIEnv>();
+const WIDTHS: Record<string, { seconds: number; defaultLimit: number; maxLimit: number }> = {
+  '1m': { seconds: 60, defaultLimit: 60, maxLimit: 1440 },
+  '1h': { seconds: 3600, defaultLimit: 24, maxLimit: 168 },
+  '1d': { seconds: 86400, defaultLimit: 7, maxLimit: 31 },
+};
+
+interface BucketWindow {
+  startTime: number;
+  endTime: number;
+}
+
+interface PagedBuckets {
+  buckets: BucketWindow[];
+  hasMore: boolean;
+  nextPage: string | null;
+  /** Exclusive upper bound for events, in seconds. */
+  until: number;
+}
+
+function pagedBuckets(context: Context, state: EmulatorState, allowedWidths: string[], costLimits?: { defaultLimit: number; maxLimit: number }): PagedBuckets {
+  const start = optionalInteger(context.req.query('start_time'), 'start_time', 0, Number.MAX_SAFE_INTEGER);
+  if (start === undefined) throw new BadRequest("Missing required parameter: 'start_time'.", 'start_time');
+  const end = optionalInteger(context.req.query('end_time'), 'end_time', 0, Number.MAX_SAFE_INTEGER) ?? state.nowSeconds() + 1;
+  if (end <= start) throw new BadRequest("'end_time' must be after 'start_time'.", 'end_time');
+  const widthName = context.req.query('bucket_width') ?? '1d';
+  const width = WIDTHS[widthName];
+  if (width === undefined || !allowedWidths.includes(widthName)) {
+    throw new BadRequest(`Invalid 'bucket_width': expected one of ${allowedWidths.join(', ')}.`, 'bucket_width');
+  }
+  const limits = costLimits ?? width;
+  const limit = optionalInteger(context.req.query('limit'), 'limit', 1, limits.maxLimit) ?? limits.defaultLimit;
+  const total = Math.ceil((end - start) / width.seconds);
+  const first = decodePageToken(context.req.query('page'));
+  const buckets: BucketWindow[] = [];
+  for (let index = first; index < Math.min(total, first + limit); index += 1) {
+    buckets.push({ startTime: start + index * width.seconds, endTime: start + (index + 1) * width.seconds });
+  }
+  const hasMore = first + limit < total;
+  return { buckets, hasMore, nextPage: hasMore ? encodePageToken(first + limit) : null, until: end };
+}
+
+function validGroupBy(context: Context, allowed: string[]): string[] {
+  const groupBy = queryArray(context, 'group_by');
+  for (const field of groupBy) {
+    if (!allowed.includes(field)) throw new BadRequest(`Invalid 'group_by' value '${field}': expected any of ${allowed.join(', ')}.`, 'group_by');
+  }
+  return groupBy;
+}
+
+const DIMENSION_OF: Record<string, (usage: EmulatedUsage) => string | boolean | null> = {
+  project_id: (usage) => usage.projectId,
+  user_id: (usage) => usage.userId,
+  api_key_id: (usage) => usage.keyId,
+  model: (usage) => usage.model,
+  batch: () => false,
+  service_tier: () => 'default',
+};
+
+/** Groups events by the requested dimensions, in first-seen order. */
+function groupEvents<T extends { dims: Record<string, string | boolean | null> }>(keys: string[], items: T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const groupKey = JSON.stringify(keys.map((key) => item.dims[key] ?? null));
+    groups.set(groupKey, [...(groups.get(groupKey) ?? []), item]);
+  }
+  return groups;
+}
+
+function usageRoute(deps: EmulatorDeps, kind: 'completions' | 'embeddings') {
+  const allowedGroups = kind === 'completions' ? ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'] : ['project_id', 'user_id', 'api_key_id', 'model'];
+  return (context: Context<OpenAIEnv>) => {
+    const { state } = deps;
+    const page = pagedBuckets(context, state, ['1m', '1h', '1d']);
+    const groupBy = validGroupBy(context, allowedGroups);
+    const filters: Array<[string, (usage: EmulatedUsage) => string | null]> = [
+      ['project_ids', (usage) => usage.projectId],
+      ['user_ids', (usage) => usage.userId],
+      ['api_key_ids', (usage) => usage.keyId],
+      ['models', (usage) => usage.model],
+    ];
+    const active = filters.map(([name, read]) => [queryArray(context, name), read] as const).filter(([values]) => values.length > 0);
+    const events = state.data.usage.filter((usage) => usage.provider === 'openai' && usage.kind === kind && active.every(([values, read]) => values.includes(read(usage) ?? '')));
+    const data = page.buckets.map((bucket) => {
+      const inBucket = events
+        .filter((usage) => seconds(usage.at) >= bucket.startTime && seconds(usage.at) < Math.min(bucket.endTime, page.until))
+        .map((usage) => ({ usage, dims: Object.fromEntries(Object.entries(DIMENSION_OF).map(([name, read]) => [name, read(usage)])) }));
+      const results = [...groupEvents(groupBy, inBucket).values()].map((group) => {
+        const dims = Object.fromEntries(allowedGroups.map((name) => [name, groupBy.includes(name) ? (group[0]?.dims[name] ?? null) : null]));
+        const inputTokens = group.reduce((sum, item) => sum + item.usage.inputTokens, 0);
+        const base = { object: `organization.usage.${kind}.result`, input_tokens: inputTokens, num_model_requests: group.length };
+        if (kind === 'embeddings') return { ...base, ...dims };
+        const outputTokens = group.reduce((sum, item) => sum + item.usage.outputTokens, 0);
+        return { ...base, output_tokens: outputTokens, input_cached_tokens: 0, input_uncached_tokens: inputTokens, input_audio_tokens: 0, output_audio_tokens: 0, ...dims };
+      });
+      return { object: 'bucket', start_time: bucket.startTime, end_time: bucket.endTime, results };
+    });
+    return context.json({ object: 'page', data, has_more: page.hasMore, next_page: page.nextPage });
+  };
+}
+
+function costsRoute(deps: EmulatorDeps) {
+  return (context: Context<OpenAIEnv>) => {
+    const { state } = deps;
+    const page = pagedBuckets(context, state, ['1d'], { defaultLimit: 7, maxLimit: 180 });
+    const groupBy = validGroupBy(context, ['project_id', 'line_item', 'api_key_id']);
+    const projectIds = queryArray(context, 'project_ids');
+    const keyIds = queryArray(context, 'api_key_ids');
+    // One cost line per usage event and direction (input / output), priced from the catalogue.
+    const lines = state.data.usage
+      .filter((usage) => usage.provider === 'openai')
+      .filter((usage) => (projectIds.length === 0 || projectIds.includes(usage.projectId ?? '')) && (keyIds.length === 0 || keyIds.includes(usage.keyId)))
+      .flatMap((usage) => {
+        const model = findOpenAIModel(usage.model);
+        const directions: Array<['input' | 'output', number, number]> = [
+          ['input', usage.inputTokens, model?.inputPricePerMillion ?? 0],
+          ['output', usage.outputTokens, model?.outputPricePerMillion ?? 0],
+        ];
+        return directions
+          .filter(([, tokens]) => tokens > 0)
+          .map(([direction, tokens, price]) => ({ at: usage.at, tokens, amount: (tokens * price) / 1_000_000, dims: { project_id: usage.projectId, api_key_id: usage.keyId, line_item: `${usage.model}, ${direction}` } }));
+      });
+    const data = page.buckets.map((bucket) => {
+      const inBucket = lines.filter((line) => seconds(line.at) >= bucket.startTime && seconds(line.at) < Math.min(bucket.endTime, page.until));
+      const results = [...groupEvents(groupBy, inBucket).values()].map((group) => {
+        const pick = (name: 'project_id' | 'api_key_id' | 'line_item') => (groupBy.includes(name) ? (group[0]?.dims[name] ?? null) : null);
+        const byLineItem = groupBy.includes('line_item');
+        return {
+          object: 'organization.costs.result',
+          amount: { value: group.reduce((sum, line) => sum + line.amount, 0), currency: 'usd' },
+          line_item: pick('line_item'),
+          project_id: pick('project_id'),
+          api_key_id: pick('api_key_id'),
+          quantity: byLineItem ? group.reduce((sum, line) => sum + line.tokens, 0) : null,
+          quantity_unit: byLineItem ? 'tokens' : null,
+        };
+      });
+      return { object: 'bucket', start_time: bucket.startTime, end_time: bucket.endTime, results };
+    });
+    return context.json({ object: 'page', data, has_more: page.hasMore, next_page: page.nextPage });
+  };
+}
+
+function auditLogObject(state: EmulatorState, entry: EmulatedAuditLog) {
+  const owner = ownerUser(state);
+  const actorKey = entry.actorKeyId === null ? undefined : state.data.keys.find((key) => key.provider === 'openai' && key.id === entry.actorKeyId);
+  const actor =
+    actorKey === undefined
+      ? { type: 'session', session: { user: { id: owner.id, email: owner.email }, ip_address: '127.0.0.1' } }
+      : { type: 'api_key', api_key: { id: actorKey.id, type: 'user', user: { id: owner.id, email: owner.email } } };
+  const project = entry.projectId === null ? undefined : state.findProject(entry.projectId);
+  return {
+    id: entry.id,
+    type: entry.type,
+    effective_at: seconds(entry.effectiveAt),
+    ...(project === undefined ? {} : { project: { id: project.id, name: project.name } }),
+    actor,
+    [entry.type]: entry.details,
+  };
+}
+
+function auditLogsRoute(deps: EmulatorDeps) {
+  return (context: Context<OpenAIEnv>) => {
+    const { state } = deps;
+    const bound = (name: string) => optionalInteger(context.req.query(`effective_at[${name}]`), `effective_at[${name}]`, 0, Number.MAX_SAFE_INTEGER);
+    const [gt, gte, lt, lte] = [bound('gt'), bound('gte'), bound('lt'), bound('lte')];
+    const projectIds = queryArray(context, 'project_ids');
+    const eventTypes = queryArray(context, 'event_types');
+    const actorIds = queryArray(context, 'actor_ids');
+    const actorEmails = queryArray(context, 'actor_emails');
+    const resourceIds = queryArray(context, 'resource_ids');
+    const owner = ownerUser(state);
+    const entries = [...state.data.auditLogs].reverse().filter((entry) => {
+      const at = seconds(entry.effectiveAt);
+      if ((gt !== undefined && at <= gt) || (gte !== undefined && at < gte) || (lt !== undefined && at >= lt) || (lte !== undefined && at > lte)) return false;
+      if (projectIds.length > 0 && !projectIds.includes(entry.projectId ?? '')) return false;
+      if (eventTypes.length > 0 && !eventTypes.includes(entry.type)) return false;
+      if (actorIds.length > 0 && !actorIds.includes(entry.actorKeyId ?? owner.id)) return false;
+      if (actorEmails.length > 0 && !actorEmails.includes(owner.email)) return false;
+      if (resourceIds.length > 0 && !resourceIds.includes(String(entry.details['id']))) return false;
+      return true;
+    });
+    return context.json(listEnvelope(context, entries, (entry) => entry.id, (entry) => auditLogObject(state, entry)));
+  };
+}
+
+export function createOpenAIReportsRoutes(deps: EmulatorDeps): Hono<OpenAIEnv> {
+  const app = new Hono<OpenAIEnv>();
+  app.get('/usage/completions', usageRoute(deps, 'completions'));
+  app.get('/usage/embeddings', usageRoute(deps, 'embeddings'));
+  app.get('/costs', costsRoute(deps));
+  app.get('/audit_logs', auditLogsRoute(deps));
+  return app;
 }
