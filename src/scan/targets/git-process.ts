@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { UsageError } from '../../core/errors.js';
+
+export interface GitRunOptions {
+  cwd: string;
+  /** Written to git's standard input (object names, never key values). */
+  input?: string | undefined;
+}
+
+/**
+ * Runs git and collects its standard output. The error names the git subcommand and the
+ * exit code only: stderr can quote file contents, so it is not carried.
+ */
+export function runGit(args: readonly string[], options: GitRunOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderrBytes = 0;
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderrBytes += chunk.length;
+    });
+    child.on('error', (error) => {
+      reject(new UsageError(`could not run git (${args[0] ?? ''}): ${error.message}`, { hint: 'install git or add it to PATH' }));
+    });
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(chunks));
+      else reject(new UsageError(`git ${args[0] ?? ''} failed with exit code ${code ?? 'signal'} in ${options.cwd}`, {
+        hint: stderrBytes > 0 ? 'is this a git repository?' : undefined,
+      }));
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** The work tree root containing `directory`, or undefined when it is not in a git work tree. */
+export async function gitTopLevel(directory: string): Promise<string | undefined> {
+  try {
+    const output = await runGit(['rev-parse', '--show-toplevel'], { cwd: directory });
+    const top = output.toString('utf8').trim();
+    return top.length > 0 ? top : undefined;
+  } catch {
+    return undefined;
+  }
+}
