@@ -10,6 +10,14 @@ type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
 const BUSY_TIMEOUT_MILLISECONDS = 10_000;
 
+/**
+ * One queue per database file for the whole process. SQLite's busy wait is synchronous:
+ * a second connection in the same process waiting for the write lock would block the
+ * event loop and so the very transaction it waits for. Connections in other processes
+ * wait on their own threads, which is what the busy timeout is for.
+ */
+const fileQueues = new Map<string, { tail: Promise<unknown> }>();
+
 function assertWritable(file: string): void {
   const directory = dirname(file);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
@@ -26,9 +34,9 @@ function assertWritable(file: string): void {
 }
 
 /**
- * better-sqlite3 is synchronous and one connection serves the whole process, so every
- * call goes through a queue: an async transaction holds the connection until it ends,
- * and nothing from elsewhere in the process slips into it. Write transactions start
+ * better-sqlite3 is synchronous, so every call goes through a per-file queue: an async
+ * transaction holds the file until it ends, and nothing from elsewhere in the process
+ * slips into it or waits on it synchronously. Write transactions start
  * with BEGIN IMMEDIATE, which takes SQLite's single write lock up front (waiting up to
  * the busy timeout for another process), so a read-then-write never deadlocks.
  */
@@ -55,7 +63,12 @@ export async function openSqliteDatabase(path: string): Promise<SqlDatabase> {
   }
 
   const statements = new Map<string, Statement>();
-  let queue: Promise<unknown> = Promise.resolve();
+  let queue = fileQueues.get(file);
+  if (queue === undefined) {
+    queue = { tail: Promise.resolve() };
+    fileQueues.set(file, queue);
+  }
+  const fileQueue = queue;
   let open = true;
 
   function prepare(sql: string): Statement {
@@ -90,11 +103,11 @@ export async function openSqliteDatabase(path: string): Promise<SqlDatabase> {
 
   /** Runs `work` alone on the connection, after everything queued before it. */
   function exclusive<T>(work: () => Promise<T> | T): Promise<T> {
-    const result = queue.then(() => {
+    const result = fileQueue.tail.then(() => {
       if (!open) throw new StoreError(`database ${file} is closed`);
       return work();
     });
-    queue = result.catch(() => undefined);
+    fileQueue.tail = result.catch(() => undefined);
     return result;
   }
 

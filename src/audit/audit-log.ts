@@ -1,0 +1,73 @@
+import type { Clock } from '../core/clock.js';
+import { UsageError } from '../core/errors.js';
+import type { AuditEvent } from '../core/types.js';
+import type { AuditDraft, Store } from '../store/store.js';
+import { canonicalJson, createAuditChainVerifier, hashAuditEvent, type AuditChainResult } from './audit-chain.js';
+import { assertNoSecretInDetail } from './audit-detail-guard.js';
+import { exportAuditEvents, type AuditExportFormat } from './audit-export.js';
+
+export type AuditRecordInput = Omit<AuditDraft, 'at'>;
+
+export interface AuditListFilter {
+  afterSeq?: number;
+  limit?: number;
+  credential?: string;
+}
+
+export interface AuditLog {
+  record(input: AuditRecordInput): Promise<AuditEvent>;
+  list(filter?: AuditListFilter): Promise<AuditEvent[]>;
+  /** Walks the whole chain page by page; names the first bad event. */
+  verify(): Promise<AuditChainResult>;
+  export(format: AuditExportFormat): Promise<string>;
+}
+
+const EVENT_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
+const PAGE_SIZE = 1000;
+
+/**
+ * The audit log service. Events are named `<noun>-<action>`; detail is normalised to
+ * what JSON keeps (so the stored row re-hashes to the same value) and checked for key
+ * values before anything is written.
+ */
+export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listAudit'>; clock: Clock }): AuditLog {
+  const { store, clock } = deps;
+
+  async function* allEvents(): AsyncGenerator<AuditEvent> {
+    let afterSeq = 0;
+    for (;;) {
+      const page = await store.listAudit({ afterSeq, limit: PAGE_SIZE });
+      for (const event of page) yield event;
+      const last = page.at(-1);
+      if (page.length < PAGE_SIZE || last === undefined) return;
+      afterSeq = last.seq;
+    }
+  }
+
+  return {
+    async record(input) {
+      if (!EVENT_NAME.test(input.event)) {
+        throw new UsageError(`audit event name "${input.event.slice(0, 60)}" must look like <noun>-<action>, e.g. credential-add`);
+      }
+      assertNoSecretInDetail(input.detail);
+      const detail = JSON.parse(canonicalJson(input.detail)) as Record<string, unknown>;
+      return store.appendAudit({ ...input, detail, at: clock.now() }, hashAuditEvent);
+    },
+
+    list: (filter = {}) => store.listAudit(filter),
+
+    async verify() {
+      const verifier = createAuditChainVerifier();
+      for await (const event of allEvents()) {
+        if (verifier.push(event) !== undefined) break;
+      }
+      return verifier.result();
+    },
+
+    async export(format) {
+      const events: AuditEvent[] = [];
+      for await (const event of allEvents()) events.push(event);
+      return exportAuditEvents(events, format);
+    },
+  };
+}
