@@ -112,7 +112,7 @@ describe('key-delivery endpoint', () => {
     const first = await app.request(keysPath, { headers: auth() });
     const etag = first.headers.get('etag') ?? '';
     let answered = false;
-    const polling = app.request(`${keysPath}?wait=30`, { headers: { ...auth(), 'if-none-match': etag } }).then((response) => {
+    const polling = Promise.resolve(app.request(`${keysPath}?wait=30`, { headers: { ...auth(), 'if-none-match': etag } })).then((response) => {
       answered = true;
       return response;
     });

@@ -1,0 +1,122 @@
+/**
+ * Keys from the rekey delivery endpoint (`rekey serve`). After the first GET, a long
+ * poll (`If-None-Match` + `?wait=`) returns as soon as the server sees a rotation, so a
+ * new key reaches the application within a poll round trip. Failures back off with
+ * jitter (0.25 s → 30 s) and keep the last good keys. Check-ins report which versions
+ * this process used, for the rotation's grace check.
+ */
+import { SecretValue } from '../core/secret-value.js';
+import { KeySourceError, type FetchFunction, type KeyDriver, type SdkKey } from './sdk-types.js';
+
+export interface EndpointDriverOptions {
+  url: string;
+  token: string;
+  credential: string;
+  instance?: string | undefined;
+  /** Long-poll length asked of the server (default 25 s). */
+  waitSeconds?: number | undefined;
+  fetch?: FetchFunction | undefined;
+}
+
+interface KeysBody {
+  keys: Array<{ version: number; stage: 'current' | 'previous'; value: string }>;
+}
+
+function parseKeys(body: unknown): SdkKey[] {
+  const keys = (body as Partial<KeysBody> | null)?.keys;
+  if (!Array.isArray(keys)) throw new KeySourceError('the rekey endpoint answered without a keys list');
+  return keys.map((key) => {
+    if (typeof key?.value !== 'string' || key.value === '' || !Number.isInteger(key.version) || (key.stage !== 'current' && key.stage !== 'previous')) {
+      throw new KeySourceError('the rekey endpoint answered with a malformed key entry');
+    }
+    return { version: key.version, stage: key.stage, value: new SecretValue(key.value) };
+  });
+}
+
+const sleep = (milliseconds: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, milliseconds);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver {
+  const base = options.url.replace(/\/+$/, '');
+  const keysUrl = `${base}/v1/credentials/${encodeURIComponent(options.credential)}/keys`;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const waitSeconds = options.waitSeconds ?? 25;
+  const authorization = `Bearer ${options.token}`;
+  let etag: string | undefined;
+
+  async function request(wait: boolean, signal?: AbortSignal): Promise<SdkKey[] | undefined> {
+    const headers: Record<string, string> = { authorization, accept: 'application/json' };
+    if (wait && etag !== undefined) headers['if-none-match'] = etag;
+    const timeout = AbortSignal.timeout((wait ? waitSeconds + 15 : 15) * 1000);
+    const url = wait && etag !== undefined ? `${keysUrl}?wait=${waitSeconds}` : keysUrl;
+    let response: Response;
+    try {
+      response = await doFetch(url, { headers, signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) });
+    } catch (error) {
+      throw new KeySourceError(`could not reach the rekey endpoint at ${base} (${(error as Error).name})`);
+    }
+    if (response.status === 304) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      const reason = response.status === 401 ? 'the read token was refused' : response.status === 403 ? `the read token may not read ${options.credential}` : response.status === 404 ? `credential ${options.credential} does not exist` : 'the server failed';
+      throw new KeySourceError(`rekey endpoint answered ${response.status}: ${reason}`);
+    }
+    const keys = parseKeys(await response.json());
+    etag = response.headers.get('etag') ?? undefined;
+    return keys;
+  }
+
+  return {
+    async load() {
+      const keys = await request(false);
+      if (keys === undefined || keys.length === 0) throw new KeySourceError(`credential ${options.credential} has no key yet`);
+      return keys;
+    },
+
+    watch(emit, onError) {
+      const controller = new AbortController();
+      void (async () => {
+        let backoff = 250;
+        while (!controller.signal.aborted) {
+          try {
+            const keys = await request(true, controller.signal);
+            backoff = 250;
+            if (keys !== undefined && keys.length > 0) emit(keys);
+          } catch (error) {
+            if (controller.signal.aborted) return;
+            onError(error as Error);
+            await sleep(backoff / 2 + Math.random() * backoff, controller.signal);
+            backoff = Math.min(backoff * 2, 30_000);
+          }
+        }
+      })();
+      return () => controller.abort();
+    },
+
+    async checkIn(versions) {
+      const body = JSON.stringify({ credential: options.credential, versions, ...(options.instance === undefined ? {} : { instance: options.instance }) });
+      let response: Response;
+      try {
+        response = await doFetch(`${base}/v1/check-ins`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+      } catch (error) {
+        throw new KeySourceError(`could not reach the rekey endpoint at ${base} (${(error as Error).name})`);
+      }
+      await response.body?.cancel();
+      if (!response.ok) throw new KeySourceError(`rekey check-in answered ${response.status}`);
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * `createKeySource`: the application's handle on one credential. It loads the key set
+ * (current, plus previous during a rotation's grace), keeps it fresh without a restart,
+ * and counts which version each request used so the rotation knows when the old key
+ * has gone quiet. It never logs; background errors go to `onError` (messages carry no key).
+ */
+import { createEndpointDriver } from './endpoint-driver.js';
+import { createEnvironmentDriver, createFileDriver } from './file-driver.js';
+import { fetchWithKeys, type KeyInjector } from './rotating-fetch.js';
+import { KeySourceError, type FetchFunction, type KeyDriver, type KeySourceOrigin, type SdkKey } from './sdk-types.js';
+
+export interface KeySourceOptions {
+  /** The credential name, e.g. `openai/ticketing/prod`. */
+  credential: string;
+  from: KeySourceOrigin;
+  /** Background refresh or check-in failures (the last good keys stay in use). */
+  onError?: (error: Error) => void;
+  /** The fetch used to reach the rekey endpoint (default: global fetch). */
+  fetch?: FetchFunction;
+}
+
+export interface KeySource {
+  readonly credential: string;
+  /** The key to use now. Loads on first call. */
+  current(): Promise<SdkKey>;
+  /** Every valid key, current first (two during a rotation's grace). */
+  candidates(): Promise<SdkKey[]>;
+  /** The last loaded keys without waiting (undefined before the first load). */
+  peek(): readonly SdkKey[] | undefined;
+  /** Reload now (called after a 401). Concurrent calls share one reload; at most one per 500 ms. */
+  refresh(): Promise<void>;
+  onChange(listener: (keys: readonly SdkKey[]) => void): () => void;
+  /** Count one request made with `key` (the wrappers do this for you). */
+  recordUse(key: SdkKey): void;
+  /** `fetch` that sends the current key as `Authorization: Bearer` and retries once with the other key on 401. */
+  fetchWithRotation(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** Stops watching and sends a last check-in. */
+  close(): Promise<void>;
+}
+
+function sameKeys(left: readonly SdkKey[] | undefined, right: readonly SdkKey[]): boolean {
+  return left !== undefined && left.length === right.length && left.every((key, index) => {
+    const other = right[index];
+    return other !== undefined && other.version === key.version && other.stage === key.stage && other.value.equals(key.value);
+  });
+}
+
+function driverFor(options: KeySourceOptions): KeyDriver {
+  const from = options.from;
+  if ('url' in from) {
+    return createEndpointDriver({ url: from.url, token: from.token, credential: options.credential, instance: from.instance, waitSeconds: from.waitSeconds, fetch: options.fetch });
+  }
+  if ('file' in from) return createFileDriver(from);
+  if ('env' in from) return createEnvironmentDriver(from);
+  throw new KeySourceError('from must be { url, token }, { file, variable } or { env }');
+}
+
+export const bearerInjector: KeyInjector = (headers, key) => headers.set('authorization', `Bearer ${key.value.reveal()}`);
+
+export function createKeySource(options: KeySourceOptions): KeySource {
+  if (typeof options.credential !== 'string' || options.credential === '') throw new KeySourceError('credential must be a non-empty name');
+  const driver = driverFor(options);
+  const onError = options.onError ?? (() => undefined);
+  const checkInInterval = 'url' in options.from ? (options.from.checkInIntervalMilliseconds ?? 15_000) : 0;
+  const listeners = new Set<(keys: readonly SdkKey[]) => void>();
+  let keys: SdkKey[] | undefined;
+  let loading: Promise<SdkKey[]> | undefined;
+  let refreshing: Promise<void> | undefined;
+  let lastRefreshAt = 0;
+  let stopWatching: (() => void) | undefined;
+  let closed = false;
+  const uses = new Map<number, number>();
+  const reported = new Set<number>();
+  let checkInTimer: NodeJS.Timeout | undefined;
+  let promptCheckIn: NodeJS.Timeout | undefined;
+
+  function accept(next: SdkKey[]): void {
+    if (sameKeys(keys, next)) return;
+    keys = next;
+    for (const listener of listeners) {
+      try {
+        listener(next);
+      } catch (error) {
+        onError(error as Error);
+      }
+    }
+  }
+
+  function start(): Promise<SdkKey[]> {
+    loading ??= driver.load().then(
+      (loaded) => {
+        accept(loaded);
+        if (!closed && driver.watch !== undefined) stopWatching = driver.watch(accept, onError);
+        if (!closed && driver.checkIn !== undefined && checkInInterval > 0) {
+          checkInTimer = setInterval(() => void checkIn(), checkInInterval);
+          checkInTimer.unref();
+        }
+        return loaded;
+      },
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    );
+    return loading.then(() => keys ?? []);
+  }
+
+  async function checkIn(): Promise<void> {
+    if (driver.checkIn === undefined) return;
+    const counted = [...uses.entries()].filter(([, requests]) => requests > 0);
+    const held = keys?.[0]?.version ?? null;
+    const versions = counted.length > 0 ? counted.map(([version, requests]) => ({ version, requests })) : held === null ? [] : [{ version: held, requests: 0 }];
+    if (versions.length === 0) return;
+    for (const [version] of counted) uses.set(version, 0);
+    try {
+      await driver.checkIn(versions);
+      for (const entry of versions) reported.add(entry.version);
+    } catch (error) {
+      // Put the counts back so the next check-in carries them.
+      for (const [version, requests] of counted) uses.set(version, (uses.get(version) ?? 0) + requests);
+      onError(error as Error);
+    }
+  }
+
+  const source: KeySource = {
+    credential: options.credential,
+
+    async current() {
+      const list = keys ?? (await start());
+      const first = list[0];
+      if (first === undefined) throw new KeySourceError(`credential ${options.credential} has no key`);
+      return first;
+    },
+
+    async candidates() {
+      return [...(keys ?? (await start()))];
+    },
+
+    peek: () => keys,
+
+    refresh() {
+      if (keys === undefined) return start().then(() => undefined);
+      if (refreshing !== undefined) return refreshing;
+      if (Date.now() - lastRefreshAt < 500) return Promise.resolve();
+      lastRefreshAt = Date.now();
+      refreshing = driver
+        .load()
+        .then(accept, (error: unknown) => onError(error as Error))
+        .finally(() => {
+          refreshing = undefined;
+        });
+      return refreshing;
+    },
+
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    recordUse(key) {
+      if (key.version === null) return;
+      uses.set(key.version, (uses.get(key.version) ?? 0) + 1);
+      // The first use of a version is reported promptly, so a grace check sees a switch within a second.
+      if (!reported.has(key.version) && promptCheckIn === undefined && driver.checkIn !== undefined && !closed) {
+        promptCheckIn = setTimeout(() => {
+          promptCheckIn = undefined;
+          void checkIn();
+        }, 200);
+        promptCheckIn.unref();
+      }
+    },
+
+    fetchWithRotation(input, init) {
+      return fetchWithKeys(source, bearerInjector, input, init);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      stopWatching?.();
+      if (checkInTimer !== undefined) clearInterval(checkInTimer);
+      if (promptCheckIn !== undefined) clearTimeout(promptCheckIn);
+      if ([...uses.values()].some((requests) => requests > 0)) await checkIn();
+    },
+  };
+  return source;
+}
