@@ -1,0 +1,122 @@
+/**
+ * What every CLI command that touches data opens: the data directory, the store (SQLite
+ * by default, PostgreSQL with REKEY_DATABASE_URL), the master key and vault, and the audit
+ * log. Environment variables are read here and nowhere deeper.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
+import { loadMasterKey, type MasterKeyCandidates } from '../crypto/master-key.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { createVault, type Vault } from '../vault/vault.js';
+import { openVaultKeys, type VaultKeys } from '../vault/vault-keys.js';
+import { promptHidden } from './secret-input.js';
+
+export interface CliContext {
+  home: string;
+  store: Store;
+  vault: Vault;
+  keys: VaultKeys;
+  audit: AuditLog;
+  clock: Clock;
+  /** Who is acting, for audit events: `cli:<user>`. */
+  actor: string;
+  close(): Promise<void>;
+}
+
+export function resolveHome(): string {
+  const configured = process.env.REKEY_HOME;
+  return resolve(configured !== undefined && configured !== '' ? configured : join(homedir(), '.rekey'));
+}
+
+export function describeDatabase(home: string): { databaseUrl?: string; sqlitePath: string; label: string } {
+  const databaseUrl = process.env.REKEY_DATABASE_URL;
+  const sqlitePath = join(home, 'rekey.db');
+  if (databaseUrl !== undefined && databaseUrl !== '') {
+    return { databaseUrl, sqlitePath, label: `PostgreSQL (${redactUrl(databaseUrl)})` };
+  }
+  return { sqlitePath, label: `SQLite (${sqlitePath})` };
+}
+
+/** A database URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli:unknown';
+  }
+}
+
+export function loadMasterKeyCandidates(home: string): Promise<MasterKeyCandidates> {
+  return loadMasterKey(home, {
+    masterKey: process.env.REKEY_MASTER_KEY,
+    passphrase: process.env.REKEY_PASSPHRASE,
+    promptPassphrase: process.stdin.isTTY ? () => promptHidden('rekey passphrase: ') : undefined,
+  });
+}
+
+export async function openStoreForHome(home: string): Promise<Store> {
+  const database = describeDatabase(home);
+  if (database.databaseUrl === undefined && !existsSync(database.sqlitePath)) {
+    throw new ConfigError(`rekey is not initialised: ${database.sqlitePath} does not exist`, { hint: 'run `rekey init` (or set REKEY_HOME)' });
+  }
+  const store = await openStore(database);
+  try {
+    const status = await store.migrationStatus();
+    if (status.pending.length > 0) await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export async function openCliContext(): Promise<CliContext> {
+  const home = resolveHome();
+  if (!existsSync(home) || !statSync(home).isDirectory()) {
+    throw new ConfigError(`rekey is not initialised: ${home} does not exist`, { hint: 'run `rekey init` (or set REKEY_HOME)' });
+  }
+  const candidates = await loadMasterKeyCandidates(home);
+  const store = await openStoreForHome(home);
+  try {
+    const keys = await openVaultKeys(store, home, candidates);
+    const clock = systemClock;
+    return {
+      home,
+      store,
+      keys,
+      clock,
+      vault: createVault({ store, envelope: keys.envelope, fingerprintSalt: keys.fingerprintSalt }),
+      audit: createAuditLog({ store, clock }),
+      actor: cliActor(),
+      close: () => store.close(),
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** Open a context, run `action`, always close. */
+export async function withCliContext<T>(action: (context: CliContext) => Promise<T>): Promise<T> {
+  const context = await openCliContext();
+  try {
+    return await action(context);
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Every top-level command, one file each. A command file's top level imports only light
+ * modules; services, drivers and SDKs are imported inside its actions.
+ */
+import type { Command } from 'commander';
+import { register as audit } from './commands/audit-command.js';
+import { register as credential } from './commands/credential-command.js';
+import { register as doctor } from './commands/doctor-command.js';
+import { register as init } from './commands/init-command.js';
+import { register as masterKey } from './commands/master-key-command.js';
+
+export const COMMANDS: Array<(program: Command) => void> = [init, credential, audit, masterKey, doctor];

@@ -1,0 +1,109 @@
+/** `rekey doctor`: check the data directory, master key, store, migrations, data and audit chain. */
+import { existsSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { RekeyError } from '../../core/errors.js';
+import { describeDatabase, loadMasterKeyCandidates, resolveHome } from '../cli-context.js';
+import { colour, printJson } from '../output.js';
+import type { Store } from '../../store/store.js';
+import type { MasterKeyCandidates } from '../../crypto/master-key.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+function message(error: unknown): string {
+  if (error instanceof RekeyError) return error.message + (error.hint === undefined ? '' : ` (${error.hint})`);
+  return error instanceof Error ? error.message : String(error);
+}
+
+function modeCheck(name: string, path: string, allowed: number): Check {
+  if (!existsSync(path)) return { name, ok: false, detail: `${path} does not exist` };
+  const mode = statSync(path).mode & 0o777;
+  const ok = (mode & ~allowed) === 0;
+  return { name, ok, detail: `${path} mode 0${mode.toString(8)}${ok ? '' : ` is wider than 0${allowed.toString(8)}`}` };
+}
+
+async function storeChecks(store: Store, home: string, candidates: MasterKeyCandidates | undefined): Promise<Check[]> {
+  const checks: Check[] = [];
+  const status = await store.migrationStatus();
+  checks.push({
+    name: 'migrations',
+    ok: status.pending.length === 0,
+    detail: status.pending.length === 0 ? `${status.applied.length} applied, none pending` : `pending: ${status.pending.join(', ')} (any rekey command applies them)`,
+  });
+  if (status.pending.length > 0 || candidates === undefined) return checks;
+  const { openVaultKeys } = await import('../../vault/vault-keys.js');
+  try {
+    const keys = await openVaultKeys(store, home, candidates);
+    checks.push({ name: 'master key matches store', ok: true, detail: `id ${keys.material.id}` });
+    let opened = 0;
+    const failures: string[] = [];
+    for (const credential of await store.listCredentials()) {
+      for (const version of await store.listVersions(credential.id)) {
+        if (version.stage !== 'current' && version.stage !== 'previous' && version.stage !== 'pending') continue;
+        try {
+          keys.envelope.open(version.sealed, { credentialId: credential.id, version: version.number });
+          opened += 1;
+        } catch {
+          failures.push(`${credential.name} v${version.number}`);
+        }
+      }
+    }
+    checks.push({ name: 'live versions decrypt', ok: failures.length === 0, detail: failures.length === 0 ? `${opened} opened` : `cannot open: ${failures.join(', ')}` });
+  } catch (error) {
+    checks.push({ name: 'master key matches store', ok: false, detail: message(error) });
+  }
+  const { createAuditLog } = await import('../../audit/audit-log.js');
+  const { systemClock } = await import('../../core/clock.js');
+  const verified = await createAuditLog({ store, clock: systemClock }).verify();
+  checks.push({ name: 'audit chain', ok: verified.ok, detail: verified.ok ? `${verified.count} events intact` : `broken at event ${verified.seq}: ${verified.reason}` });
+  return checks;
+}
+
+export async function runDoctor(): Promise<Check[]> {
+  const home = resolveHome();
+  const checks: Check[] = [modeCheck('data directory', home, 0o700)];
+  let candidates: MasterKeyCandidates | undefined;
+  try {
+    candidates = await loadMasterKeyCandidates(home);
+    checks.push({ name: 'master key', ok: true, detail: `from ${candidates.primary.origin} (id ${candidates.primary.id})` });
+  } catch (error) {
+    checks.push({ name: 'master key', ok: false, detail: message(error) });
+  }
+  const database = describeDatabase(home);
+  if (database.databaseUrl === undefined) checks.push(modeCheck('database file', database.sqlitePath, 0o600));
+  if (database.databaseUrl === undefined && !existsSync(database.sqlitePath)) return checks;
+  const { openStore } = await import('../../store/open-store.js');
+  let store: Store | undefined;
+  try {
+    const opened = await openStore(database);
+    store = opened;
+    checks.push({ name: 'store', ok: true, detail: database.label });
+    checks.push(...(await storeChecks(opened, home, candidates)));
+  } catch (error) {
+    checks.push({ name: 'store', ok: false, detail: message(error) });
+  } finally {
+    await store?.close();
+  }
+  return checks;
+}
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('Check the master key, store, file permissions, migrations and audit chain')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const checks = await runDoctor();
+      const ok = checks.every((check) => check.ok);
+      if (options.json === true) printJson({ ok, checks });
+      else {
+        for (const check of checks) {
+          process.stdout.write(`${check.ok ? colour.green('✓') : colour.red('✗')} ${check.name.padEnd(26)} ${check.detail}\n`);
+        }
+      }
+      if (!ok) process.exitCode = 1;
+    });
+}

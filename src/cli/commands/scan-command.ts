@@ -1,0 +1,186 @@
+/**
+ * `rekey scan [paths...]`: find LLM API keys in files, git history, staged changes or a
+ * stream. Exit 3 when there are findings (after the baseline), 0 when clean.
+ * The scanner is imported lazily; this file's top level stays light.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import type { OwnKeyLookup } from '../../scan/own-keys.js';
+import type { OwnKeyFoundEvent } from '../../scan/scan-service.js';
+
+const TOOL_VERSION = '0.1.0';
+export const DEFAULT_BASELINE_FILE = '.rekey-baseline.json';
+
+/**
+ * What the CLI entry wires in (the scanner does not reach into the store or the rotation
+ * engine itself): the vault's salt with a store-backed fingerprint lookup, and the
+ * emergency rotation that `--rotate` starts for each own key found.
+ */
+export interface ScanCommandWiring {
+  ownKeys?: (() => Promise<{ salt: Buffer; lookup: OwnKeyLookup } | undefined>) | undefined;
+  /** Starts an emergency rotation; resolves once the old key is dead (with when, if known). */
+  rotate?: ((event: OwnKeyFoundEvent) => Promise<{ oldKeyDeadAt?: Date } | void>) | undefined;
+}
+
+let wiring: ScanCommandWiring = {};
+
+export function setScanCommandWiring(next: ScanCommandWiring): void {
+  wiring = next;
+}
+
+type Format = 'text' | 'json' | 'sarif';
+
+interface ScanOptions {
+  git?: boolean;
+  staged?: boolean;
+  stdin?: boolean;
+  format?: string;
+  json?: boolean;
+  outFile?: string;
+  ignore: boolean;
+  baseline?: string;
+  writeBaseline?: string;
+  verify?: boolean;
+  verifyBaseUrl: string[];
+  verifyTimeout?: string;
+  rotate?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseFormat(options: ScanOptions): Format {
+  if (options.json === true) return 'json';
+  const format = options.format ?? 'text';
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') {
+    throw new UsageError(`--format must be text, json or sarif, not "${format}"`);
+  }
+  return format;
+}
+
+function parseBaseUrls(entries: readonly string[]): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^([a-z-]+)=(https?:\/\/\S+)$/.exec(entry);
+    if (match === null) {
+      throw new UsageError(`--verify-base-url must look like provider=http(s)://host/path, not "${entry}"`, {
+        hint: 'e.g. --verify-base-url openai=http://127.0.0.1:8080/v1',
+      });
+    }
+    urls[match[1] as string] = match[2] as string;
+  }
+  return urls;
+}
+
+async function runScan(paths: string[], options: ScanOptions): Promise<void> {
+  const format = parseFormat(options);
+  const useStdin = options.stdin === true || paths.includes('-');
+  const filePaths = paths.filter((path) => path !== '-');
+  const modes = [options.git === true, options.staged === true, useStdin].filter(Boolean).length;
+  if (modes > 1) throw new UsageError('choose one of --git, --staged and --stdin');
+  if (options.rotate === true && wiring.rotate === undefined) {
+    throw new UsageError('--rotate needs the rotation engine, which this build has not wired in', { hint: 'scan without --rotate and run `rekey rotate` for the credential' });
+  }
+  const cwd = process.cwd();
+
+  const { createScanService } = await import('../../scan/scan-service.js');
+  const { readBaseline, buildBaseline, writeBaseline } = await import('../../scan/baseline.js');
+  const { formatFindingLine, formatSummary, reportToJson } = await import('../../scan/report-format.js');
+
+  const baselinePath = options.baseline ?? (existsSync(join(cwd, DEFAULT_BASELINE_FILE)) ? join(cwd, DEFAULT_BASELINE_FILE) : undefined);
+  const baseline = baselinePath === undefined || options.writeBaseline !== undefined ? undefined : await readBaseline(baselinePath);
+  let verifier;
+  if (options.verify === true) {
+    const { createKeyVerifier } = await import('../../scan/key-verifier.js');
+    const timeout = options.verifyTimeout === undefined ? undefined : Number(options.verifyTimeout);
+    if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--verify-timeout must be a positive number of milliseconds');
+    verifier = createKeyVerifier({ baseUrls: parseBaseUrls(options.verifyBaseUrl), timeoutMs: timeout });
+  }
+  const ownKeys = wiring.ownKeys === undefined ? undefined : await wiring.ownKeys();
+  const rotations: Array<{ credential: string; seconds: number | undefined; error?: string }> = [];
+  const rotate = wiring.rotate;
+  const service = createScanService({
+    baseline,
+    verifier,
+    ownKeys,
+    onOwnKeyFound: options.rotate === true && rotate !== undefined
+      ? async (event) => {
+        const outcome = await rotate(event);
+        const deadAt = outcome === undefined ? undefined : outcome.oldKeyDeadAt ?? new Date();
+        rotations.push({
+          credential: event.ownership.credential,
+          seconds: deadAt === undefined ? undefined : (deadAt.getTime() - event.foundAt.getTime()) / 1000,
+        });
+      }
+      : undefined,
+  });
+
+  const streamText = format === 'text' && options.outFile === undefined;
+  const report = await service.scan(
+    {
+      paths: modes === 0 ? (filePaths.length === 0 ? ['.'] : filePaths) : [],
+      gitHistory: options.git === true ? (filePaths[0] ?? cwd) : undefined,
+      staged: options.staged === true ? (filePaths[0] ?? cwd) : undefined,
+      stream: useStdin ? process.stdin : undefined,
+      streamName: useStdin ? 'stdin' : undefined,
+      noIgnore: !options.ignore,
+    },
+    { onFinding: streamText ? (finding) => process.stdout.write(formatFindingLine(finding) + '\n') : undefined },
+  );
+
+  if (options.writeBaseline !== undefined) {
+    const previous = existsSync(options.writeBaseline) ? await readBaseline(options.writeBaseline) : undefined;
+    await writeBaseline(options.writeBaseline, buildBaseline(report.findings, previous));
+    process.stderr.write(`wrote ${options.writeBaseline}: ${report.findings.length} finding(s) accepted (fingerprints only)\n`);
+    return;
+  }
+
+  let rendered: string | undefined;
+  if (format === 'json') rendered = JSON.stringify(reportToJson(report), null, 2) + '\n';
+  else if (format === 'sarif') {
+    const { toSarif } = await import('../../scan/sarif-report.js');
+    rendered = JSON.stringify(toSarif(report.findings, { toolVersion: TOOL_VERSION }), null, 2) + '\n';
+  } else if (!streamText) rendered = report.findings.map((finding) => formatFindingLine(finding) + '\n').join('');
+  if (rendered !== undefined) {
+    if (options.outFile === undefined) process.stdout.write(rendered);
+    else await writeFile(options.outFile, rendered);
+  }
+  process.stderr.write(formatSummary(report) + '\n');
+  for (const rotation of rotations) {
+    process.stderr.write(`emergency rotation of ${rotation.credential}: old key dead ${rotation.seconds === undefined ? '(time unknown)' : `${rotation.seconds.toFixed(1)} s after the finding`}\n`);
+  }
+  for (const failure of report.hookErrors) {
+    process.stderr.write(`rotation for ${failure.hint} failed: ${failure.message}\n`);
+  }
+  if (options.staged === true && report.findings.length > 0) {
+    process.stderr.write('commit blocked: the staged changes add an API key. Remove it, or accept it with `rekey scan --write-baseline .rekey-baseline.json`.\n');
+  }
+  if (report.findings.length > 0) process.exitCode = 3;
+}
+
+export function register(program: Command): void {
+  program
+    .command('scan')
+    .description('Find LLM API keys in files, git history, staged changes or standard input (exit 3 on findings)')
+    .argument('[paths...]', 'files or directories (default: .); "-" reads standard input')
+    .option('--git', 'scan the whole git history (every commit and branch) of the repository')
+    .option('--staged', 'scan only the lines added by the staged changes (what the pre-commit hook runs)')
+    .option('--stdin', 'scan standard input (a log stream); findings print as their line arrives')
+    .option('--format <format>', 'text, json or sarif', 'text')
+    .option('--json', 'same as --format json')
+    .option('--out-file <file>', 'write the report to a file instead of standard output')
+    .option('--no-ignore', 'scan files that .gitignore excludes')
+    .option('--baseline <file>', `accept the findings listed in this baseline (default: ./${DEFAULT_BASELINE_FILE} if present)`)
+    .option('--write-baseline <file>', 'write a baseline accepting every current finding, then exit 0')
+    .option('--verify', 'check each finding with one authenticated request: live, dead or unknown')
+    .option('--verify-base-url <provider=url>', 'override a provider base URL for --verify (repeatable)', collect, [])
+    .option('--verify-timeout <ms>', 'timeout of each verification request')
+    .option('--rotate', 'start an emergency rotation for each finding that is one of our keys')
+    .action(async (paths: string[], options: ScanOptions) => {
+      await runScan(paths, options);
+    });
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The `rekey` binary: `rekey <noun> <verb>`. Commands are declared one file each in
+ * `commands/` and load their services lazily, so `rekey scan` never loads a database driver
+ * and `rekey credential list` never loads the emulator. Usage errors print one line and a
+ * hint (exit 2); other failures print their message (exit 1); findings and policy
+ * violations exit 3. No stack traces unless REKEY_DEBUG=1, and never a key value.
+ */
+import { Command, CommanderError } from 'commander';
+import { exitCodeFor, ExitCode, isRekeyError } from '../core/errors.js';
+import { COMMANDS } from './command-registry.js';
+import { colour } from './output.js';
+
+function buildProgram(): Command {
+  const program = new Command('rekey')
+    .description('Rotate and govern LLM provider API keys with zero downtime; find leaked keys.')
+    .version('0.1.0', '-V, --version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(colour.red(text)) });
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** `rekey credential --help` for the deepest command the arguments name. */
+function hintFor(program: Command, argv: string[]): string {
+  const words: string[] = [];
+  let command = program;
+  for (const word of argv.slice(2)) {
+    const next = command.commands.find((candidate) => candidate.name() === word || candidate.aliases().includes(word));
+    if (next === undefined) break;
+    words.push(word);
+    command = next;
+  }
+  return `hint: run \`${['rekey', ...words, '--help'].join(' ')}\` for usage`;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return ExitCode.ok;
+      process.stderr.write(hintFor(program, argv) + '\n');
+      return ExitCode.usage;
+    }
+    printError(error);
+    return exitCodeFor(error);
+  }
+}
+
+export function printError(error: unknown): void {
+  if (isRekeyError(error)) {
+    process.stderr.write(colour.red(`rekey: ${error.message}`) + '\n');
+    if (error.hint !== undefined) process.stderr.write(`hint: ${error.hint}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(colour.red(`rekey: unexpected error: ${message}`) + '\n');
+  }
+  if (process.env.REKEY_DEBUG === '1' && error instanceof Error && error.stack !== undefined) {
+    process.stderr.write(error.stack + '\n');
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The credential lifecycle outside rotations: add, set a value by hand, promote, roll back,
+ * reveal, remove. Every change writes an audit event that names versions by fingerprint.
+ */
+import { assertCredentialName } from '../core/credential-name.js';
+import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
+import type { SecretValue } from '../core/secret-value.js';
+import type { Credential, VersionRecord } from '../core/types.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { NewCredential, Store } from '../store/store.js';
+import type { Vault } from './vault.js';
+
+export interface CredentialServiceDependencies {
+  store: Store;
+  vault: Vault;
+  audit: Pick<AuditLog, 'record'>;
+  actor: string;
+}
+
+export async function requireCredential(store: Store, name: string): Promise<Credential> {
+  assertCredentialName(name);
+  const credential = await store.getCredential(name);
+  if (credential === undefined) {
+    throw new NotFoundError(`no credential named ${name}`, { hint: 'list them with `rekey credential list`' });
+  }
+  return credential;
+}
+
+export async function addCredential(
+  { store, vault, audit, actor }: CredentialServiceDependencies,
+  input: NewCredential,
+  value?: SecretValue,
+): Promise<{ credential: Credential; version?: VersionRecord }> {
+  assertCredentialName(input.name);
+  const credential = await store.createCredential(input);
+  await audit.record({ event: 'credential-add', actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { provider: credential.provider, environment: credential.environment } });
+  if (value === undefined) return { credential };
+  try {
+    const version = await vault.putVersion({ credential, value, stage: 'current', providerKeyId: null, mintedBy: actor });
+    await audit.record({ event: 'version-add', actor, credential: credential.name, fingerprint: version.fingerprint, outcome: 'ok', detail: { version: version.number, stage: version.stage } });
+    return { credential, version };
+  } catch (error) {
+    // Adding a credential with a value is one operation for the user: undo the half.
+    await store.removeCredential(credential.name);
+    await audit.record({ event: 'credential-remove', actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { reason: 'value could not be stored' } });
+    throw error;
+  }
+}
+
+export async function setCredentialValue(
+  { store, vault, audit, actor }: CredentialServiceDependencies,
+  name: string,
+  value: SecretValue,
+  requestedStage?: 'pending' | 'current',
+): Promise<VersionRecord> {
+  const credential = await requireCredential(store, name);
+  const fingerprint = vault.fingerprintOf(value);
+  const versions = await store.listVersions(credential.id);
+  const same = versions.find((version) => version.fingerprint === fingerprint && version.stage !== 'revoked' && version.stage !== 'discarded');
+  if (same !== undefined) {
+    throw new UsageError(`that value is already version ${same.number} (${same.stage}) of ${name}`);
+  }
+  const hasCurrent = versions.some((version) => version.stage === 'current');
+  const stage = requestedStage ?? (hasCurrent ? 'pending' : 'current');
+  if (stage === 'current' && hasCurrent) {
+    throw new ConflictError(`${name} already has a current version`, { hint: 'add it as pending, then `rekey credential promote`' });
+  }
+  const pending = versions.find((version) => version.stage === 'pending');
+  if (stage === 'pending' && pending !== undefined) {
+    throw new ConflictError(`${name} already has a pending version (${pending.number})`, { hint: 'promote it first, or finish/abort the rotation that made it' });
+  }
+  const version = await vault.putVersion({ credential, value, stage, providerKeyId: null, mintedBy: actor });
+  await audit.record({ event: 'version-add', actor, credential: name, fingerprint: version.fingerprint, outcome: 'ok', detail: { version: version.number, stage } });
+  return version;
+}
+
+export async function promoteCredential(
+  { store, audit, actor }: Omit<CredentialServiceDependencies, 'vault'>,
+  name: string,
+  options: { version?: number | undefined; previousRevoked?: boolean | undefined },
+): Promise<{ promoted: VersionRecord; demoted: VersionRecord | undefined }> {
+  const credential = await requireCredential(store, name);
+  const pending = options.version === undefined
+    ? await store.getVersionByStage(credential.id, 'pending')
+    : await store.getVersion(credential.id, options.version);
+  if (pending === undefined) {
+    throw new NotFoundError(options.version === undefined ? `${name} has no pending version to promote` : `${name} has no version ${options.version}`);
+  }
+  if (pending.stage !== 'pending') throw new ConflictError(`version ${pending.number} of ${name} is ${pending.stage}, not pending`);
+  const current = await store.getVersionByStage(credential.id, 'current');
+  await store.promote(credential.id, pending.number, {
+    expectedCurrent: current?.number ?? null,
+    existingPrevious: options.previousRevoked === true ? 'revoked' : 'refuse',
+  });
+  await audit.record({
+    event: 'version-promote', actor, credential: name, fingerprint: pending.fingerprint, outcome: 'ok',
+    detail: { version: pending.number, previous: current?.number ?? null },
+  });
+  return { promoted: pending, demoted: current };
+}
+
+export async function rollbackCredential(
+  { store, audit, actor }: Omit<CredentialServiceDependencies, 'vault'>,
+  name: string,
+): Promise<{ current: number; discarded: number }> {
+  const credential = await requireCredential(store, name);
+  const current = await store.getVersionByStage(credential.id, 'current');
+  const previous = await store.getVersionByStage(credential.id, 'previous');
+  if (current === undefined || previous === undefined) {
+    throw new ConflictError(`${name} has no previous version to roll back to`);
+  }
+  const now = await store.rollback(credential.id, { expectedCurrent: current.number });
+  await audit.record({
+    event: 'version-rollback', actor, credential: name, fingerprint: previous.fingerprint, outcome: 'ok',
+    detail: { current: now, discarded: current.number },
+  });
+  return { current: now, discarded: current.number };
+}
+
+export async function revealCredential(
+  { store, vault, audit, actor }: CredentialServiceDependencies,
+  name: string,
+  versionNumber?: number,
+): Promise<{ version: VersionRecord; value: SecretValue }> {
+  const credential = await requireCredential(store, name);
+  const version = versionNumber === undefined
+    ? await store.getVersionByStage(credential.id, 'current')
+    : await store.getVersion(credential.id, versionNumber);
+  if (version === undefined) {
+    throw new NotFoundError(versionNumber === undefined ? `${name} has no current version` : `${name} has no version ${versionNumber}`);
+  }
+  try {
+    const value = await vault.reveal(credential, version.number);
+    await audit.record({ event: 'credential-reveal', actor, credential: name, fingerprint: version.fingerprint, outcome: 'ok', detail: { version: version.number } });
+    return { version, value };
+  } catch (error) {
+    await audit.record({ event: 'credential-reveal', actor, credential: name, fingerprint: version.fingerprint, outcome: 'error', detail: { version: version.number, error: error instanceof Error ? error.message : 'unknown' } });
+    throw error;
+  }
+}
+
+export async function removeCredential(
+  { store, audit, actor }: Omit<CredentialServiceDependencies, 'vault'>,
+  name: string,
+): Promise<{ liveVersions: number }> {
+  const credential = await requireCredential(store, name);
+  const versions = await store.listVersions(credential.id);
+  const live = versions.filter((version) => version.stage === 'current' || version.stage === 'previous' || version.stage === 'pending');
+  await store.removeCredential(name);
+  await audit.record({ event: 'credential-remove', actor, credential: name, fingerprint: null, outcome: 'ok', detail: { versions: versions.length, liveVersions: live.length } });
+  return { liveVersions: live.length };
+}
