@@ -8,8 +8,8 @@
 import { RekeyError } from '../core/errors.js';
 
 const KNOWN_KEY = /(?<![A-Za-z0-9])(sk-(?:proj|svcacct|admin|ant|or)?[-_]?[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,})/;
-const SECRET_FIELD = /(value|secret|key|token|password|passphrase|credential)/i;
-const TOKEN_LIKE = /^[A-Za-z0-9_+/=.-]{24,}$/;
+const SECRET_FIELD = /(value|secret|key|token|password|passphrase)/i;
+const TOKEN_LIKE = /^[A-Za-z0-9_+=-]{24,}$/;
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
 function looksLikeKey(text: string, underSecretField: boolean): boolean {

@@ -1,0 +1,4 @@
+import { createSqliteFixture } from '../store/sqlite-fixture.js';
+import { runAuditTamperSuite } from './audit-tamper-suite.js';
+
+runAuditTamperSuite('[sqlite]', createSqliteFixture);
