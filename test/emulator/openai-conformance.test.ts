@@ -1,0 +1,241 @@
+/**
+ * Conformance: every OpenAI operation the emulator implements is exercised over HTTP and
+ * each response body is validated with ajv (JSON Schema 2020-12, as OpenAPI 3.1 uses)
+ * against the response schema of the pruned official spec. Error bodies are validated
+ * against `ErrorResponse`. The operation list, the emulator's routes and the exercised
+ * requests must all be the same set.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.js';
+import { buildEmulatorApp, startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
+import { createFaultInjector } from '../../src/emulator/emulator-faults.js';
+import { createEmulatorState } from '../../src/emulator/emulator-state.js';
+import { OPENAI_IMPLEMENTED_OPERATIONS } from '../../src/emulator/spec/openai-implemented-operations.js';
+import { pruneOpenApi } from '../../scripts/prune-openapi.js';
+
+const SPEC_PATH = join(import.meta.dirname, '../../src/emulator/spec/openai-openapi.pruned.json');
+const FULL_SPEC_PATH = join(import.meta.dirname, '../../../shared/reference/openai-openapi.yaml');
+const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+
+/**
+ * OpenAPI 3.1 → JSON Schema 2020-12: the file still carries some OpenAPI 3.0 style
+ * `nullable: true` (next to `$ref`, `enum` or no `type`), which 2020-12 does not know.
+ * Rewrite each to `anyOf: [schema, {type: "null"}]`, which is what it means.
+ */
+function nullableToAnyOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(nullableToAnyOf);
+  if (value === null || typeof value !== 'object') return value;
+  const { nullable, ...rest } = value as Record<string, unknown>;
+  const converted = Object.fromEntries(Object.entries(rest).map(([key, inner]) => [key, nullableToAnyOf(inner)]));
+  return nullable === true ? { anyOf: [converted, { type: 'null' }] } : converted;
+}
+
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, discriminator: true });
+addFormats.default(ajv);
+ajv.addFormat('unixtime', { type: 'number', validate: (value: number) => Number.isInteger(value) });
+ajv.addSchema(nullableToAnyOf(spec) as object, 'openai-spec');
+
+const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+const compiled = new Map<string, ValidateFunction>();
+function validator(reference: string): ValidateFunction {
+  const cached = compiled.get(reference);
+  if (cached !== undefined) return cached;
+  const validate = ajv.compile({ $ref: `openai-spec#/${reference}` });
+  compiled.set(reference, validate);
+  return validate;
+}
+
+function expectValid(reference: string, body: unknown, label: string): void {
+  const validate = validator(reference);
+  const valid = validate(body);
+  expect(valid, `${label}: ${ajv.errorsText(validate.errors, { separator: '\n' })}`).toBe(true);
+}
+
+const covered = new Set<string>();
+let emulator: RunningEmulator;
+
+interface CallOptions {
+  key?: string;
+  body?: unknown;
+  query?: string;
+  status?: number;
+}
+
+/** Calls one operation, checks the status, validates the body against the spec, records coverage. */
+async function call(method: 'get' | 'post' | 'delete', template: string, values: Record<string, string>, options: CallOptions = {}): Promise<Record<string, unknown>> {
+  const path = template.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(values[name] ?? `missing-${name}`));
+  const response = await fetch(`${emulator.openaiBaseUrl}${path}${options.query === undefined ? '' : `?${options.query}`}`, {
+    method: method.toUpperCase(),
+    headers: { authorization: `Bearer ${options.key ?? emulator.adminKeys.openai.reveal()}`, 'content-type': 'application/json' },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  const status = options.status ?? 200;
+  expect(response.status, `${method.toUpperCase()} ${template}: ${JSON.stringify(body).slice(0, 300)}`).toBe(status);
+  expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+  if (status >= 400) {
+    expectValid(pointer('components', 'schemas', 'ErrorResponse'), body, `${method} ${template} ${status}`);
+  } else {
+    const responses = spec.paths[template]?.[method]?.responses;
+    expect(responses?.[String(status)], `spec has a ${status} response for ${method} ${template}`).toBeDefined();
+    expectValid(pointer('paths', template, method, 'responses', String(status), 'content', 'application/json', 'schema'), body, `${method} ${template}`);
+    covered.add(`${method} ${template}`);
+  }
+  return body;
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: 2026 });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+describe('OpenAI conformance against the official OpenAPI schemas', () => {
+  it('inference: models, chat completions (plain and streamed chunks), embeddings', async () => {
+    const seeded = await emulator.seedOpenAIProject('conformance-inference');
+    const key = seeded.key.reveal();
+    await call('get', '/models', {}, { key });
+    await call('get', '/models/{model}', { model: 'gpt-4o-mini' }, { key });
+    await call('get', '/models/{model}', { model: 'no-such-model' }, { key, status: 404 });
+    await call('post', '/chat/completions', {}, { key, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 } });
+    await call('post', '/chat/completions', {}, { key, body: { model: 'gpt-4o' }, status: 400 });
+    await call('post', '/embeddings', {}, { key, body: { model: 'text-embedding-3-small', input: ['a', 'b'], dimensions: 8 } });
+
+    // The spec types `embedding` as a number array only; with `encoding_format: base64` the
+    // real API (and openai-node, which asks for it by default) uses a base64 string of
+    // float32s. Validate the decoded body.
+    const raw = await fetch(`${emulator.openaiBaseUrl}/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'text-embedding-3-large', input: 'x', encoding_format: 'base64' }),
+    });
+    const encoded = (await raw.json()) as { data: Array<{ embedding: string }> };
+    const decoded = {
+      ...encoded,
+      data: encoded.data.map((item) => {
+        const bytes = Buffer.from(item.embedding, 'base64');
+        return { ...item, embedding: Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)) };
+      }),
+    };
+    expect(decoded.data[0]?.embedding).toHaveLength(3072);
+    expectValid(pointer('paths', '/embeddings', 'post', 'responses', '200', 'content', 'application/json', 'schema'), decoded, 'base64 embeddings');
+
+    const response = await fetch(`${emulator.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream' }] }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = (await response.text()).split('\n\n').filter((event) => event.trim() !== '');
+    expect(events.at(-1)).toBe('data: [DONE]');
+    const chunks = events.slice(0, -1).map((event) => JSON.parse(event.replace(/^data: /, '')) as unknown);
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const chunk of chunks) expectValid(pointer('components', 'schemas', 'CreateChatCompletionStreamResponse'), chunk, 'stream chunk');
+  });
+
+  it('auth errors use the error envelope', async () => {
+    await call('get', '/models', {}, { key: 'sk-proj-unknown-key-value-000000', status: 401 });
+    const seeded = await emulator.seedOpenAIProject('conformance-scope');
+    await call('get', '/organization/projects', {}, { key: seeded.key.reveal(), status: 401 });
+  });
+
+  it('projects, service accounts, keys and rate limits', async () => {
+    const project = await call('post', '/organization/projects', {}, { body: { name: 'conformance' } });
+    const projectId = String(project['id']);
+    await call('get', '/organization/projects', {}, { query: 'limit=2&include_archived=true' });
+    await call('get', '/organization/projects/{project_id}', { project_id: projectId });
+    await call('post', '/organization/projects/{project_id}', { project_id: projectId }, { body: { name: 'conformance-renamed' } });
+    await call('get', '/organization/projects/{project_id}', { project_id: 'proj_missing' }, { status: 404 });
+
+    const account = await call('post', '/organization/projects/{project_id}/service_accounts', { project_id: projectId }, { body: { name: 'sa-1' } });
+    const accountId = String(account['id']);
+    await call('post', '/organization/projects/{project_id}/service_accounts', { project_id: projectId }, { body: { name: 'sa-only', create_service_account_only: true } });
+    await call('get', '/organization/projects/{project_id}/service_accounts', { project_id: projectId });
+    await call('get', '/organization/projects/{project_id}/service_accounts/{service_account_id}', { project_id: projectId, service_account_id: accountId });
+    await call('post', '/organization/projects/{project_id}/service_accounts/{service_account_id}', { project_id: projectId, service_account_id: accountId }, { body: { name: 'sa-1b', role: 'owner' } });
+    const extra = await call('post', '/organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys', { project_id: projectId, service_account_id: accountId }, { body: { name: 'extra', scopes: ['api.model.read'] } });
+
+    const saKeyId = String((account['api_key'] as { id: string }).id);
+    const user = emulator.createOpenAIUserKey(projectId, 'user-key');
+    await call('get', '/organization/projects/{project_id}/api_keys', { project_id: projectId });
+    await call('get', '/organization/projects/{project_id}/api_keys/{api_key_id}', { project_id: projectId, api_key_id: saKeyId });
+    await call('get', '/organization/projects/{project_id}/api_keys/{api_key_id}', { project_id: projectId, api_key_id: user.keyId });
+    await call('delete', '/organization/projects/{project_id}/api_keys/{api_key_id}', { project_id: projectId, api_key_id: String(extra['id']) }, { status: 400 });
+    await call('delete', '/organization/projects/{project_id}/api_keys/{api_key_id}', { project_id: projectId, api_key_id: user.keyId });
+
+    const limits = await call('get', '/organization/projects/{project_id}/rate_limits', { project_id: projectId });
+    const limitId = String((limits['data'] as Array<{ id: string }>)[0]?.id);
+    await call('post', '/organization/projects/{project_id}/rate_limits/{rate_limit_id}', { project_id: projectId, rate_limit_id: limitId }, { body: { max_requests_per_1_minute: 5, max_tokens_per_1_minute: 1000 } });
+
+    await call('delete', '/organization/projects/{project_id}/service_accounts/{service_account_id}', { project_id: projectId, service_account_id: accountId });
+    await call('post', '/organization/projects/{project_id}/archive', { project_id: projectId });
+    await call('post', '/organization/projects/{project_id}', { project_id: projectId }, { body: { name: 'too-late' }, status: 400 });
+  });
+
+  it('admin api keys and users', async () => {
+    const created = await call('post', '/organization/admin_api_keys', {}, { body: { name: 'conformance-admin', expires_in_seconds: 3600 } });
+    const keyId = String(created['id']);
+    await call('get', '/organization/admin_api_keys', {}, { query: 'order=desc&limit=5' });
+    await call('get', '/organization/admin_api_keys/{key_id}', { key_id: keyId });
+    await call('delete', '/organization/admin_api_keys/{key_id}', { key_id: keyId });
+    const users = await call('get', '/organization/users', {});
+    await call('get', '/organization/users/{user_id}', { user_id: String((users['data'] as Array<{ id: string }>)[0]?.id) });
+  });
+
+  it('usage, costs and audit logs, with both array spellings', async () => {
+    const seeded = await emulator.seedOpenAIProject('conformance-usage');
+    for (const body of [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'u' }] }]) {
+      await call('post', '/chat/completions', {}, { key: seeded.key.reveal(), body });
+    }
+    await call('post', '/embeddings', {}, { key: seeded.key.reveal(), body: { model: 'text-embedding-3-small', input: 'u' } });
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    const usage = await call('get', '/organization/usage/completions', {}, { query: `start_time=${start}&bucket_width=1h&group_by[]=api_key_id&group_by[]=project_id&group_by[]=model` });
+    const results = (usage['data'] as Array<{ results: Array<{ api_key_id: string | null }> }>).flatMap((bucket) => bucket.results);
+    expect(results.some((result) => result.api_key_id === seeded.keyId)).toBe(true);
+    await call('get', '/organization/usage/completions', {}, { query: `start_time=${start}&bucket_width=1m&group_by=api_key_id&group_by=model&api_key_ids=${seeded.keyId}` });
+    await call('get', '/organization/usage/completions', {}, { query: `start_time=${start}&bucket_width=1d` });
+    await call('get', '/organization/usage/completions', {}, { query: 'bucket_width=1d', status: 400 });
+    await call('get', '/organization/usage/embeddings', {}, { query: `start_time=${start}&group_by[]=api_key_id` });
+    await call('get', '/organization/costs', {}, { query: `start_time=${start - 86400}&group_by[]=line_item&group_by[]=project_id` });
+    await call('get', '/organization/costs', {}, { query: `start_time=${start}&group_by=api_key_id` });
+    const logs = await call('get', '/organization/audit_logs', {}, { query: `event_types[]=api_key.created&event_types[]=service_account.created&project_ids[]=${seeded.projectId}&effective_at[gte]=${start}` });
+    expect((logs['data'] as unknown[]).length).toBe(2);
+    await call('get', '/organization/audit_logs', {}, { query: 'limit=3' });
+  });
+
+  it('the validator is not vacuous: a wrong shape is rejected', () => {
+    const projectSchema = pointer('paths', '/organization/projects/{project_id}', 'get', 'responses', '200', 'content', 'application/json', 'schema');
+    expect(validator(projectSchema)({ id: 'proj_x', object: 'organization.project', created_at: 1 })).toBe(true);
+    expect(validator(projectSchema)({ id: 'proj_x', object: 'project', created_at: 1 })).toBe(false);
+    expect(validator(projectSchema)({ id: 'proj_x', object: 'organization.project' })).toBe(false);
+    expect(validator(pointer('components', 'schemas', 'ErrorResponse'))({ error: { message: 'm', type: 't', code: null } })).toBe(false);
+  });
+
+  it('exercised every implemented operation, and the emulator routes are exactly the implemented list', () => {
+    const implemented = new Set(OPENAI_IMPLEMENTED_OPERATIONS.map(([method, path]) => `${method} ${path}`));
+    expect([...covered].sort()).toEqual([...implemented].sort());
+
+    const state = createEmulatorState({ seed: 1, clock: systemClock });
+    const app = buildEmulatorApp({ state, faults: createFaultInjector({ seed: 1, clock: systemClock }) });
+    const normalise = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?/g, '{}').replace(/\{\w+\}/g, '{}').replace(/\/$/, '');
+    const routed = new Set(
+      app.routes
+        .filter((route) => route.method !== 'ALL' && route.path.startsWith('/v1/'))
+        .map((route) => `${route.method.toLowerCase()} ${normalise(route.path.slice(3))}`),
+    );
+    const listed = new Set(OPENAI_IMPLEMENTED_OPERATIONS.map(([method, path]) => `${method} ${normalise(path)}`));
+    expect([...routed].sort()).toEqual([...listed].sort());
+  });
+
+  it.skipIf(!existsSync(FULL_SPEC_PATH))('the committed pruned spec is what scripts/prune-openapi.ts makes from the full file (skipped when ../shared/reference is absent)', () => {
+    const full = parse(readFileSync(FULL_SPEC_PATH, 'utf8'), { maxAliasCount: -1 }) as Parameters<typeof pruneOpenApi>[0];
+    expect(pruneOpenApi(full, OPENAI_IMPLEMENTED_OPERATIONS)).toEqual(spec);
+  }, 120_000);
+});
