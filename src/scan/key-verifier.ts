@@ -1,0 +1,137 @@
+/**
+ * `--verify`: one cheap authenticated GET per finding's provider. Only an explicit 2xx is
+ * "live"; 401 and 403 are "dead"; anything else — 404, 429, 5xx, a timeout, a network
+ * error, a provider with no probe — is "unknown", never "live". The key travels only in
+ * a request header, never in a URL; nothing from the response body is kept. Each distinct
+ * value is probed once per verifier.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding, Verification } from './finding.js';
+import type { KeyVerifier } from './scan-service.js';
+
+/** Base URLs, following each vendor SDK's `baseURL` convention. */
+export interface VerifierBaseUrls {
+  openai: string;
+  anthropic: string;
+  openrouter: string;
+  groq: string;
+  xai: string;
+  google: string;
+  huggingface: string;
+  mistral: string;
+  deepseek: string;
+  together: string;
+  fireworks: string;
+  perplexity: string;
+  cohere: string;
+  replicate: string;
+  langsmith: string;
+}
+
+export const DEFAULT_BASE_URLS: VerifierBaseUrls = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+  openrouter: 'https://openrouter.ai/api/v1',
+  groq: 'https://api.groq.com/openai/v1',
+  xai: 'https://api.x.ai/v1',
+  google: 'https://generativelanguage.googleapis.com',
+  huggingface: 'https://huggingface.co',
+  mistral: 'https://api.mistral.ai/v1',
+  deepseek: 'https://api.deepseek.com',
+  together: 'https://api.together.xyz/v1',
+  fireworks: 'https://api.fireworks.ai/inference/v1',
+  perplexity: 'https://api.perplexity.ai',
+  cohere: 'https://api.cohere.com',
+  replicate: 'https://api.replicate.com/v1',
+  langsmith: 'https://api.smith.langchain.com',
+};
+
+interface Probe {
+  url: string;
+  headers: Record<string, string>;
+}
+
+type ProbeBuilder = (value: string, bases: VerifierBaseUrls, finding: Finding) => Probe | undefined;
+
+const bearer = (value: string): Record<string, string> => ({ authorization: `Bearer ${value}` });
+
+/** Probes by provider. A provider missing here is verified as "unknown". */
+const PROBES: Record<string, ProbeBuilder> = {
+  openai: (value, bases) => ({ url: `${bases.openai}/models`, headers: bearer(value) }),
+  anthropic: (value, bases, finding) => ({
+    url: finding.detectorId === 'anthropic-admin-key'
+      ? `${bases.anthropic}/v1/organizations/api_keys?limit=1`
+      : `${bases.anthropic}/v1/models`,
+    headers: { 'x-api-key': value, 'anthropic-version': '2023-06-01' },
+  }),
+  openrouter: (value, bases) => ({ url: `${bases.openrouter}/key`, headers: bearer(value) }),
+  groq: (value, bases) => ({ url: `${bases.groq}/models`, headers: bearer(value) }),
+  xai: (value, bases) => ({ url: `${bases.xai}/api-key`, headers: bearer(value) }),
+  google: (value, bases) => ({ url: `${bases.google}/v1beta/models?pageSize=1`, headers: { 'x-goog-api-key': value } }),
+  huggingface: (value, bases) => ({ url: `${bases.huggingface}/api/whoami-v2`, headers: bearer(value) }),
+  mistral: (value, bases) => ({ url: `${bases.mistral}/models`, headers: bearer(value) }),
+  deepseek: (value, bases) => ({ url: `${bases.deepseek}/user/balance`, headers: bearer(value) }),
+  together: (value, bases) => ({ url: `${bases.together}/models`, headers: bearer(value) }),
+  fireworks: (value, bases) => ({ url: `${bases.fireworks}/models`, headers: bearer(value) }),
+  cohere: (value, bases) => ({ url: `${bases.cohere}/v1/models?page_size=1`, headers: bearer(value) }),
+  replicate: (value, bases) => ({ url: `${bases.replicate}/account`, headers: bearer(value) }),
+  langsmith: (value, bases) => ({ url: `${bases.langsmith}/api/v1/sessions?limit=1`, headers: { 'x-api-key': value } }),
+  'azure-openai': (value, _bases, finding) =>
+    finding.host === undefined
+      ? undefined
+      : { url: `https://${finding.host}/openai/models?api-version=2024-10-21`, headers: { 'api-key': value } },
+  // Perplexity has no read-only endpoint that costs nothing: not probed.
+};
+
+export interface KeyVerifierOptions {
+  baseUrls?: Partial<VerifierBaseUrls> | undefined;
+  fetch?: typeof fetch | undefined;
+  /** Per request; a timeout is "unknown". */
+  timeoutMs?: number | undefined;
+}
+
+export function classifyStatus(status: number): Verification {
+  if (status >= 200 && status < 300) return 'live';
+  if (status === 401 || status === 403) return 'dead';
+  return 'unknown';
+}
+
+export function createKeyVerifier(options: KeyVerifierOptions = {}): KeyVerifier {
+  const bases: VerifierBaseUrls = { ...DEFAULT_BASE_URLS };
+  for (const [provider, url] of Object.entries(options.baseUrls ?? {})) {
+    if (url !== undefined) bases[provider as keyof VerifierBaseUrls] = url.replace(/\/+$/, '');
+  }
+  const fetchImplementation = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const cache = new Map<string, Promise<Verification>>();
+
+  async function probe(finding: Finding): Promise<Verification> {
+    const builder = PROBES[finding.provider];
+    const request = builder?.(finding.secret.reveal(), bases, finding);
+    if (request === undefined) return 'unknown';
+    try {
+      const response = await fetchImplementation(request.url, {
+        method: 'GET',
+        headers: { ...request.headers, 'user-agent': 'rekey-verify/0.1', accept: 'application/json' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      return classifyStatus(response.status);
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  return {
+    verify(finding) {
+      const cacheKey = createHash('sha256').update(`${finding.detectorId}\0${finding.host ?? ''}\0${finding.secret.reveal()}`).digest('hex');
+      let pending = cache.get(cacheKey);
+      if (pending === undefined) {
+        pending = probe(finding);
+        cache.set(cacheKey, pending);
+      }
+      return pending;
+    },
+  };
+}
