@@ -60,12 +60,10 @@ export const DEFAULT_GRACE_MAX_SECONDS = 24 * 60 * 60;
 
 /** The latest moment this observation proves the key was used (null: no use seen). */
 export function lastActivity(observation: UsageObservation): Date | null {
-  let latest = observation.lastUsedAt;
-  if ((observation.requests ?? 0) > 0) {
-    // Counted requests without a timestamp: assume the latest moment the count covers.
-    if (latest === null || latest < observation.observedAt) latest = observation.observedAt;
-  }
-  return latest;
+  // A precise last-use time wins over bucketed counts (which may include older traffic).
+  if (observation.lastUsedAt !== null) return observation.lastUsedAt;
+  // Counted requests without a timestamp: assume the latest moment the count covers.
+  return (observation.requests ?? 0) > 0 ? observation.observedAt : null;
 }
 
 function later(left: Date, right: Date | null): Date {

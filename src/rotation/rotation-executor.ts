@@ -1,0 +1,313 @@
+/**
+ * The rotation service: start, resume, decide (rollback, abort, end grace) and plan.
+ * Deps come as one named object (`RotationDeps`); see README.md for the protocol and its
+ * invariants and `rotation-runner.ts` for how steps are journaled and resumed.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
+import { SecretValue } from '../core/secret-value.js';
+import type { Credential, RotationKind, RotationRecord } from '../core/types.js';
+import { fingerprintLabel } from '../crypto/fingerprint.js';
+import type { ProviderV1 } from '../providers/provider-spec.js';
+import { DEFAULT_GRACE_MAX_SECONDS, DEFAULT_GRACE_QUIET_SECONDS } from './grace.js';
+import type { RotationDeps } from './rotation-deps.js';
+import { readRotationData, type ProviderKeyRef, type RotationData } from './rotation-data.js';
+import { entryEffects, isTerminal, startRotation, transition, type EmergencyPath, type HoldInfo, type RotationState, type RotationStateName } from './rotation-machine.js';
+import { drive, journalResumePoint, type DriveOptions } from './rotation-runner.js';
+import { acquireRotationLease, createRotationSession, resolveDeps, type ResolvedDeps, type RotationLease } from './rotation-session.js';
+
+export interface StartRotationRequest {
+  credential: string;
+  /** Default `manual` (`emergency` when `emergency` is set). */
+  kind?: RotationKind | undefined;
+  emergency?: boolean | undefined;
+  /** Force the emergency path; default: mint first when the provider mints by API. */
+  emergencyPath?: EmergencyPath | undefined;
+  graceQuietSeconds?: number | undefined;
+  graceMaxSeconds?: number | undefined;
+  /** For providers that cannot mint by API. */
+  suppliedValue?: SecretValue | undefined;
+  actor: string;
+  stage?: string | undefined;
+}
+
+export interface RotationOutcome {
+  rotationId: string;
+  credential: string;
+  state: RotationStateName;
+  hold: HoldInfo | null;
+  failure: string | null;
+  record: RotationRecord;
+  data: RotationData;
+}
+
+export type RotationDecision = 'resume' | 'rollback' | 'abort' | 'end-grace';
+
+export interface RotationPlan {
+  credential: string;
+  provider: string;
+  mode: 'standard' | 'emergency';
+  emergencyPath: EmergencyPath | null;
+  current: { version: number; hint: string; fingerprint: string } | null;
+  nextVersion: number;
+  steps: string[];
+  grace: { quietSeconds: number; maxSeconds: number };
+  consumers: Array<{ name: string; sink: string; reload: string | null; diff: string[] }>;
+  /** Why the rotation would not start now (empty when it would). */
+  problems: string[];
+}
+
+export interface RotationExecutor {
+  start(request: StartRotationRequest): Promise<RotationOutcome>;
+  /** Continue after a crash, a hold, or with the value a person supplied. */
+  resume(rotationId: string, options?: { actor?: string; suppliedValue?: SecretValue | undefined }): Promise<RotationOutcome>;
+  decide(rotationId: string, decision: Exclude<RotationDecision, 'resume'>, actor: string): Promise<RotationOutcome>;
+  plan(request: StartRotationRequest): Promise<RotationPlan>;
+}
+
+export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor {
+  const deps: ResolvedDeps = resolveDeps(rawDeps);
+  const { store, clock } = deps;
+
+  async function credentialNamed(name: string): Promise<Credential> {
+    const credential = await store.getCredential(name);
+    if (credential === undefined) throw new NotFoundError(`no credential named ${name}`, { hint: 'list them with `rekey credential list`' });
+    return credential;
+  }
+
+  async function outcomeOf(rotationId: string): Promise<RotationOutcome> {
+    const record = await store.getRotation(rotationId);
+    if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`);
+    const data = readRotationData(record.data);
+    return {
+      rotationId,
+      credential: data.credentialName,
+      state: record.state as RotationStateName,
+      hold: data.machine.hold,
+      failure: data.machine.failure,
+      record,
+      data,
+    };
+  }
+
+  /** The provider-side ids of a version, recovered from the rotation that minted it. */
+  async function keyRefOf(version: { providerKeyId: string | null; fingerprint: string; mintedBy: string }): Promise<ProviderKeyRef> {
+    let providerData: Record<string, string> = {};
+    const match = /^rotation:(.+)$/.exec(version.mintedBy);
+    if (match?.[1] !== undefined) {
+      const minting = await store.getRotation(match[1]);
+      const data = minting?.data['newKey'] as ProviderKeyRef | undefined;
+      if (data?.providerData !== undefined) providerData = data.providerData;
+    }
+    return { providerKeyId: version.providerKeyId, providerData, fingerprint: version.fingerprint };
+  }
+
+  function kindOf(request: StartRotationRequest): RotationKind {
+    return request.kind ?? (request.emergency === true ? 'emergency' : 'manual');
+  }
+
+  function emergencyPathFor(request: StartRotationRequest, provider: ProviderV1): EmergencyPath {
+    return request.emergencyPath ?? (provider.capabilities.mint === 'api' ? 'mint-first' : 'revoke-first');
+  }
+
+  function graceOf(request: StartRotationRequest, credential: Credential) {
+    return {
+      quietSeconds: request.graceQuietSeconds ?? credential.policy.graceQuietSeconds ?? DEFAULT_GRACE_QUIET_SECONDS,
+      maxSeconds: request.graceMaxSeconds ?? credential.policy.graceMaxSeconds ?? DEFAULT_GRACE_MAX_SECONDS,
+    };
+  }
+
+  /** Why a rotation of this credential cannot start now. */
+  async function problemsFor(credential: Credential, kind: RotationKind): Promise<string[]> {
+    const problems: string[] = [];
+    if (kind === 'drill' && /^prod/i.test(credential.environment)) {
+      problems.push(`drills run on non-production credentials; ${credential.name} is ${credential.environment}`);
+    }
+    for (const rotation of await store.listRotations({ credentialId: credential.id, active: true })) {
+      problems.push(`rotation ${rotation.id} is still active (${rotation.state}); resume, abort or roll it back first`);
+    }
+    if ((await store.getVersionByStage(credential.id, 'current')) === undefined) problems.push(`${credential.name} has no current version to rotate`);
+    const pending = await store.getVersionByStage(credential.id, 'pending');
+    if (pending !== undefined) problems.push(`version ${pending.number} is already pending`);
+    const previous = await store.getVersionByStage(credential.id, 'previous');
+    if (previous !== undefined) problems.push(`version ${previous.number} is still previous (an unfinished rotation may depend on it)`);
+    return problems;
+  }
+
+  async function withLease<T>(credential: Credential, waitMs: number, work: (lease: RotationLease) => Promise<T>): Promise<T> {
+    const lease = await acquireRotationLease(deps, credential.id, waitMs);
+    if (lease === undefined) {
+      const held = await store.getLease(`rotation:${credential.id}`);
+      throw new ConflictError(`a rotation of ${credential.name} is running in another process`, {
+        hint: held === undefined ? 'try again' : `its lock is held by ${held.holder} until ${held.expiresAt.toISOString()}`,
+        isRetryable: true,
+      });
+    }
+    try {
+      return await work(lease);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  async function continueRun(rotationId: string, lease: RotationLease, prepare: (state: RotationState, record: RotationRecord) => Promise<{ state: RotationState; effects: ReturnType<typeof startRotation>['effects']; options: DriveOptions } | undefined>) {
+    const record = await store.getRotation(rotationId);
+    if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`);
+    const data = readRotationData(record.data);
+    const credential = await store.getCredentialById(record.credentialId);
+    if (credential === undefined) throw new NotFoundError(`rotation ${rotationId}: its credential is gone`);
+    const provider = await deps.providers.resolve(credential);
+    const session = createRotationSession(deps, record, credential, provider, lease);
+    const state: RotationState = { name: record.state as RotationStateName, context: data.machine };
+    const prepared = await prepare(state, record);
+    if (prepared === undefined) return;
+    if (prepared.state !== state) {
+      const ended = isTerminal(prepared.state.name);
+      await session.persist({ state: prepared.state.name, data: { ...session.data, machine: prepared.state.context }, error: null, finishedAt: ended ? clock.now() : null });
+    }
+    await drive(session, prepared.state, prepared.effects, prepared.options);
+  }
+
+  async function rotationAndCredential(rotationId: string) {
+    const record = await store.getRotation(rotationId);
+    if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`, { hint: 'list them with `rekey rotations list`' });
+    const credential = await store.getCredentialById(record.credentialId);
+    if (credential === undefined) throw new NotFoundError(`rotation ${rotationId}: its credential is gone`);
+    return { record, credential };
+  }
+
+  return {
+    async start(request) {
+      const credential = await credentialNamed(request.credential);
+      const kind = kindOf(request);
+      const provider = await deps.providers.resolve(credential);
+      const rotationId = randomUUID();
+      await withLease(credential, 0, async (lease) => {
+        const problems = await problemsFor(credential, kind);
+        if (problems.length > 0) {
+          const policy = problems[0]?.startsWith('drills') === true;
+          const message = `cannot rotate ${credential.name}: ${problems.join('; ')}`;
+          throw policy ? new UsageError(message) : new ConflictError(message);
+        }
+        const current = await store.getVersionByStage(credential.id, 'current');
+        if (current === undefined) throw new ConflictError(`${credential.name} has no current version`);
+        const emergency = kind === 'emergency';
+        const emergencyPath = emergency ? emergencyPathFor(request, provider) : undefined;
+        const started = startRotation({ mode: emergency ? 'emergency' : 'standard', emergencyPath, oldVersion: current.number });
+        const grace = graceOf(request, credential);
+        const now = clock.now();
+        const data: RotationData = {
+          machine: started.state.context,
+          options: { graceQuietSeconds: grace.quietSeconds, graceMaxSeconds: grace.maxSeconds, actor: request.actor, stage: request.stage },
+          credentialName: credential.name,
+          oldKey: await keyRefOf(current),
+          newKey: null,
+          startedAt: now.toISOString(),
+          emergencyDeadline: emergencyPath === 'mint-first' ? new Date(now.getTime() + deps.settings.emergencyBudgetMs).toISOString() : undefined,
+          timings: {},
+        };
+        const record = await store.createRotation({
+          id: rotationId,
+          credentialId: credential.id,
+          kind,
+          state: started.state.name,
+          data: JSON.parse(JSON.stringify(data)) as Record<string, unknown>,
+        });
+        const session = createRotationSession(deps, record, credential, provider, lease);
+        await session.audit('rotation-start', 'ok', current.fingerprint, {
+          kind,
+          from: current.number,
+          ...(emergencyPath === undefined ? {} : { emergencyPath }),
+          graceQuietSeconds: grace.quietSeconds,
+          graceMaxSeconds: grace.maxSeconds,
+          ...(request.stage === undefined ? {} : { stage: request.stage }),
+        });
+        await drive(session, started.state, started.effects, { suppliedValue: request.suppliedValue });
+      });
+      return outcomeOf(rotationId);
+    },
+
+    async resume(rotationId, options = {}) {
+      const { record, credential } = await rotationAndCredential(rotationId);
+      if (isTerminal(record.state as RotationStateName)) return outcomeOf(rotationId);
+      await withLease(credential, deps.settings.leaseWaitMs, (lease) =>
+        continueRun(rotationId, lease, async (state, fresh) => {
+          if (isTerminal(state.name)) return undefined;
+          const actor = options.actor ?? readRotationData(fresh.data).options.actor;
+          if (state.name === 'hold') {
+            const next = transition(state, { type: 'resume' });
+            await deps.audit.record({ event: 'rotation-resume', actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { rotation: rotationId, from: 'hold', to: next.state.name } });
+            return { state: next.state, effects: next.effects, options: { restartGrace: true, suppliedValue: options.suppliedValue } };
+          }
+          if (state.name === 'awaiting-value') {
+            if (options.suppliedValue === undefined) return undefined;
+            const next = transition(state, { type: 'value-supplied' });
+            return { state: next.state, effects: next.effects, options: { suppliedValue: options.suppliedValue } };
+          }
+          // A worker died mid-run: re-run the state's step, replaying or reconciling per the journal.
+          const point = journalResumePoint(state, fresh.revision, await store.listJournal(rotationId));
+          await deps.audit.record({ event: 'rotation-resume', actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { rotation: rotationId, from: state.name, replay: point.replay !== undefined, reconcile: point.resumed === true } });
+          return { state, effects: entryEffects(state), options: { ...point, suppliedValue: options.suppliedValue } };
+        }),
+      );
+      return outcomeOf(rotationId);
+    },
+
+    async decide(rotationId, decision, actor) {
+      const { record, credential } = await rotationAndCredential(rotationId);
+      if (isTerminal(record.state as RotationStateName)) {
+        throw new ConflictError(`rotation ${rotationId} has ended (${record.state})`);
+      }
+      await withLease(credential, deps.settings.leaseWaitMs, (lease) =>
+        continueRun(rotationId, lease, async (state) => {
+          const next = transition(state, { type: decision });
+          await deps.audit.record({ event: 'rotation-decision', actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { rotation: rotationId, decision, from: state.name, to: next.state.name } });
+          return { state: next.state, effects: next.effects, options: {} };
+        }),
+      );
+      return outcomeOf(rotationId);
+    },
+
+    async plan(request) {
+      const credential = await credentialNamed(request.credential);
+      const kind = kindOf(request);
+      const provider = await deps.providers.resolve(credential);
+      const problems = await problemsFor(credential, kind);
+      const current = await store.getVersionByStage(credential.id, 'current');
+      const versions = await store.listVersions(credential.id);
+      const nextVersion = Math.max(0, ...versions.map((version) => version.number)) + 1;
+      const emergency = kind === 'emergency';
+      const emergencyPath = emergency ? emergencyPathFor(request, provider) : null;
+      const grace = graceOf(request, credential);
+      const steps = emergency
+        ? emergencyPath === 'revoke-first'
+          ? ['lock', 'revoke the leaked key now', 'mint', 'test', 'deliver', 'promote', 'finish']
+          : ['lock', 'mint', 'test', 'deliver', 'promote', 'revoke the leaked key (no grace)', 'finish']
+        : ['lock', provider.capabilities.mint === 'human' ? 'ask a person for the new key' : 'mint', 'test', 'deliver', 'promote', `grace (quiet ${grace.quietSeconds}s, max ${grace.maxSeconds}s)`, 'revoke', 'finish'];
+      const placeholder = new SecretValue('rekey-dry-run-new-key');
+      const consumers: RotationPlan['consumers'] = [];
+      for (const consumer of await store.listConsumers(credential.id)) {
+        try {
+          const sink = await deps.sinks.create(consumer);
+          const reload = await deps.sinks.reload(consumer);
+          const planned = sink.plan === undefined ? undefined : await sink.plan([{ slot: 'main', value: placeholder }, { slot: { version: nextVersion }, value: placeholder }]);
+          consumers.push({ name: consumer.name, sink: sink.describe(), reload: reload?.describe() ?? null, diff: planned?.diff ?? ['(this sink cannot show a diff)'] });
+        } catch (error) {
+          problems.push(`consumer ${consumer.name}: ${error instanceof Error ? error.message : 'cannot be planned'}`);
+        }
+      }
+      return {
+        credential: credential.name,
+        provider: provider.kind,
+        mode: emergency ? 'emergency' : 'standard',
+        emergencyPath,
+        current: current === undefined ? null : { version: current.number, hint: current.hint, fingerprint: fingerprintLabel(current.fingerprint) },
+        nextVersion,
+        steps,
+        grace,
+        consumers,
+        problems,
+      };
+    },
+  };
+}
