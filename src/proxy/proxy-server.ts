@@ -1,0 +1,99 @@
+/**
+ * `rekey proxy` as a library: the proxy handler on a socket, plus `/healthz` and a
+ * Prometheus `/metrics` with per credential / version / token counters (names only).
+ */
+import type { Store } from '../store/store.js';
+import type { Vault } from '../vault/vault.js';
+import type { AccessTokenStore } from '../server/access-tokens.js';
+import { createKeySets, type KeySets } from '../server/key-sets.js';
+import { listenFetch } from '../server/key-server.js';
+import { listenForKeyChanges } from '../server/postgres-change-listener.js';
+import { createTokenVerifier } from '../server/token-verifier.js';
+import type { UsageReportStore } from '../server/usage-reports.js';
+import { createProxyHandler, type ProxyLogEntry, type ProxyUpstreams } from './proxy-handler.js';
+import { createProxyMeter, type MeterTotals, type ProxyMeter } from './proxy-meter.js';
+
+export interface ProxyServerOptions {
+  store: Store;
+  vault: Pick<Vault, 'reveal'>;
+  tokens: AccessTokenStore;
+  usage: UsageReportStore;
+  upstreams: ProxyUpstreams;
+  host?: string;
+  port?: number;
+  databaseUrl?: string | undefined;
+  pollIntervalMilliseconds?: number;
+  /** How long a verified token is trusted before it is checked again (default 5 s). */
+  tokenCacheMilliseconds?: number;
+  meterFlushMilliseconds?: number;
+  log?: (entry: ProxyLogEntry) => void;
+  onError?: (message: string) => void;
+}
+
+export interface RunningProxy {
+  url: string;
+  keySets: KeySets;
+  meter: ProxyMeter;
+  close(): Promise<void>;
+}
+
+const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export function metricsText(totals: MeterTotals[]): string {
+  const lines = [
+    '# HELP rekey_proxy_requests_total Requests through the proxy by credential, key version, token and status.',
+    '# TYPE rekey_proxy_requests_total counter',
+  ];
+  for (const total of totals) {
+    for (const [status, count] of Object.entries(total.statuses)) {
+      lines.push(`rekey_proxy_requests_total{credential="${label(total.credential)}",version="${total.version}",token="${label(total.token)}",status="${status}"} ${count}`);
+    }
+  }
+  lines.push('# HELP rekey_proxy_tokens_total Provider tokens reported in responses.', '# TYPE rekey_proxy_tokens_total counter');
+  for (const total of totals) {
+    const labels = `credential="${label(total.credential)}",version="${total.version}",token="${label(total.token)}"`;
+    lines.push(`rekey_proxy_tokens_total{${labels},direction="input"} ${total.inputTokens}`, `rekey_proxy_tokens_total{${labels},direction="output"} ${total.outputTokens}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function startProxy(options: ProxyServerOptions): Promise<RunningProxy> {
+  const keySets = createKeySets({
+    store: options.store,
+    vault: options.vault,
+    pollIntervalMilliseconds: options.pollIntervalMilliseconds ?? (options.databaseUrl === undefined ? 250 : 2000),
+  });
+  const listener =
+    options.databaseUrl === undefined
+      ? undefined
+      : await listenForKeyChanges({ url: options.databaseUrl, onChange: () => void keySets.refresh(), onError: options.onError });
+  const meter = createProxyMeter({ usage: options.usage, flushIntervalMilliseconds: options.meterFlushMilliseconds, onError: options.onError });
+  const handler = createProxyHandler({
+    keySets,
+    verifier: createTokenVerifier({ tokens: options.tokens, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 }),
+    meter,
+    upstreams: options.upstreams,
+    log: options.log,
+  });
+  const listening = await listenFetch(
+    (request) => {
+      const pathname = new URL(request.url).pathname;
+      if (pathname === '/healthz') return Response.json({ status: 'ok' });
+      if (pathname === '/metrics') return new Response(metricsText(meter.totals()), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
+      return handler(request);
+    },
+    options.host ?? '127.0.0.1',
+    options.port ?? 0,
+  );
+  return {
+    url: listening.url,
+    keySets,
+    meter,
+    async close() {
+      await listening.close();
+      keySets.close();
+      await listener?.close();
+      await meter.close();
+    },
+  };
+}
