@@ -61,6 +61,12 @@ export interface SinkContext {
   fingerprintSalt: Buffer;
   /** The consumer's name, for error messages. */
   consumerName: string;
+  /**
+   * Where sinks look up the credentials they need to reach their target (a Vault token,
+   * a GitHub token), by the variable name the consumer config gives. Default `process.env`.
+   * Consumer config names variables; it never holds a credential itself.
+   */
+  environment?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 /** Validates `config` (throws ConfigError naming the consumer and field) and returns a sink. */
