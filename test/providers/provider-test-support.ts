@@ -39,9 +39,9 @@ export function lossyFetch(matches: (url: URL, init: RequestInit | undefined) =>
 }
 
 /** Fetch a JSON admin endpoint of the emulator with faults on, riding out 429/5xx (test ground truth). */
-export async function fetchJsonPatiently(url: string, headers: Record<string, string>): Promise<unknown> {
+export async function fetchJsonPatiently(url: string, headers: Record<string, string>, method = 'GET'): Promise<unknown> {
   for (let attempt = 0; attempt < 60; attempt += 1) {
-    const response = await globalThis.fetch(url, { headers });
+    const response = await globalThis.fetch(url, { headers, method });
     if (response.ok) return response.json() as Promise<unknown>;
     await response.arrayBuffer();
     if (response.status !== 429 && response.status < 500) throw new Error(`ground-truth request failed with HTTP ${response.status}`);

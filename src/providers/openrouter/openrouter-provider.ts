@@ -76,7 +76,7 @@ export function createOpenRouterProvider(options: OpenRouterProviderOptions = {}
     const keys: OpenRouterKey[] = [];
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const operation = 'list keys';
-      const response = await http.request({ operation, method: 'GET', url: `${baseUrl}/keys`, headers: management, query: { offset: keys.length || undefined }, signal });
+      const response = await http.request({ operation, method: 'GET', url: `${baseUrl}/keys`, headers: management, query: { offset: keys.length || undefined, include_disabled: true }, signal });
       const parsed = parseResponse(keyListSchema, response.body, context(operation));
       if (parsed.data.length === 0) break;
       keys.push(...parsed.data);
