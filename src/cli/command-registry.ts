@@ -8,5 +8,6 @@ import { register as credential } from './commands/credential-command.js';
 import { register as doctor } from './commands/doctor-command.js';
 import { register as init } from './commands/init-command.js';
 import { register as masterKey } from './commands/master-key-command.js';
+import { registerEmulatorCommand as emulator } from '../emulator/emulator-command.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [init, credential, audit, masterKey, doctor];
+export const COMMANDS: Array<(program: Command) => void> = [init, credential, audit, masterKey, doctor, emulator];
