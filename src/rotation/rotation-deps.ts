@@ -84,6 +84,8 @@ export interface RotationSettings {
   leaseTtlMs: number;
   /** How long to wait for a dead holder's lease to expire when resuming. Default: one TTL and a bit. */
   leaseWaitMs: number;
+  /** Renew the lease on a timer (every TTL/3) during long calls, besides between steps. Default true. */
+  backgroundLeaseRenewal: boolean;
   /** Bound on waiting for a new key to answer (activation delay). Default 120 s. */
   testTimeoutMs: number;
   /** Bound on waiting for a revoked key to be refused (revocation delay). Default 120 s. */
@@ -100,6 +102,7 @@ export interface RotationSettings {
 export const DEFAULT_ROTATION_SETTINGS: RotationSettings = {
   leaseTtlMs: 30_000,
   leaseWaitMs: 40_000,
+  backgroundLeaseRenewal: true,
   testTimeoutMs: 120_000,
   revokeConfirmTimeoutMs: 120_000,
   emergencyBudgetMs: 60_000,

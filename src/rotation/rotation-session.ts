@@ -59,8 +59,8 @@ export async function acquireRotationLease(deps: ResolvedDeps, credentialId: str
     }
   };
   // Background renewal for long provider or sink calls; steps also renew between polls.
-  const timer = setInterval(() => void renew().catch(() => undefined), Math.max(250, settings.leaseTtlMs / 3));
-  timer.unref();
+  const timer = settings.backgroundLeaseRenewal ? setInterval(() => void renew().catch(() => undefined), Math.max(250, settings.leaseTtlMs / 3)) : undefined;
+  timer?.unref();
   return {
     name,
     holder,
