@@ -7,6 +7,7 @@ import { SINK_KINDS, type Sink, type SinkContext, type SinkFactory, type SinkKin
 
 export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'env-file': async () => (await import('./env-file-sink.js')).createEnvFileSink,
+  'vault-kv': async () => (await import('./vault-kv-sink.js')).createVaultKvSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {
@@ -24,8 +25,9 @@ export async function loadSinkFactory(kind: string): Promise<SinkFactory> {
 export async function createSink(
   consumer: { name: string; kind: string; config: Record<string, unknown> },
   fingerprintSalt: Buffer,
+  environment?: Readonly<Record<string, string | undefined>>,
 ): Promise<Sink> {
   const factory = await loadSinkFactory(consumer.kind);
-  const context: SinkContext = { fingerprintSalt, consumerName: consumer.name };
+  const context: SinkContext = { fingerprintSalt, consumerName: consumer.name, environment };
   return factory(consumer.config, context);
 }
