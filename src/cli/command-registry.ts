@@ -9,5 +9,15 @@ import { register as doctor } from './commands/doctor-command.js';
 import { register as init } from './commands/init-command.js';
 import { register as masterKey } from './commands/master-key-command.js';
 import { registerEmulatorCommand as emulator } from '../emulator/emulator-command.js';
+import { register as hook } from './commands/hook-command.js';
+import { register as redact } from './commands/redact-command.js';
+import { register as scanCommand, setScanCommandWiring } from './commands/scan-command.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [init, credential, audit, masterKey, doctor, emulator];
+function scan(program: Command): void {
+  setScanCommandWiring({
+    ownKeys: async () => (await import('./own-key-lookup.js')).loadOwnKeyLookup(),
+  });
+  scanCommand(program);
+}
+
+export const COMMANDS: Array<(program: Command) => void> = [init, credential, audit, masterKey, doctor, scan, redact, hook, emulator];
