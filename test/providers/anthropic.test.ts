@@ -11,7 +11,7 @@ const unknownAnthropicKey = () => new SecretValue(`sk-ant-api03-${randomToken(KE
 
 describeProviderContract('anthropic (emulator, faults on)', async () => {
   const emulator = await startEmulator({ port: 0, seed: 12, knobs: CONTRACT_FAULTS });
-  const base: AnthropicProviderOptions = { adminKey: emulator.adminKeys.anthropic, baseUrl: emulator.anthropicBaseUrl, retry: CONTRACT_RETRY, activationTimeoutMs: 20_000, environment: {} };
+  const base: AnthropicProviderOptions = { fetch: echoingFetch(), adminKey: emulator.adminKeys.anthropic, baseUrl: emulator.anthropicBaseUrl, retry: CONTRACT_RETRY, activationTimeoutMs: 20_000, environment: {} };
   const supplied: SecretValue[] = [];
   let count = 0;
   return {

@@ -8,7 +8,7 @@ import { CONTRACT_FAULTS, CONTRACT_RETRY, KEY_ALPHABET, echoingFetch, fetchJsonP
 describeProviderContract('openai (emulator, faults on)', async () => {
   const emulator = await startEmulator({ port: 0, seed: 11, knobs: CONTRACT_FAULTS });
   const seeded = await emulator.seedOpenAIProject('contract');
-  const base: OpenAIProviderOptions = { adminKey: emulator.adminKeys.openai, baseUrl: emulator.openaiBaseUrl, retry: CONTRACT_RETRY, environment: {} };
+  const base: OpenAIProviderOptions = { fetch: echoingFetch(), adminKey: emulator.adminKeys.openai, baseUrl: emulator.openaiBaseUrl, retry: CONTRACT_RETRY, environment: {} };
   const isServiceAccountCreate = (url: URL, init: RequestInit | undefined) => init?.method === 'POST' && url.pathname.endsWith('/service_accounts');
   return {
     provider: createOpenAIProvider(base),

@@ -7,7 +7,7 @@ import { CONTRACT_FAULTS, CONTRACT_RETRY, echoingFetch, fetchJsonPatiently, loss
 
 describeProviderContract('openrouter (emulator, faults on)', async () => {
   const emulator = await startEmulator({ port: 0, seed: 14, knobs: CONTRACT_FAULTS });
-  const base: OpenRouterProviderOptions = { managementKey: emulator.adminKeys.openrouter, baseUrl: emulator.openrouterBaseUrl, retry: CONTRACT_RETRY, environment: {} };
+  const base: OpenRouterProviderOptions = { fetch: echoingFetch(), managementKey: emulator.adminKeys.openrouter, baseUrl: emulator.openrouterBaseUrl, retry: CONTRACT_RETRY, environment: {} };
   const isKeyCreate = (url: URL, init: RequestInit | undefined) => init?.method === 'POST' && url.pathname.endsWith('/keys');
   return {
     provider: createOpenRouterProvider(base),

@@ -61,10 +61,13 @@ export const KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
  * A fetch whose error answers echo a planted secret in full, as real providers do for
  * short keys: an adapter that copied a response body into an error would leak it.
  */
-export function echoingFetch(planted: string, inner: FetchFunction = (input, init) => globalThis.fetch(input, init)): FetchFunction {
+export function echoingFetch(planted?: string, inner: FetchFunction = (input, init) => globalThis.fetch(input, init)): FetchFunction {
   return async (input, init) => {
     const response = await inner(input, init);
     if (response.status < 400) return response;
+    // Without a planted value, echo the credentials this very request sent.
+    const sent = Object.values((init?.headers ?? {}) as Record<string, string>).filter((value) => value.length >= 16);
+    const echo = planted ?? sent.join(' ');
     const text = await response.text();
     let body: unknown;
     try {
@@ -76,9 +79,9 @@ export function echoingFetch(planted: string, inner: FetchFunction = (input, ini
     const error = (echoed as { error?: unknown }).error;
     (echoed as Record<string, unknown>)['error'] = {
       ...(typeof error === 'object' && error !== null ? error : {}),
-      message: `Incorrect API key provided: ${planted}.`,
+      message: `Incorrect API key provided: ${echo}.`,
     };
-    (echoed as Record<string, unknown>)['detail'] = planted;
+    (echoed as Record<string, unknown>)['detail'] = echo;
     return new Response(JSON.stringify(echoed), { status: response.status, headers: response.headers });
   };
 }
