@@ -7,6 +7,8 @@ import { SINK_KINDS, type Sink, type SinkContext, type SinkFactory, type SinkKin
 
 export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'env-file': async () => (await import('./env-file-sink.js')).createEnvFileSink,
+  'json-file': async () => (await import('./json-file-sink.js')).createJsonFileSink,
+  'yaml-file': async () => (await import('./yaml-file-sink.js')).createYamlFileSink,
   'vault-kv': async () => (await import('./vault-kv-sink.js')).createVaultKvSink,
 };
 
