@@ -45,7 +45,7 @@ export function parseEnv(text: string): EnvDocument {
   const body = bom ? text.slice(1) : text;
   const eol = body.includes('\r\n') ? '\r\n' : '\n';
   const finalEol = body.endsWith('\n');
-  const lines = body.split(/\r?\n/);
+  const lines = body === '' ? [] : body.split(/\r?\n/);
   if (finalEol) lines.pop();
   const entries: EnvEntry[] = [];
   for (let index = 0; index < lines.length; index += 1) {

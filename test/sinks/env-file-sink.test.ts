@@ -93,6 +93,7 @@ describe('env-file sink', () => {
     const sink = sinkFor();
     await sink.write('main', key);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, 'utf8')).toBe(`OPENAI_API_KEY=${key.reveal()}\n`);
     await writeFile(path, 'OTHER=1\n', { mode: 0o644 });
     await sink.write('main', key);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
