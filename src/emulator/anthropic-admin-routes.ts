@@ -125,7 +125,9 @@ export function createAnthropicAdminRoutes(deps: EmulatorDeps): Hono<AnthropicEn
       for (const usage of inBucket) {
         const dims = { api_key_id: usage.keyId, workspace_id: usage.workspaceId, model: usage.model, service_tier: 'standard', context_window: '0-200k', inference_geo: 'global' };
         const groupKey = JSON.stringify(groupBy.map((field) => dims[field as keyof typeof dims]));
-        groups.set(groupKey, [...(groups.get(groupKey) ?? []), usage]);
+        const group = groups.get(groupKey);
+        if (group === undefined) groups.set(groupKey, [usage]);
+        else group.push(usage);
       }
       const results = [...groups.values()].map((group) => {
         const sample = group[0];

@@ -117,8 +117,10 @@ export interface EmulatorState {
   findProject(id: string): EmulatedProject | undefined;
   recordUsage(usage: Omit<EmulatedUsage, 'at'>): void;
   audit(entry: Omit<EmulatedAuditLog, 'id' | 'effectiveAt'>): void;
-  /** Called after every change; saves to the state file when there is one. */
+  /** Called after every change; saves to the state file (debounced) when there is one. */
   changed(): void;
+  /** Writes a pending change now (called on close). */
+  flush(): void;
 }
 
 export interface CreateStateOptions {
@@ -165,6 +167,9 @@ function saveData(stateFile: string, data: EmulatorData): void {
   renameSync(temporary, stateFile);
 }
 
+/** Saves are coalesced: a busy emulator rewrites its state file at most this often. */
+const SAVE_DEBOUNCE_MS = 200;
+
 export function createEmulatorState(options: CreateStateOptions): EmulatorState {
   const { clock, stateFile } = options;
   const loaded = stateFile === undefined ? undefined : loadData(stateFile);
@@ -173,6 +178,7 @@ export function createEmulatorState(options: CreateStateOptions): EmulatorState 
   const data = loaded ?? freshData(ids, clock.now().getTime());
   const keysByHash = new Map<string, EmulatedKey>(data.keys.map((key) => [key.hash, key]));
   const keysById = new Map<string, EmulatedKey>(data.keys.map((key) => [`${key.provider}:${key.id}`, key]));
+  let pendingSave: ReturnType<typeof setTimeout> | undefined;
 
   const state: EmulatorState = {
     data,
@@ -204,6 +210,13 @@ export function createEmulatorState(options: CreateStateOptions): EmulatorState 
       data.auditLogs.push({ ...entry, id: `audit_log-${ids.alphanumeric(12)}_${day}`, effectiveAt: state.nowMs() });
     },
     changed() {
+      if (stateFile === undefined || pendingSave !== undefined) return;
+      pendingSave = setTimeout(() => state.flush(), SAVE_DEBOUNCE_MS);
+      pendingSave.unref();
+    },
+    flush() {
+      if (pendingSave !== undefined) clearTimeout(pendingSave);
+      pendingSave = undefined;
       if (stateFile === undefined) return;
       data.idRandomState = random.state();
       saveData(stateFile, data);

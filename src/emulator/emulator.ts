@@ -144,7 +144,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     anthropic: bootstrapKey(state, 'anthropic', options.anthropicAdminKey),
     openrouter: bootstrapKey(state, 'openrouter', options.openrouterManagementKey),
   };
-  state.changed();
+  state.flush();
   const deps: EmulatorDeps = { state, faults };
   const app = buildEmulatorApp(deps);
 
@@ -208,7 +208,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close: () =>
       new Promise<void>((resolve, reject) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.close((error) => {
+          if (error !== undefined) return reject(error);
+          state.flush();
+          return resolve();
+        });
       }),
   };
 }

@@ -27,8 +27,15 @@ function messageTexts(messages: unknown): string[] {
 }
 
 function setRateLimitHeaders(deps: EmulatorDeps, context: Context, key: EmulatedKey, model: OpenAIModelEntry): void {
+  // Usage is appended in time order: walk back over the last minute only (O(recent), not O(all)).
   const since = deps.state.nowMs() - 60_000;
-  const recent = deps.state.data.usage.filter((usage) => usage.provider === 'openai' && usage.projectId === key.projectId && usage.model === model.id && usage.at >= since);
+  const usageLog = deps.state.data.usage;
+  const recent: typeof usageLog = [];
+  for (let index = usageLog.length - 1; index >= 0; index -= 1) {
+    const usage = usageLog[index];
+    if (usage === undefined || usage.at < since) break;
+    if (usage.provider === 'openai' && usage.projectId === key.projectId && usage.model === model.id) recent.push(usage);
+  }
   const limits = deps.state.data.rateLimits.find((limit) => limit.projectId === key.projectId && limit.model === model.id)?.limits;
   const requestLimit = limits?.['max_requests_per_1_minute'] ?? model.requestsPerMinute;
   const tokenLimit = limits?.['max_tokens_per_1_minute'] ?? model.tokensPerMinute;

@@ -51,6 +51,20 @@ function pagedBuckets(context: Context, state: EmulatorState, allowedWidths: str
   return { buckets, hasMore, nextPage: hasMore ? encodePageToken(first + limit) : null, until: end };
 }
 
+/** Items per bucket of the page, in one pass (items outside the page window are dropped). */
+function bucketize<T>(page: PagedBuckets, items: T[], atMs: (item: T) => number): T[][] {
+  const result: T[][] = page.buckets.map(() => []);
+  const first = page.buckets[0];
+  if (first === undefined) return result;
+  const width = first.endTime - first.startTime;
+  for (const item of items) {
+    const at = seconds(atMs(item));
+    if (at < first.startTime || at >= page.until) continue;
+    result[Math.floor((at - first.startTime) / width)]?.push(item);
+  }
+  return result;
+}
+
 function validGroupBy(context: Context, allowed: string[]): string[] {
   const groupBy = queryArray(context, 'group_by');
   for (const field of groupBy) {
@@ -73,7 +87,9 @@ function groupEvents<T extends { dims: Record<string, string | boolean | null> }
   const groups = new Map<string, T[]>();
   for (const item of items) {
     const groupKey = JSON.stringify(keys.map((key) => item.dims[key] ?? null));
-    groups.set(groupKey, [...(groups.get(groupKey) ?? []), item]);
+    const group = groups.get(groupKey);
+    if (group === undefined) groups.set(groupKey, [item]);
+    else group.push(item);
   }
   return groups;
 }
@@ -92,10 +108,9 @@ function usageRoute(deps: EmulatorDeps, kind: 'completions' | 'embeddings') {
     ];
     const active = filters.map(([name, read]) => [queryArray(context, name), read] as const).filter(([values]) => values.length > 0);
     const events = state.data.usage.filter((usage) => usage.provider === 'openai' && usage.kind === kind && active.every(([values, read]) => values.includes(read(usage) ?? '')));
-    const data = page.buckets.map((bucket) => {
-      const inBucket = events
-        .filter((usage) => seconds(usage.at) >= bucket.startTime && seconds(usage.at) < Math.min(bucket.endTime, page.until))
-        .map((usage) => ({ usage, dims: Object.fromEntries(Object.entries(DIMENSION_OF).map(([name, read]) => [name, read(usage)])) }));
+    const byBucket = bucketize(page, events, (usage) => usage.at);
+    const data = page.buckets.map((bucket, index) => {
+      const inBucket = (byBucket[index] ?? []).map((usage) => ({ usage, dims: Object.fromEntries(Object.entries(DIMENSION_OF).map(([name, read]) => [name, read(usage)])) }));
       const results = [...groupEvents(groupBy, inBucket).values()].map((group) => {
         const dims = Object.fromEntries(allowedGroups.map((name) => [name, groupBy.includes(name) ? (group[0]?.dims[name] ?? null) : null]));
         const inputTokens = group.reduce((sum, item) => sum + item.usage.inputTokens, 0);
@@ -131,8 +146,9 @@ function costsRoute(deps: EmulatorDeps) {
           .filter(([, tokens]) => tokens > 0)
           .map(([direction, tokens, price]) => ({ at: usage.at, tokens, amount: (tokens * price) / 1_000_000, dims: { project_id: usage.projectId, api_key_id: usage.keyId, line_item: `${usage.model}, ${direction}` } }));
       });
-    const data = page.buckets.map((bucket) => {
-      const inBucket = lines.filter((line) => seconds(line.at) >= bucket.startTime && seconds(line.at) < Math.min(bucket.endTime, page.until));
+    const byBucket = bucketize(page, lines, (line) => line.at);
+    const data = page.buckets.map((bucket, index) => {
+      const inBucket = byBucket[index] ?? [];
       const results = [...groupEvents(groupBy, inBucket).values()].map((group) => {
         const pick = (name: 'project_id' | 'api_key_id' | 'line_item') => (groupBy.includes(name) ? (group[0]?.dims[name] ?? null) : null);
         const byLineItem = groupBy.includes('line_item');
