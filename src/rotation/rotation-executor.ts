@@ -63,6 +63,8 @@ export interface RotationExecutor {
   resume(rotationId: string, options?: { actor?: string; suppliedValue?: SecretValue | undefined }): Promise<RotationOutcome>;
   decide(rotationId: string, decision: Exclude<RotationDecision, 'resume'>, actor: string): Promise<RotationOutcome>;
   plan(request: StartRotationRequest): Promise<RotationPlan>;
+  /** Does the credential's current key answer at the provider (staged soak, `rotations show`)? */
+  checkCurrent(credential: string): Promise<{ version: number | null; liveness: 'live' | 'dead' | 'unknown'; reason?: string | undefined }>;
 }
 
 export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor {
@@ -266,6 +268,16 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
         }),
       );
       return outcomeOf(rotationId);
+    },
+
+    async checkCurrent(name) {
+      const credential = await credentialNamed(name);
+      const current = await store.getVersionByStage(credential.id, 'current');
+      if (current === undefined) return { version: null, liveness: 'unknown', reason: 'no current version' };
+      const provider = await deps.providers.resolve(credential);
+      const value = await deps.vault.reveal(credential, current.number);
+      const result = await provider.test({ credential: { name: credential.name, scope: credential.scope, allowedModels: credential.allowedModels }, value, models: [] });
+      return { version: current.number, liveness: result.liveness, reason: result.reason };
     },
 
     async plan(request) {
