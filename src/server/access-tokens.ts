@@ -122,8 +122,10 @@ export function createMemoryAccessTokenStore(): AccessTokenStore {
         .filter((token) => (filter.kind === undefined || token.kind === filter.kind) && (filter.includeRevoked === true || token.revokedAt === null));
     },
     async revoke(idOrName, at) {
-      const row = [...rows.values()].find((candidate) => candidate.token.revokedAt === null && (candidate.token.id === idOrName || candidate.token.name === idOrName));
+      const live = [...rows.values()].filter((candidate) => candidate.token.revokedAt === null && (candidate.token.id === idOrName || candidate.token.name === idOrName));
+      const row = live[0];
       if (row === undefined) throw new NotFoundError(`no live token with id or name ${idOrName}`);
+      if (live.length > 1) throw new ConflictError(`several live tokens are named ${idOrName}; revoke by id`);
       row.token.revokedAt = at;
       return { ...row.token };
     },

@@ -52,6 +52,7 @@ function tagOf(credential: Credential, current: VersionRecord | undefined, previ
 export function createKeySets({ store, vault, pollIntervalMilliseconds = 250 }: KeySetsDependencies): KeySets {
   const sets = new Map<string, KeySet>();
   const loading = new Map<string, Promise<KeySet>>();
+  const queuedLoads = new Map<string, Promise<KeySet>>();
   const waiters = new Map<string, Set<(set: KeySet) => void>>();
   const listeners = new Set<(set: KeySet) => void>();
   let closed = false;
@@ -81,14 +82,26 @@ export function createKeySets({ store, vault, pollIntervalMilliseconds = 250 }: 
     return set;
   }
 
-  /** One load per name at a time, so a burst of requests decrypts once. */
-  function loadOnce(name: string): Promise<KeySet> {
-    let pending = loading.get(name);
-    if (pending === undefined) {
-      pending = load(name).finally(() => loading.delete(name));
-      loading.set(name, pending);
+  /**
+   * One load per name at a time, so a burst of requests decrypts once. A `fresh` load
+   * (a refresh after a NOTIFY or a 401) never joins a load already in flight, which may
+   * have read the stages before the change: it queues one more load behind it.
+   */
+  function loadOnce(name: string, fresh = false): Promise<KeySet> {
+    const pending = loading.get(name);
+    if (pending !== undefined) {
+      if (!fresh) return pending;
+      let queued = queuedLoads.get(name);
+      if (queued === undefined) {
+        queued = pending.catch(() => undefined).then(() => loadOnce(name));
+        queuedLoads.set(name, queued);
+        void queued.catch(() => undefined).finally(() => queuedLoads.delete(name));
+      }
+      return queued;
     }
-    return pending;
+    const started = load(name).finally(() => loading.delete(name));
+    loading.set(name, started);
+    return started;
   }
 
   function announce(name: string, set: KeySet): void {
@@ -104,7 +117,7 @@ export function createKeySets({ store, vault, pollIntervalMilliseconds = 250 }: 
     const names = name === undefined ? [...sets.keys()] : [name];
     await Promise.all(
       names.map((each) =>
-        loadOnce(each).catch((error: unknown) => {
+        loadOnce(each, true).catch((error: unknown) => {
           // A credential that disappeared stops being watched; a store hiccup is retried on the next poll.
           if (error instanceof NotFoundError) sets.delete(each);
         }),
