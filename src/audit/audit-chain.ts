@@ -15,6 +15,18 @@ import type { AuditDraft, AuditHasher } from '../store/store.js';
 
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * The setting that holds `<seq>:<hash>` of the last appended event, written in the same
+ * transaction as the event. The chain alone cannot tell that its last rows were cut off;
+ * comparing with this head can (unless the same person also rewrote the setting).
+ */
+export const AUDIT_HEAD_SETTING = 'audit.head';
+
+export function parseAuditHead(value: string | undefined): { seq: number; hash: string } | undefined {
+  const match = value === undefined ? null : /^(\d+):([0-9a-f]{64})$/.exec(value);
+  return match === null ? undefined : { seq: Number(match[1]), hash: match[2] as string };
+}
+
 export function canonicalJson(value: unknown): string {
   const text = canonicalPart(value);
   if (text === undefined) throw new TypeError('cannot serialise an undefined value');

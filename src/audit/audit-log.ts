@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import type { AuditEvent } from '../core/types.js';
 import type { AuditDraft, Store } from '../store/store.js';
-import { canonicalJson, createAuditChainVerifier, hashAuditEvent, type AuditChainResult } from './audit-chain.js';
+import { AUDIT_HEAD_SETTING, canonicalJson, createAuditChainVerifier, hashAuditEvent, parseAuditHead, type AuditChainResult } from './audit-chain.js';
 import { assertNoSecretInDetail } from './audit-detail-guard.js';
 import { exportAuditEvents, type AuditExportFormat } from './audit-export.js';
 
@@ -17,7 +17,10 @@ export interface AuditListFilter {
 export interface AuditLog {
   record(input: AuditRecordInput): Promise<AuditEvent>;
   list(filter?: AuditListFilter): Promise<AuditEvent[]>;
-  /** Walks the whole chain page by page; names the first bad event. */
+  /**
+   * Walks the whole chain page by page and names the first bad event; then checks that
+   * the chain still reaches the head recorded at the last append (a cut-off tail).
+   */
   verify(): Promise<AuditChainResult>;
   export(format: AuditExportFormat): Promise<string>;
 }
@@ -30,7 +33,7 @@ const PAGE_SIZE = 1000;
  * what JSON keeps (so the stored row re-hashes to the same value) and checked for key
  * values before anything is written.
  */
-export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listAudit'>; clock: Clock }): AuditLog {
+export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listAudit' | 'getSetting'>; clock: Clock }): AuditLog {
   const { store, clock } = deps;
 
   async function* allEvents(): AsyncGenerator<AuditEvent> {
@@ -57,11 +60,23 @@ export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listA
     list: (filter = {}) => store.listAudit(filter),
 
     async verify() {
+      // Read the head first: events appended while we walk only lengthen the chain.
+      const head = parseAuditHead(await store.getSetting(AUDIT_HEAD_SETTING));
       const verifier = createAuditChainVerifier();
+      let hashAtHead: string | undefined;
       for await (const event of allEvents()) {
         if (verifier.push(event) !== undefined) break;
+        if (event.seq === head?.seq) hashAtHead = event.hash;
       }
-      return verifier.result();
+      const result = verifier.result();
+      if (!result.ok || head === undefined) return result;
+      if (result.count < head.seq) {
+        return { ok: false, seq: result.count + 1, reason: `events ${result.count + 1} to ${head.seq} are missing: the log was cut short` };
+      }
+      if (hashAtHead !== head.hash) {
+        return { ok: false, seq: head.seq, reason: `event ${head.seq} differs from the one recorded when it was appended` };
+      }
+      return result;
     },
 
     async export(format) {

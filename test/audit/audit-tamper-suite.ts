@@ -4,6 +4,7 @@
  * the first bad event. Run for SQLite and PostgreSQL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashAuditEvent } from '../../src/audit/audit-chain.js';
 import { createAuditLog, type AuditLog } from '../../src/audit/audit-log.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { RekeyError, UsageError } from '../../src/core/errors.js';
@@ -88,6 +89,20 @@ export function runAuditTamperSuite(label: string, createFixture: StoreFixtureFa
       await disableGuards();
       await sql('DELETE FROM audit_events WHERE seq = 3');
       expect(await audit.verify()).toMatchObject({ ok: false, seq: 3, reason: expect.stringMatching(/missing/) });
+    });
+
+    it('names the first missing row when the tail was cut off', async () => {
+      await disableGuards();
+      await sql('DELETE FROM audit_events WHERE seq >= 4');
+      expect(await audit.verify()).toMatchObject({ ok: false, seq: 4, reason: expect.stringMatching(/4 to 5 are missing/) });
+    });
+
+    it('names the last row when it was rewritten with a correctly recomputed hash', async () => {
+      await disableGuards();
+      const [last] = await audit.list({ afterSeq: 4 });
+      const forged = { ...last!, detail: { index: 'forged' } };
+      await sql('UPDATE audit_events SET detail = ?, hash = ? WHERE seq = 5', [JSON.stringify(forged.detail), hashAuditEvent(forged, 5, forged.prevHash)]);
+      expect(await audit.verify()).toMatchObject({ ok: false, seq: 5, reason: expect.stringMatching(/differs from the one recorded/) });
     });
 
     it('names a forged row inserted in the middle', async () => {

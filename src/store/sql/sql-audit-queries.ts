@@ -1,4 +1,4 @@
-import { AUDIT_GENESIS_HASH } from '../../audit/audit-chain.js';
+import { AUDIT_GENESIS_HASH, AUDIT_HEAD_SETTING } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../core/types.js';
 import type { Store } from '../store.js';
 import type { SqlStoreContext } from './sql-credential-queries.js';
@@ -10,6 +10,7 @@ type AuditMethods = Pick<Store, 'appendAudit' | 'listAudit'>;
  * Appends run under the `audit` lock: the next seq is the last one plus one and the
  * previous hash is read in the same transaction, so concurrent appends from any number
  * of processes form one gap-free chain (a database sequence would leave gaps on rollback).
+ * The same transaction records the new head in settings (see AUDIT_HEAD_SETTING).
  */
 export function createAuditQueries({ database }: SqlStoreContext): AuditMethods {
   return {
@@ -39,6 +40,10 @@ export function createAuditQueries({ database }: SqlStoreContext): AuditMethods 
               hash,
             ],
           );
+          await client.execute('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+            AUDIT_HEAD_SETTING,
+            `${seq}:${hash}`,
+          ]);
           return {
             seq,
             at: new Date(draft.at.getTime()),
