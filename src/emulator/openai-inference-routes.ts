@@ -26,29 +26,41 @@ function messageTexts(messages: unknown): string[] {
   });
 }
 
-function setRateLimitHeaders(deps: EmulatorDeps, context: Context, key: EmulatedKey, model: OpenAIModelEntry): void {
+/**
+ * Enforces the project's per-model requests-per-minute limit (as set through the rate_limits
+ * admin route) and sets the `x-ratelimit-*` headers. Returns a 429 response when the limit
+ * is reached. Call before recording the request's usage.
+ */
+function applyProjectRateLimit(deps: EmulatorDeps, context: Context, key: EmulatedKey, model: OpenAIModelEntry): Response | undefined {
   // Usage is appended in time order: walk back over the last minute only (O(recent), not O(all)).
-  const since = deps.state.nowMs() - 60_000;
+  const now = deps.state.nowMs();
   const usageLog = deps.state.data.usage;
   const recent: typeof usageLog = [];
   for (let index = usageLog.length - 1; index >= 0; index -= 1) {
     const usage = usageLog[index];
-    if (usage === undefined || usage.at < since) break;
+    if (usage === undefined || usage.at <= now - 60_000) break;
     if (usage.provider === 'openai' && usage.projectId === key.projectId && usage.model === model.id) recent.push(usage);
   }
   const limits = deps.state.data.rateLimits.find((limit) => limit.projectId === key.projectId && limit.model === model.id)?.limits;
   const requestLimit = limits?.['max_requests_per_1_minute'] ?? model.requestsPerMinute;
   const tokenLimit = limits?.['max_tokens_per_1_minute'] ?? model.tokensPerMinute;
   const tokensUsed = recent.reduce((sum, usage) => sum + usage.inputTokens + usage.outputTokens, 0);
+  const oldest = recent.at(-1);
+  const resetMs = oldest === undefined ? 0 : Math.max(1, oldest.at + 60_000 - now);
   context.header('x-ratelimit-limit-requests', String(requestLimit));
   context.header('x-ratelimit-limit-tokens', String(tokenLimit));
   context.header('x-ratelimit-remaining-requests', String(Math.max(0, requestLimit - recent.length - 1)));
   context.header('x-ratelimit-remaining-tokens', String(Math.max(0, tokenLimit - tokensUsed)));
-  context.header('x-ratelimit-reset-requests', `${Math.max(1, Math.round(60_000 / requestLimit))}ms`);
-  context.header('x-ratelimit-reset-tokens', `${Math.max(1, Math.round((tokensUsed * 60_000) / tokenLimit))}ms`);
+  context.header('x-ratelimit-reset-requests', `${Math.max(1, Math.round(60_000 / Math.max(1, requestLimit)))}ms`);
+  context.header('x-ratelimit-reset-tokens', `${Math.max(1, Math.round((tokensUsed * 60_000) / Math.max(1, tokenLimit)))}ms`);
   context.header('openai-organization', deps.state.data.organizationId);
   context.header('openai-version', '2020-10-01');
   context.header('openai-processing-ms', '1');
+  if (recent.length < requestLimit) return undefined;
+  const retryAfter = Math.ceil(resetMs / 1000);
+  context.header('retry-after', String(retryAfter));
+  const message = `Rate limit reached for ${model.id} in organization ${deps.state.data.organizationId} on requests per min (RPM): Limit ${requestLimit}, Used ${recent.length}, Requested 1. Please try again in ${retryAfter}s. Visit https://platform.openai.com/account/rate-limits to learn more.`;
+  return openaiError(context, 429, message, 'requests', 'rate_limit_exceeded');
 }
 
 function maxCompletionTokens(body: Record<string, unknown>): number | undefined {
@@ -130,8 +142,9 @@ export function createOpenAIInferenceRoutes(deps: EmulatorDeps): Hono<OpenAIEnv>
     const finishReason = reply.length < fullReply.length ? 'length' : 'stop';
     const promptTokens = texts.reduce((sum, text) => sum + countTokens(text) + 4, 3);
     const completionTokens = countTokens(reply);
+    const limited = applyProjectRateLimit(deps, context, key, model);
+    if (limited !== undefined) return limited;
     state.recordUsage({ provider: 'openai', kind: 'completions', keyId: key.id, projectId: key.projectId, userId: key.ownerUserId, workspaceId: null, model: model.id, inputTokens: promptTokens, outputTokens: completionTokens });
-    setRateLimitHeaders(deps, context, key, model);
     const id = `chatcmpl-${state.ids.alphanumeric(29)}`;
     const created = state.nowSeconds();
     const common = { id, created, model: model.id, service_tier: 'default', system_fingerprint: 'fp_emulator' };
@@ -173,8 +186,9 @@ export function createOpenAIInferenceRoutes(deps: EmulatorDeps): Hono<OpenAIEnv>
     const dimensions = typeof requested === 'number' ? requested : (model.dimensions ?? 1536);
     const base64 = body['encoding_format'] === 'base64';
     const promptTokens = inputs.reduce((sum, text) => sum + countTokens(text), 0);
+    const limited = applyProjectRateLimit(deps, context, key, model);
+    if (limited !== undefined) return limited;
     state.recordUsage({ provider: 'openai', kind: 'embeddings', keyId: key.id, projectId: key.projectId, userId: key.ownerUserId, workspaceId: null, model: model.id, inputTokens: promptTokens, outputTokens: 0 });
-    setRateLimitHeaders(deps, context, key, model);
     const data = inputs.map((text, index) => {
       const vector = embeddingFor(text, dimensions);
       const embedding = base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;

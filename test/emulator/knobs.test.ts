@@ -111,6 +111,31 @@ describe('emulator knobs', () => {
     expect(clock.now().getTime() - before).toBe(250);
   });
 
+  it('enforces a project rate limit set through the admin API, per minute on the clock', async () => {
+    const clock = createManualClock();
+    const emulator = await start({ clock });
+    const seeded = await emulator.seedOpenAIProject('throttled');
+    const modified = await adminCall(emulator, `/organization/projects/${seeded.projectId}/rate_limits/rl-gpt-4o-mini`, 'POST', { max_requests_per_1_minute: 2 });
+    expect(modified.body).toMatchObject({ id: 'rl-gpt-4o-mini', max_requests_per_1_minute: 2 });
+    const chat = async () => {
+      const response = await fetch(`${emulator.openaiBaseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${seeded.key.reveal()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as { error?: { code: string } } };
+    };
+    expect((await chat()).headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    clock.advance(10_000);
+    expect((await chat()).headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const limited = await chat();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error?.code).toBe('rate_limit_exceeded');
+    expect(limited.headers.get('retry-after')).toBe('50');
+    clock.advance(50_000);
+    expect((await chat()).status).toBe(200);
+  });
+
   it('rejects invalid knob values', async () => {
     await expect(startEmulator({ knobs: { rate429: 2 } })).rejects.toThrow(/rate/);
     const emulator = await start({});
