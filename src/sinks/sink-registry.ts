@@ -10,6 +10,7 @@ export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'json-file': async () => (await import('./json-file-sink.js')).createJsonFileSink,
   'yaml-file': async () => (await import('./yaml-file-sink.js')).createYamlFileSink,
   'vault-kv': async () => (await import('./vault-kv-sink.js')).createVaultKvSink,
+  'aws-secrets-manager': async () => (await import('./aws-secrets-manager-sink.js')).createAwsSecretsManagerSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {
