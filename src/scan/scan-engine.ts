@@ -73,7 +73,7 @@ function runDetector(detector: Detector, text: string, window: Window, into: Raw
     if (window.start > 0 && localStart < EDGE) continue;
     if (window.end < text.length && localEnd > windowText.length - 1) continue;
     const value = windowText.slice(localStart, localEnd);
-    if (detector.accept !== undefined && !detector.accept(value)) continue;
+    if (detector.accept !== undefined && !detector.accept(value, windowText.slice(Math.max(0, localStart - 16), localStart))) continue;
     const start = window.start + localStart;
     if (seen.has(start)) continue;
     let host: string | undefined;

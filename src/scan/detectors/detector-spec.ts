@@ -23,8 +23,11 @@ export interface Detector {
   pattern: RegExp;
   /** How far before and after an anchor's start a match may begin and end (characters). */
   reach: { before: number; after: number };
-  /** Rejects shapes that match the regex but cannot be keys (e.g. all one letter case). */
-  accept?: ((value: string) => boolean) | undefined;
+  /**
+   * Rejects shapes that match the regex but cannot be keys (fillers, one letter case, a
+   * hash named as such). `before` is up to 16 characters preceding the value.
+   */
+  accept?: ((value: string, before: string) => boolean) | undefined;
   /**
    * A companion that must sit within `reach` of the key (Azure: the resource host). Its
    * nearest match is reported as the finding's `context.host`.
@@ -38,8 +41,10 @@ const KEY_CHAR = 'A-Za-z0-9_\\-';
 /**
  * Start boundary: not preceded by a key character — unless that character is the `n`, `r`
  * or `t` of an escape sequence (`"…\nsk-…"`) or the end of a percent-escape (`%22sk-…`).
+ * Never inside an escape: not right after `\`, `%` or `%2` (else `%22key` would match
+ * as `22key` for keys without a prefix).
  */
-export const START = `(?:(?<=\\\\[nrt])|(?<=%[0-9A-Fa-f]{2})|(?<![${KEY_CHAR}]))`;
+export const START = `(?:(?<=\\\\[nrt])|(?<=%[0-9A-Fa-f]{2})|(?<![${KEY_CHAR}%\\\\]))(?<!%[0-9A-Fa-f])`;
 /** End boundary: not followed by a key character (keys may end in `-` or `_`). */
 export const END = `(?![${KEY_CHAR}])`;
 
@@ -90,4 +95,9 @@ export function randomLookingHex(value: string): boolean {
 /** Rejects obvious fillers: `xxxx`, `0000`, `abcdef…` repeated. */
 export function notFiller(value: string): boolean {
   return !/(.)\1{7}/.test(value) && !/(?:abcdef|123456|ABCDEF){2}/.test(value);
+}
+
+/** A hex value labelled as a digest (`sha256:…`, `commit=…`) is a hash, not a key. */
+export function notLabelledHash(_value: string, before: string): boolean {
+  return !/(?:sha\d*|md5|digest|hash|commit|checksum|integrity|etag)["']?\s*[:=@-]?\s*["']?$/i.test(before);
 }

@@ -9,6 +9,7 @@ import {
   keywordAnchored,
   mixedAlphanumeric,
   mixedCase,
+  notLabelledHash,
   randomLookingHex,
   type Detector,
 } from './detector-spec.js';
@@ -38,7 +39,7 @@ export const keywordDetectors: readonly Detector[] = [
     anchors: deepseekWords,
     pattern: keywordAnchored(deepseekWords, 'sk-[0-9a-f]{30,36}', GAP),
     reach: KEYWORD_REACH,
-    accept: (value) => randomLookingHex(value.slice(3)),
+    accept: (value, before) => randomLookingHex(value.slice(3)) && notLabelledHash(value, before),
   },
   {
     id: 'cohere-api-key',
@@ -65,7 +66,8 @@ export const keywordDetectors: readonly Detector[] = [
     anchors: togetherWords,
     pattern: keywordAnchored(togetherWords, 'tgp_v1_[A-Za-z0-9_-]{36,60}|[0-9a-f]{64}', GAP),
     reach: KEYWORD_REACH,
-    accept: (value) => (value.startsWith('tgp_v1_') ? mixedCase(value.slice(7)) : randomLookingHex(value)),
+    accept: (value, before) =>
+      value.startsWith('tgp_v1_') ? mixedCase(value.slice(7)) : randomLookingHex(value) && notLabelledHash(value, before),
   },
   {
     id: 'fireworks-api-key',
@@ -83,7 +85,7 @@ export const keywordDetectors: readonly Detector[] = [
     anchors: ['.openai.azure.com'],
     pattern: keywordAnchored(azureKeyWords, '[0-9a-fA-F]{32}', 30),
     reach: { before: 1500, after: 1500 },
-    accept: randomLookingHex,
+    accept: (value, before) => randomLookingHex(value) && notLabelledHash(value, before),
     companion: { name: 'host', pattern: /[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})\.openai\.azure\.com/g },
   },
 ];

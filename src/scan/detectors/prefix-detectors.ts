@@ -14,7 +14,7 @@ import {
 
 const BODY = '[A-Za-z0-9_-]';
 /** Every modern OpenAI key embeds `T3BlbkFJ` (base64 of "OpenAI") between two random runs. */
-const OPENAI_MARKED = `${BODY}{16,200}T3BlbkFJ${BODY}{16,200}`;
+const OPENAI_MARKED = `${BODY}{20,200}T3BlbkFJ${BODY}{20,200}`;
 /** Anchor on the marker; the key starts up to ~260 characters before it. */
 const OPENAI_REACH = { before: 280, after: 220 };
 
@@ -30,6 +30,7 @@ export const prefixDetectors: readonly Detector[] = [
     anchors: ['T3BlbkFJ'],
     pattern: bounded(`sk-proj-${OPENAI_MARKED}`),
     reach: OPENAI_REACH,
+    accept: notFiller,
   },
   {
     id: 'openai-service-account-key',
@@ -38,6 +39,7 @@ export const prefixDetectors: readonly Detector[] = [
     anchors: ['T3BlbkFJ'],
     pattern: bounded(`sk-(?:svcacct|service)-${OPENAI_MARKED}`),
     reach: OPENAI_REACH,
+    accept: notFiller,
   },
   {
     id: 'openai-admin-key',
@@ -46,6 +48,7 @@ export const prefixDetectors: readonly Detector[] = [
     anchors: ['T3BlbkFJ'],
     pattern: bounded(`sk-admin-${OPENAI_MARKED}`),
     reach: OPENAI_REACH,
+    accept: notFiller,
   },
   {
     id: 'openai-api-key',
@@ -54,6 +57,7 @@ export const prefixDetectors: readonly Detector[] = [
     anchors: ['T3BlbkFJ'],
     pattern: bounded(`sk-(?!(?:proj|svcacct|service|admin|ant|or|None)-)${OPENAI_MARKED}`),
     reach: OPENAI_REACH,
+    accept: notFiller,
   },
   {
     id: 'openai-none-key',
@@ -71,6 +75,7 @@ export const prefixDetectors: readonly Detector[] = [
     anchors: ['sk-ant-'],
     pattern: bounded(`sk-ant-api\\d{2}-${BODY}{80,140}AA`),
     reach: { before: 4, after: 170 },
+    accept: notFiller,
   },
   {
     id: 'anthropic-admin-key',
@@ -79,6 +84,7 @@ export const prefixDetectors: readonly Detector[] = [
     anchors: ['sk-ant-'],
     pattern: bounded(`sk-ant-admin\\d{2}-${BODY}{80,140}AA`),
     reach: { before: 4, after: 170 },
+    accept: notFiller,
   },
   {
     id: 'google-api-key',
