@@ -1,0 +1,45 @@
+/**
+ * Adapts the usage reports (proxy metering, SDK check-ins) to the rotation engine's
+ * `UsageSource` (src/rotation/rotation-deps.ts), so the grace step sees who still uses
+ * the old key:
+ *
+ *   const reports = openStoredUsageReports(store);
+ *   executor deps: { …, usageSources: createRotationUsageSources({ reports, clock }) }
+ *
+ * A report with requests is activity at `lastSeenAt`; an SDK check-in with 0 requests only
+ * says "this process holds that version" and is not activity. Counts cover whole minutes
+ * from the one containing `since`. Resolution: how stale a source can be — the proxy
+ * flushes every 2 s, an SDK checks in every 15 s (and within 0.2 s of first using a version).
+ */
+import type { Clock } from '../core/clock.js';
+import type { UsageObservation } from '../rotation/grace.js';
+import type { UsageSource } from '../rotation/rotation-deps.js';
+import { usageBucketOf, type UsageReportSource } from './usage-reports.js';
+
+export const PROXY_RESOLUTION_SECONDS = 5;
+export const SDK_RESOLUTION_SECONDS = 30;
+
+export function createRotationUsageSources(options: { reports: UsageReportSource; clock: Clock }): UsageSource[] {
+  const { reports, clock } = options;
+  const sourceFor = (name: 'proxy' | 'sdk', resolutionSeconds: number): UsageSource => ({
+    name,
+    async observe({ credential, version, since }) {
+      const observedAt = clock.now();
+      const found = await reports.observations(credential.id, version, since);
+      return found
+        .filter((observation) => observation.source === name)
+        .map(
+          (observation): UsageObservation => ({
+            source: name,
+            consumer: observation.consumer,
+            lastUsedAt: observation.requests > 0 ? observation.lastSeenAt : null,
+            requests: observation.requests,
+            countedSince: new Date(usageBucketOf(since)),
+            observedAt,
+            resolutionSeconds,
+          }),
+        );
+    },
+  });
+  return [sourceFor('proxy', PROXY_RESOLUTION_SECONDS), sourceFor('sdk', SDK_RESOLUTION_SECONDS)];
+}

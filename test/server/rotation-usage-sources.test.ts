@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/core/clock.js';
+import type { Credential } from '../../src/core/types.js';
+import { decideGrace } from '../../src/rotation/grace.js';
+import { createRotationUsageSources } from '../../src/server/rotation-usage-sources.js';
+import { createMemoryUsageReportStore, type UsageReport } from '../../src/server/usage-reports.js';
+
+const credential = { id: 'cred-1', name: 'openai/a/prod' } as Credential;
+const report = (overrides: Partial<UsageReport>): UsageReport => ({
+  credentialId: 'cred-1', versionNumber: 1, source: 'proxy', consumer: 'app', at: new Date('2026-05-01T10:00:00Z'),
+  requests: 1, status2xx: 1, status4xx: 0, status5xx: 0, inputTokens: 0, outputTokens: 0, ...overrides,
+});
+
+describe('usage sources for the rotation grace check', () => {
+  it('turns proxy traffic and SDK check-ins on the old version into observations the grace check holds on', async () => {
+    const clock = createManualClock(new Date('2026-05-01T10:20:00Z'));
+    const reports = createMemoryUsageReportStore();
+    await reports.record([
+      report({ at: new Date('2026-05-01T10:19:30Z'), requests: 4 }),
+      report({ source: 'sdk', consumer: 'worker/pod-1', at: new Date('2026-05-01T10:19:45Z'), requests: 0 }),
+      report({ versionNumber: 2, requests: 50 }),
+    ]);
+    const [proxy, sdk] = createRotationUsageSources({ reports, clock });
+    const since = new Date('2026-05-01T10:05:00Z');
+    const proxyObservations = await proxy!.observe({ credential, version: 1, fingerprint: 'f', since });
+    expect(proxyObservations).toEqual([
+      { source: 'proxy', consumer: 'app', lastUsedAt: new Date('2026-05-01T10:19:30Z'), requests: 4, countedSince: since, observedAt: clock.now(), resolutionSeconds: 5 },
+    ]);
+    const sdkObservations = await sdk!.observe({ credential, version: 1, fingerprint: 'f', since });
+    expect(sdkObservations).toEqual([expect.objectContaining({ source: 'sdk', consumer: 'worker/pod-1', lastUsedAt: null, requests: 0 })]);
+
+    const decision = decideGrace({
+      now: clock.now(),
+      graceStartedAt: new Date('2026-05-01T10:00:00Z'),
+      quietSeconds: 900,
+      maxSeconds: 1200,
+      observations: [...proxyObservations, ...sdkObservations],
+    });
+    expect(decision.action).toBe('hold');
+    expect(JSON.stringify(decision)).toContain('app');
+  });
+});
