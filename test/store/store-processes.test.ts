@@ -14,6 +14,7 @@ import { createPostgresFixture, createPostgresTestDatabase, postgresRequired, po
 import { createSqliteFixture } from './sqlite-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/promote-child.mjs', import.meta.url));
+const OPEN_CHILD = fileURLToPath(new URL('./fixtures/open-child.mjs', import.meta.url));
 const COMPILED = fileURLToPath(new URL('../../dist/src/store/open-store.js', import.meta.url));
 
 interface ChildResult {
@@ -21,8 +22,8 @@ interface ChildResult {
   output: string;
 }
 
-function startChild(environment: Record<string, string>): { ready: Promise<void>; done: Promise<ChildResult> } {
-  const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(environment: Record<string, string>, script = CHILD): { ready: Promise<void>; done: Promise<ChildResult> } {
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -50,10 +51,10 @@ function runRace(label: string, createFixture: StoreFixtureFactory, locate: (fix
       rmSync(directory, { recursive: true, force: true });
     });
 
-    async function race(mode: string): Promise<ChildResult[]> {
+    async function race(mode: string, script = CHILD): Promise<ChildResult[]> {
       const goFile = join(directory, `go-${mode}`);
-      const common = { ...locate(fixture), CHILD_CREDENTIAL: 'openai/race/prod', CHILD_GO_FILE: goFile, CHILD_MODE: mode };
-      const children = [startChild({ ...common, CHILD_LABEL: 'a' }), startChild({ ...common, CHILD_LABEL: 'b' })];
+      const common = { ...locate(fixture), CHILD_CREDENTIAL: 'openai/race/prod', CHILD_GO_FILE: goFile, CHILD_MODE: mode, CHILD_ACTION: mode };
+      const children = [startChild({ ...common, CHILD_LABEL: 'a' }, script), startChild({ ...common, CHILD_LABEL: 'b' }, script)];
       await Promise.all(children.map((child) => child.ready));
       writeFileSync(goFile, 'go');
       return Promise.all(children.map((child) => child.done));
@@ -64,6 +65,15 @@ function runRace(label: string, createFixture: StoreFixtureFactory, locate: (fix
       expect(codes, results.map((result) => result.output).join('\n')).toEqual([0, 3]);
       expect(results.find((result) => result.code === 3)?.output).toMatch(/lost ConflictError/);
     }
+
+    it('two processes migrating a fresh database at once both succeed, each migration applied once', async () => {
+      const { store } = fixture;
+      const { pending } = await store.migrationStatus();
+      const results = await race('migrate', OPEN_CHILD);
+      expect(results.map((result) => result.code), results.map((result) => result.output).join('\n')).toEqual([0, 0]);
+      expect(await store.migrationStatus()).toEqual({ applied: pending, pending: [] });
+      expect(await fixture.sql('SELECT version FROM schema_migrations')).toHaveLength(pending.length);
+    }, 120_000);
 
     it('promoting the same pending version: one wins, the other gets a ConflictError', async () => {
       const { store } = fixture;
