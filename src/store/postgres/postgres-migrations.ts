@@ -102,4 +102,49 @@ export const postgresMigrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'access tokens, usage reports, key-change notifications',
+    statements: [
+      // Per-application read tokens (rekey serve) and virtual tokens (rekey proxy), hashed.
+      `CREATE TABLE access_tokens (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('read', 'proxy')),
+        name TEXT NOT NULL,
+        credentials JSONB NOT NULL,
+        allowed_models JSONB NOT NULL,
+        token_hash BYTEA NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TIMESTAMPTZ
+      )`,
+      `CREATE UNIQUE INDEX access_tokens_live_name ON access_tokens (kind, name) WHERE revoked_at IS NULL`,
+      // Who used which key version, per minute: proxy metering and SDK check-ins.
+      `CREATE TABLE usage_reports (
+        credential_id TEXT NOT NULL,
+        version_number INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('proxy', 'sdk')),
+        consumer TEXT NOT NULL,
+        bucket_start TIMESTAMPTZ NOT NULL,
+        requests BIGINT NOT NULL,
+        status_2xx BIGINT NOT NULL,
+        status_4xx BIGINT NOT NULL,
+        status_5xx BIGINT NOT NULL,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (credential_id, version_number, source, consumer, bucket_start)
+      )`,
+      // Any stage change (promote, rollback, revoke), by any process, wakes every rekey
+      // serve / rekey proxy instance listening on this channel (src/server/postgres-change-listener.ts).
+      `CREATE FUNCTION rekey_notify_key_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('rekey_key_change', NEW.credential_id);
+        RETURN NULL;
+      END
+      $$`,
+      `CREATE TRIGGER versions_notify_key_change AFTER INSERT OR UPDATE OF stage ON versions
+        FOR EACH ROW EXECUTE FUNCTION rekey_notify_key_change()`,
+    ],
+  },
 ];

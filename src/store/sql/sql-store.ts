@@ -81,7 +81,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ]),
   ) as unknown as DataMethods;
 
-  return {
+  const store: Store = {
     dialect: database.dialect,
     ...guarded,
     async migrate() {
@@ -107,4 +107,16 @@ export function createSqlStore(options: SqlStoreOptions): Store {
       await database.close();
     },
   };
+  databases.set(store, database);
+  return store;
+}
+
+const databases = new WeakMap<Store, SqlDatabase>();
+
+/**
+ * The SQL database behind a store made here, for feature tables that later migrations
+ * add (access tokens and usage reports: `sql-token-queries.ts`, `sql-usage-queries.ts`).
+ */
+export function sqlDatabaseOf(store: Store): SqlDatabase | undefined {
+  return databases.get(store);
 }

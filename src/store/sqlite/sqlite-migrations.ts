@@ -103,4 +103,39 @@ export const sqliteMigrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'access tokens and usage reports',
+    statements: [
+      // Per-application read tokens (rekey serve) and virtual tokens (rekey proxy), hashed.
+      `CREATE TABLE access_tokens (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('read', 'proxy')),
+        name TEXT NOT NULL,
+        credentials TEXT NOT NULL,
+        allowed_models TEXT NOT NULL,
+        token_hash BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT
+      )`,
+      `CREATE UNIQUE INDEX access_tokens_live_name ON access_tokens (kind, name) WHERE revoked_at IS NULL`,
+      // Who used which key version, per minute: proxy metering and SDK check-ins.
+      `CREATE TABLE usage_reports (
+        credential_id TEXT NOT NULL,
+        version_number INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('proxy', 'sdk')),
+        consumer TEXT NOT NULL,
+        bucket_start TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        status_2xx INTEGER NOT NULL,
+        status_4xx INTEGER NOT NULL,
+        status_5xx INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        PRIMARY KEY (credential_id, version_number, source, consumer, bucket_start)
+      )`,
+    ],
+  },
 ];

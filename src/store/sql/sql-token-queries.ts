@@ -1,0 +1,85 @@
+/**
+ * Access tokens (migration 2) on either dialect: per-application read tokens for
+ * `rekey serve` and virtual tokens for `rekey proxy`. Only SHA-256 hashes are stored.
+ * The shapes match `AccessTokenStore` in src/server/access-tokens.ts (structurally, so
+ * the store layer does not import the server).
+ */
+import { ConflictError, NotFoundError } from '../../core/errors.js';
+import type { SqlDatabase } from './sql-database.js';
+import { fromJson, toBuffer, toDate, toOptionalDate, type Row } from './sql-rows.js';
+
+export interface StoredAccessToken {
+  id: string;
+  kind: 'read' | 'proxy';
+  name: string;
+  credentials: string[];
+  allowedModels: string[];
+  createdAt: Date;
+  createdBy: string;
+  revokedAt: Date | null;
+}
+
+function tokenFromRow(row: Row): StoredAccessToken {
+  return {
+    id: String(row.id),
+    kind: String(row.kind) as StoredAccessToken['kind'],
+    name: String(row.name),
+    credentials: fromJson(row.credentials),
+    allowedModels: fromJson(row.allowed_models),
+    createdAt: toDate(row.created_at),
+    createdBy: String(row.created_by),
+    revokedAt: toOptionalDate(row.revoked_at),
+  };
+}
+
+export function createSqlTokenQueries(database: SqlDatabase) {
+  const json = (value: unknown) => JSON.stringify(value);
+  return {
+    async insert(token: Omit<StoredAccessToken, 'revokedAt'>, hash: Buffer): Promise<StoredAccessToken> {
+      try {
+        await database.execute(
+          `INSERT INTO access_tokens (id, kind, name, credentials, allowed_models, token_hash, created_at, created_by, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+          [token.id, token.kind, token.name, json(token.credentials), json(token.allowedModels), hash, database.encodeDate(token.createdAt), token.createdBy],
+        );
+      } catch (error) {
+        if (error instanceof ConflictError) throw new ConflictError(`a live ${token.kind} token named ${token.name} already exists`, { cause: error });
+        throw error;
+      }
+      return { ...token, revokedAt: null };
+    },
+
+    async findWithHash(id: string): Promise<{ token: StoredAccessToken; hash: Buffer } | undefined> {
+      const rows = await database.query<Row>('SELECT * FROM access_tokens WHERE id = ?', [id]);
+      const row = rows[0];
+      return row === undefined ? undefined : { token: tokenFromRow(row), hash: toBuffer(row.token_hash) };
+    },
+
+    async list(filter: { kind?: 'read' | 'proxy'; includeRevoked?: boolean } = {}): Promise<StoredAccessToken[]> {
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      if (filter.kind !== undefined) {
+        conditions.push('kind = ?');
+        params.push(filter.kind);
+      }
+      if (filter.includeRevoked !== true) conditions.push('revoked_at IS NULL');
+      const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+      const rows = await database.query<Row>(`SELECT * FROM access_tokens${where} ORDER BY created_at, id`, params);
+      return rows.map(tokenFromRow);
+    },
+
+    async revoke(idOrName: string, at: Date): Promise<StoredAccessToken> {
+      return database.transaction(async (client) => {
+        const rows = await client.query<Row>(
+          `SELECT * FROM access_tokens WHERE revoked_at IS NULL AND (id = ? OR name = ?) ORDER BY created_at${database.forUpdate}`,
+          [idOrName, idOrName],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new NotFoundError(`no live token with id or name ${idOrName}`);
+        if (rows.length > 1) throw new ConflictError(`several live tokens are named ${idOrName}; revoke by id`);
+        await client.execute('UPDATE access_tokens SET revoked_at = ? WHERE id = ?', [database.encodeDate(at), row.id]);
+        return { ...tokenFromRow(row), revokedAt: at };
+      });
+    },
+  };
+}

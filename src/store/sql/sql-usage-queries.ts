@@ -1,0 +1,79 @@
+/**
+ * Usage reports (migration 2): one row per credential, key version, source, consumer
+ * and minute, upserted by adding counts, so many proxy instances can report at once.
+ * The shapes match `UsageReportStore` in src/server/usage-reports.ts (structurally).
+ */
+import type { SqlDatabase } from './sql-database.js';
+import { toDate, type Row } from './sql-rows.js';
+
+export interface StoredUsageReport {
+  credentialId: string;
+  versionNumber: number;
+  source: 'proxy' | 'sdk';
+  consumer: string;
+  at: Date;
+  requests: number;
+  status2xx: number;
+  status4xx: number;
+  status5xx: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+const BUCKET_MILLISECONDS = 60_000;
+const bucketOf = (at: Date) => new Date(Math.floor(at.getTime() / BUCKET_MILLISECONDS) * BUCKET_MILLISECONDS);
+
+export function createSqlUsageQueries(database: SqlDatabase) {
+  return {
+    async record(reports: readonly StoredUsageReport[]): Promise<void> {
+      if (reports.length === 0) return;
+      await database.transaction(async (client) => {
+        for (const report of reports) {
+          await client.execute(
+            `INSERT INTO usage_reports (credential_id, version_number, source, consumer, bucket_start, requests, status_2xx, status_4xx, status_5xx, input_tokens, output_tokens, last_seen_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (credential_id, version_number, source, consumer, bucket_start) DO UPDATE SET
+               requests = usage_reports.requests + excluded.requests,
+               status_2xx = usage_reports.status_2xx + excluded.status_2xx,
+               status_4xx = usage_reports.status_4xx + excluded.status_4xx,
+               status_5xx = usage_reports.status_5xx + excluded.status_5xx,
+               input_tokens = usage_reports.input_tokens + excluded.input_tokens,
+               output_tokens = usage_reports.output_tokens + excluded.output_tokens,
+               last_seen_at = CASE WHEN excluded.last_seen_at > usage_reports.last_seen_at THEN excluded.last_seen_at ELSE usage_reports.last_seen_at END`,
+            [
+              report.credentialId,
+              report.versionNumber,
+              report.source,
+              report.consumer,
+              database.encodeDate(bucketOf(report.at)),
+              report.requests,
+              report.status2xx,
+              report.status4xx,
+              report.status5xx,
+              report.inputTokens,
+              report.outputTokens,
+              database.encodeDate(report.at),
+            ],
+          );
+        }
+      });
+    },
+
+    async observations(credentialId: string, versionNumber: number, since: Date) {
+      const rows = await database.query<Row>(
+        `SELECT source, consumer, SUM(requests) AS requests, MAX(last_seen_at) AS last_seen_at
+         FROM usage_reports
+         WHERE credential_id = ? AND version_number = ? AND bucket_start >= ?
+         GROUP BY source, consumer
+         ORDER BY MAX(last_seen_at) DESC`,
+        [credentialId, versionNumber, database.encodeDate(bucketOf(since))],
+      );
+      return rows.map((row) => ({
+        source: String(row.source) as 'proxy' | 'sdk',
+        consumer: String(row.consumer),
+        lastSeenAt: toDate(row.last_seen_at),
+        requests: Number(row.requests),
+      }));
+    },
+  };
+}
