@@ -1,0 +1,149 @@
+/** `rekey consumer add|list|remove`: where a credential is delivered (the where-used inventory). */
+import { isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { NotFoundError, UsageError } from '../../core/errors.js';
+import { withCliContext } from '../cli-context.js';
+import { consumerJson } from '../cli-json.js';
+import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
+import { confirm } from '../secret-input.js';
+import type { Consumer } from '../../core/types.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+interface AddOptions {
+  kind: string;
+  path?: string;
+  var?: string;
+  mode?: string;
+  config?: string[];
+  configJson?: string;
+  reloadExec?: string;
+  reloadKeyVia?: string;
+  reloadEnvName?: string;
+  reloadTimeout?: string;
+  reloadJson?: string;
+  json?: boolean;
+}
+
+function parseJsonObject(text: string, option: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${option} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${option} must be a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Sink options from the convenience flags, `--config key=value` and `--config-json`. */
+function sinkConfig(options: AddOptions): Record<string, unknown> {
+  const config: Record<string, unknown> = options.configJson === undefined ? {} : parseJsonObject(options.configJson, '--config-json');
+  for (const pair of options.config ?? []) {
+    const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(pair);
+    if (match?.[1] === undefined || match[2] === undefined) throw new UsageError(`--config "${pair}" is not key=value`);
+    config[match[1]] = match[2];
+  }
+  if (options.path !== undefined) config['path'] = options.path;
+  if (options.var !== undefined) config['name'] = options.var;
+  if (options.mode !== undefined) config['mode'] = options.mode;
+  // File paths are stored absolute: a rotation may run from another directory.
+  if (typeof config['path'] === 'string' && !isAbsolute(config['path'])) config['path'] = resolve(config['path']);
+  return config;
+}
+
+function reloadConfig(options: AddOptions): Record<string, unknown> | null {
+  if (options.reloadJson !== undefined) {
+    if (options.reloadExec !== undefined) throw new UsageError('use either --reload-exec or --reload-json');
+    return parseJsonObject(options.reloadJson, '--reload-json');
+  }
+  if (options.reloadExec === undefined) return null;
+  const command = options.reloadExec.trim().split(/\s+/).filter((part) => part !== '');
+  if (command.length === 0) throw new UsageError('--reload-exec needs a command, e.g. "systemctl reload ticketing"');
+  const reload: Record<string, unknown> = { kind: 'exec', command };
+  if (options.reloadKeyVia !== undefined) reload['keyVia'] = options.reloadKeyVia;
+  if (options.reloadEnvName !== undefined) reload['envName'] = options.reloadEnvName;
+  if (options.reloadTimeout !== undefined) {
+    const seconds = Number(options.reloadTimeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--reload-timeout must be a number of seconds, not "${options.reloadTimeout}"`);
+    reload['timeoutSeconds'] = seconds;
+  }
+  return reload;
+}
+
+const columns: Array<Column<Consumer>> = [
+  { header: 'NAME', value: (consumer) => consumer.name },
+  { header: 'KIND', value: (consumer) => consumer.kind },
+  { header: 'TARGET', value: (consumer) => [consumer.config['path'], consumer.config['name']].filter((part) => typeof part === 'string').join(' ') },
+  { header: 'RELOAD', value: (consumer) => (consumer.reload === null ? '' : String(consumer.reload['kind'] ?? '')) },
+  { header: 'ADDED', value: (consumer) => consumer.createdAt.toISOString() },
+];
+
+export function register(program: Command): void {
+  const consumer = program.command('consumer').description('Manage where a credential is delivered (sinks and reload actions)');
+
+  consumer
+    .command('add <credential> <name>')
+    .description('Add a consumer: a sink the key is written to on every rotation, with an optional reload action')
+    .option('--kind <kind>', 'sink kind, e.g. env-file', 'env-file')
+    .option('--path <path>', 'file sinks: the file (stored as an absolute path)')
+    .option('--var <name>', 'env-file: the variable name, e.g. OPENAI_API_KEY (versioned names add _V<n>)')
+    .option('--mode <mode>', 'file sinks: file mode, default 0600')
+    .option('--config <key=value>', 'any sink option (repeatable)', collect)
+    .option('--config-json <json>', 'all sink options as a JSON object (never put a key value here)')
+    .option('--reload-exec <command>', 'run this after delivery (split on spaces, no shell); the key is passed through the environment')
+    .option('--reload-key-via <how>', 'env (default), stdin or none')
+    .option('--reload-env-name <name>', 'the variable that carries the key (default REKEY_KEY)')
+    .option('--reload-timeout <seconds>', 'kill the reload command after this long (default 30)')
+    .option('--reload-json <json>', 'the reload action as a JSON object')
+    .option('--json', 'print JSON')
+    .action(async (credentialName: string, name: string, options: AddOptions) => {
+      if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`consumer name "${name.slice(0, 70)}" must be lower-case letters, digits, ".", "_" or "-"`);
+      const config = sinkConfig(options);
+      const reload = reloadConfig(options);
+      const added = await withCliContext(async (context) => {
+        const credential = await context.store.getCredential(credentialName);
+        if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
+        // Validate before storing: the factories throw a ConfigError naming the bad field.
+        const { createSink } = await import('../../sinks/sink-registry.js');
+        const { createReload } = await import('../../sinks/sink-resolver.js');
+        await createSink({ name, kind: options.kind, config }, context.keys.fingerprintSalt);
+        createReload({ name, reload });
+        const created = await context.store.addConsumer({ credentialId: credential.id, name, kind: options.kind, config, reload });
+        await context.audit.record({ event: 'consumer-add', actor: context.actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { consumer: name, kind: options.kind } });
+        return created;
+      });
+      if (options.json === true) printJson(consumerJson(added));
+      else process.stdout.write(`${colour.green('added')} consumer ${name} (${added.kind}) to ${credentialName}\n`);
+    });
+
+  consumer
+    .command('list <credential>')
+    .description('List the consumers of a credential')
+    .option('--output <format>', 'table, json or csv')
+    .option('--json', 'print JSON')
+    .action(async (credentialName: string, options: { output?: string; json?: boolean }) => {
+      const format = outputFormat(options);
+      const consumers = await withCliContext(async ({ store }) => {
+        const credential = await store.getCredential(credentialName);
+        if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
+        return store.listConsumers(credential.id);
+      });
+      printList(consumers, columns, format, consumerJson);
+    });
+
+  consumer
+    .command('remove <credential> <name>')
+    .description('Remove a consumer (its target is left as it is)')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (credentialName: string, name: string, options: { yes?: boolean }) => {
+      await confirm(`remove consumer ${name} from ${credentialName}?`, options.yes);
+      await withCliContext(async (context) => {
+        const credential = await context.store.getCredential(credentialName);
+        if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
+        await context.store.removeConsumer(credential.id, name);
+        await context.audit.record({ event: 'consumer-remove', actor: context.actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { consumer: name } });
+      });
+      process.stdout.write(`${colour.green('removed')} consumer ${name} from ${credentialName}\n`);
+    });
+}

@@ -1,0 +1,264 @@
+/**
+ * `rekey rotate <credential>` (manual, `--emergency`, `--dry-run`, `--stages … --soak …`),
+ * `rekey rotate --due` (scheduled, for cron or CI) and `rekey drill <credential>`.
+ * The rotation engine and the provider adapters load only inside the actions.
+ */
+import type { Command } from 'commander';
+import { parseDurationSeconds, formatDuration } from '../../core/duration.js';
+import { UsageError } from '../../core/errors.js';
+import type { SecretValue } from '../../core/secret-value.js';
+import type { RotationProgress } from '../../rotation/rotation-deps.js';
+import type { RotationExecutor, RotationOutcome, RotationPlan } from '../../rotation/rotation-executor.js';
+import type { CliContext } from '../cli-context.js';
+import { withCliContext } from '../cli-context.js';
+import { colour, printJson } from '../output.js';
+import { readSecretValue } from '../secret-input.js';
+
+/** Progress lines on stderr (stdout stays clean for --json). */
+export function progressPrinter(enabled: boolean): ((progress: RotationProgress) => void) | undefined {
+  if (!enabled) return undefined;
+  const started = new Map<string, number>();
+  return (progress) => {
+    if (progress.phase === 'begin') {
+      started.set(progress.step, Date.now());
+      process.stderr.write(colour.dim(`  … ${progress.step}`) + '\n');
+    } else if (progress.phase === 'end') {
+      const seconds = (Date.now() - (started.get(progress.step) ?? Date.now())) / 1000;
+      const bad = /failed|held|busy|needed/.test(progress.message);
+      process.stderr.write(`  ${bad ? colour.yellow('!') : colour.green('✓')} ${progress.step} → ${progress.message} ${colour.dim(`(${formatDuration(seconds)})`)}\n`);
+    } else {
+      process.stderr.write(colour.dim(`    ${progress.message}`) + '\n');
+    }
+  };
+}
+
+export async function openRotationExecutor(context: CliContext, onProgress?: (progress: RotationProgress) => void): Promise<RotationExecutor> {
+  const { createRotationExecutor } = await import('../../rotation/rotation-executor.js');
+  const { createSinkResolver } = await import('../../sinks/sink-resolver.js');
+  const { createProvider } = await import('../../providers/provider-registry.js');
+  return createRotationExecutor({
+    store: context.store,
+    vault: context.vault,
+    audit: context.audit,
+    providers: { resolve: (credential) => createProvider(credential.provider, {}) },
+    sinks: createSinkResolver({ fingerprintSalt: context.keys.fingerprintSalt }),
+    clock: context.clock,
+    onProgress,
+    logger: {
+      info: () => undefined,
+      warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n'),
+    },
+  });
+}
+
+export function outcomeJson(outcome: RotationOutcome): Record<string, unknown> {
+  const { data, record } = outcome;
+  return {
+    rotation: outcome.rotationId,
+    credential: outcome.credential,
+    kind: record.kind,
+    state: outcome.state,
+    hold: outcome.hold,
+    failure: outcome.failure,
+    from: data.machine.oldVersion,
+    to: data.machine.pendingVersion,
+    startedAt: data.startedAt,
+    finishedAt: record.finishedAt?.toISOString() ?? null,
+    graceStartedAt: data.graceStartedAt ?? null,
+    oldKeyDeadAt: data.oldKeyDeadAt ?? null,
+    secondsToOldKeyDead: data.oldKeyDeadAt === undefined ? null : (new Date(data.oldKeyDeadAt).getTime() - new Date(data.startedAt).getTime()) / 1000,
+    deliveries: data.deliveries ?? [],
+    grace: data.grace ?? null,
+    forgottenConsumers: data.forgottenConsumers ?? null,
+    timings: data.timings,
+  };
+}
+
+/** One human line (plus hints) per outcome; sets a failing exit code unless done. */
+export function printOutcome(outcome: RotationOutcome): void {
+  const name = `${outcome.credential} (rotation ${outcome.rotationId})`;
+  const versions = `v${outcome.data.machine.oldVersion} → v${outcome.data.machine.pendingVersion ?? '?'}`;
+  switch (outcome.state) {
+    case 'done':
+      process.stdout.write(`${colour.green('rotated')} ${name}: ${versions}, old key revoked\n`);
+      break;
+    case 'hold':
+      process.stdout.write(`${colour.yellow('held')} ${name}: ${outcome.hold?.reason ?? ''}\n`);
+      if ((outcome.hold?.holders.length ?? 0) > 0) process.stdout.write(`  still using the old key or failing: ${outcome.hold?.holders.join(', ')}\n`);
+      process.stdout.write(`hint: fix it, then \`rekey rotations resume ${outcome.rotationId}\`, or \`rekey rotations rollback ${outcome.rotationId}\`\n`);
+      process.exitCode = 1;
+      break;
+    case 'awaiting-value':
+      process.stdout.write(`${colour.yellow('waiting')} ${name}: this provider cannot create keys by API\n`);
+      process.stdout.write(`hint: create a key in the provider console, then \`rekey rotations resume ${outcome.rotationId} --value-from-stdin\`\n`);
+      break;
+    case 'rolled-back':
+      process.stdout.write(`${colour.yellow('rolled back')} ${name}: v${outcome.data.machine.oldVersion} is current\n`);
+      break;
+    default:
+      process.stdout.write(`${colour.red(outcome.state)} ${name}: ${outcome.failure ?? ''}\n`);
+      process.exitCode = 1;
+  }
+  if ((outcome.data.forgottenConsumers?.length ?? 0) > 0) {
+    process.stdout.write(`forgotten consumers (old key used, not in the consumer list): ${outcome.data.forgottenConsumers?.join(', ')}\n`);
+  }
+  if (outcome.data.oldKeyDeadAt !== undefined && outcome.record.kind === 'emergency') {
+    const seconds = (new Date(outcome.data.oldKeyDeadAt).getTime() - new Date(outcome.data.startedAt).getTime()) / 1000;
+    process.stdout.write(`old key dead ${formatDuration(seconds)} after the rotation started\n`);
+  }
+}
+
+function printPlan(plan: RotationPlan): void {
+  process.stdout.write(`${colour.bold('plan')} ${plan.credential} (${plan.provider}, ${plan.mode}${plan.emergencyPath === null ? '' : `, ${plan.emergencyPath}`})\n`);
+  process.stdout.write(`  current: ${plan.current === null ? 'none' : `v${plan.current.version} ${plan.current.hint} ${plan.current.fingerprint}`}; new version will be v${plan.nextVersion}\n`);
+  process.stdout.write(`  steps: ${plan.steps.join(' → ')}\n`);
+  for (const consumer of plan.consumers) {
+    process.stdout.write(`  consumer ${consumer.name}: ${consumer.sink}${consumer.reload === null ? '' : `, then ${consumer.reload}`}\n`);
+    for (const line of consumer.diff) process.stdout.write(`    ${line}\n`);
+  }
+  if (plan.consumers.length === 0) process.stdout.write('  no consumers: the new key will only be in the vault\n');
+  for (const problem of plan.problems) process.stdout.write(`  ${colour.red('problem')}: ${problem}\n`);
+  process.stdout.write(colour.dim('dry run: nothing was changed') + '\n');
+}
+
+interface RotateOptions {
+  emergency?: boolean;
+  emergencyPath?: string;
+  dryRun?: boolean;
+  graceQuiet?: string;
+  graceMax?: string;
+  valueFromStdin?: boolean;
+  due?: boolean;
+  stages?: string;
+  soak?: string;
+  json?: boolean;
+}
+
+function graceOptions(options: RotateOptions) {
+  return {
+    graceQuietSeconds: options.graceQuiet === undefined ? undefined : parseDurationSeconds(options.graceQuiet, '--grace-quiet'),
+    graceMaxSeconds: options.graceMax === undefined ? undefined : parseDurationSeconds(options.graceMax, '--grace-max'),
+  };
+}
+
+function parseEmergencyPath(text: string | undefined): 'mint-first' | 'revoke-first' | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'mint-first' && text !== 'revoke-first') throw new UsageError(`--emergency-path must be mint-first or revoke-first, not "${text}"`);
+  return text;
+}
+
+async function rotateOne(credential: string, options: RotateOptions, kind: 'manual' | 'drill'): Promise<void> {
+  const emergencyPath = parseEmergencyPath(options.emergencyPath);
+  if (emergencyPath !== undefined && options.emergency !== true) throw new UsageError('--emergency-path needs --emergency');
+  if (kind === 'drill' && options.emergency === true) throw new UsageError('a drill cannot be an emergency rotation');
+  const grace = graceOptions(options);
+  const suppliedValue: SecretValue | undefined = options.valueFromStdin === true ? await readSecretValue(`new key for ${credential}`) : undefined;
+  await withCliContext(async (context) => {
+    const executor = await openRotationExecutor(context, progressPrinter(options.json !== true && options.dryRun !== true));
+    const request = {
+      credential,
+      kind: options.emergency === true ? ('emergency' as const) : kind,
+      emergencyPath,
+      actor: context.actor,
+      suppliedValue,
+      ...grace,
+    };
+    if (options.dryRun === true) {
+      const plan = await executor.plan(request);
+      if (options.json === true) printJson(plan);
+      else printPlan(plan);
+      if (plan.problems.length > 0) process.exitCode = 1;
+      return;
+    }
+    const outcome = await executor.start(request);
+    if (options.json === true) {
+      printJson(outcomeJson(outcome));
+      if (outcome.state !== 'done' && outcome.state !== 'awaiting-value') process.exitCode = 1;
+    } else {
+      printOutcome(outcome);
+    }
+  });
+}
+
+async function rotateDue(options: RotateOptions): Promise<void> {
+  const grace = graceOptions(options);
+  await withCliContext(async (context) => {
+    const { findDue, runDue } = await import('../../rotation/rotation-schedule.js');
+    if (options.dryRun === true) {
+      const due = await findDue(context.store, context.clock);
+      if (options.json === true) printJson(due);
+      else if (due.length === 0) process.stdout.write('nothing is due\n');
+      else for (const item of due) process.stdout.write(`due: ${item.credential} v${item.version}, ${item.ageDays} days old (every ${item.rotateEveryDays})${item.activeRotation === null ? '' : `, blocked by rotation ${item.activeRotation.id}`}\n`);
+      return;
+    }
+    const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
+    const results = await runDue({ store: context.store, executor, clock: context.clock }, { actor: context.actor, ...grace });
+    if (options.json === true) {
+      printJson(results.map((result) => ({ credential: result.credential, skipped: result.skipped, error: result.error, outcome: result.outcome === null ? null : outcomeJson(result.outcome) })));
+    } else if (results.length === 0) {
+      process.stdout.write('nothing is due\n');
+    } else {
+      for (const result of results) {
+        if (result.outcome !== null) printOutcome(result.outcome);
+        else process.stdout.write(`${colour.red(result.skipped ? 'skipped' : 'failed')} ${result.credential}: ${result.error ?? ''}\n`);
+      }
+    }
+    if (results.some((result) => result.outcome?.state !== 'done')) process.exitCode = 1;
+  });
+}
+
+async function rotateStaged(base: string, options: RotateOptions): Promise<void> {
+  const stageNames = (options.stages ?? '').split(',').map((stage) => stage.trim()).filter((stage) => stage !== '');
+  if (stageNames.length === 0) throw new UsageError('--stages needs a comma-separated list, e.g. dev,staging,prod');
+  if (options.emergency === true) throw new UsageError('--stages cannot be combined with --emergency: an emergency rotates every stage at once');
+  const soakSeconds = options.soak === undefined ? 0 : parseDurationSeconds(options.soak, '--soak');
+  const grace = graceOptions(options);
+  await withCliContext(async (context) => {
+    const { runStaged, stageCredentials } = await import('../../rotation/rotation-staged.js');
+    const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
+    const result = await runStaged({ executor, clock: context.clock }, { stages: stageCredentials(base, stageNames), soakSeconds, actor: context.actor, ...grace });
+    if (options.json === true) printJson(result);
+    else {
+      for (const stage of result.stages) {
+        const mark = stage.state === 'done' ? colour.green(stage.state) : colour.red(stage.state);
+        process.stdout.write(`${stage.stage.padEnd(10)} ${mark} ${stage.credential}${stage.rotationId === null ? '' : ` (rotation ${stage.rotationId})`}${stage.reason === null ? '' : `: ${stage.reason}`}\n`);
+      }
+    }
+    if (!result.ok) process.exitCode = 1;
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('rotate [credential]')
+    .description('Rotate a credential with zero downtime (mint, test, deliver, promote, grace, revoke)')
+    .option('--emergency', 'leaked key: revoke the old key at once, no grace (mint and deliver first only when that is fast)')
+    .option('--emergency-path <path>', 'force mint-first or revoke-first')
+    .option('--dry-run', 'print the plan and the sink diffs; change nothing')
+    .option('--grace-quiet <duration>', 'end grace once the old key has been quiet this long (default: policy, else 15m)')
+    .option('--grace-max <duration>', 'hold instead of revoking if the old key is still used after this (default: policy, else 24h)')
+    .option('--value-from-stdin', 'the new key value, for providers that cannot mint by API (Anthropic, manual)')
+    .option('--due', 'rotate every credential whose policy cadence has passed (for cron or CI)')
+    .option('--stages <list>', 'staged rollout: rotate <credential>/<stage> for each stage in order, e.g. dev,staging,prod')
+    .option('--soak <duration>', 'with --stages: wait this long after each stage and re-check its key')
+    .option('--json', 'print JSON')
+    .action(async (credential: string | undefined, options: RotateOptions) => {
+      if (options.due === true) {
+        if (credential !== undefined) throw new UsageError('--due rotates every due credential; do not name one');
+        return rotateDue(options);
+      }
+      if (credential === undefined) throw new UsageError('name the credential to rotate, or pass --due', { hint: 'e.g. rekey rotate openai/ticketing/prod' });
+      if (options.stages !== undefined) return rotateStaged(credential, options);
+      return rotateOne(credential, options, 'manual');
+    });
+
+  program
+    .command('drill <credential>')
+    .description('Rehearse a full rotation on a non-production credential and report forgotten consumers')
+    .option('--dry-run', 'print the plan; change nothing')
+    .option('--grace-quiet <duration>', 'quiet window (drills often use seconds)')
+    .option('--grace-max <duration>', 'maximum grace before holding')
+    .option('--value-from-stdin', 'the new key value, for providers that cannot mint by API')
+    .option('--json', 'print JSON')
+    .action((credential: string, options: RotateOptions) => rotateOne(credential, options, 'drill'));
+}

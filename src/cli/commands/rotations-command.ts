@@ -1,0 +1,154 @@
+/** `rekey rotations list|show|resume|abort|rollback|end-grace`. */
+import type { Command } from 'commander';
+import { NotFoundError } from '../../core/errors.js';
+import type { RotationRecord } from '../../core/types.js';
+import { withCliContext } from '../cli-context.js';
+import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
+import { confirm, readSecretValue } from '../secret-input.js';
+import { openRotationExecutor, outcomeJson, printOutcome, progressPrinter } from './rotate-command.js';
+
+interface Row {
+  record: RotationRecord;
+  credential: string;
+}
+
+const columns: Array<Column<Row>> = [
+  { header: 'ROTATION', value: (row) => row.record.id },
+  { header: 'CREDENTIAL', value: (row) => row.credential },
+  { header: 'KIND', value: (row) => row.record.kind },
+  { header: 'STATE', value: (row) => row.record.state },
+  { header: 'STARTED', value: (row) => row.record.createdAt.toISOString() },
+  { header: 'FINISHED', value: (row) => row.record.finishedAt?.toISOString() ?? '' },
+  { header: 'NOTE', value: (row) => row.record.error ?? '' },
+];
+
+function rowJson(row: Row): Record<string, unknown> {
+  return {
+    rotation: row.record.id,
+    credential: row.credential,
+    kind: row.record.kind,
+    state: row.record.state,
+    error: row.record.error,
+    createdAt: row.record.createdAt.toISOString(),
+    updatedAt: row.record.updatedAt.toISOString(),
+    finishedAt: row.record.finishedAt?.toISOString() ?? null,
+  };
+}
+
+type Decision = 'abort' | 'rollback' | 'end-grace';
+
+async function decide(rotationId: string, decision: Decision, options: { yes?: boolean; json?: boolean }): Promise<void> {
+  const question = {
+    abort: `abort rotation ${rotationId} (its pending key is discarded and revoked)?`,
+    rollback: `roll back rotation ${rotationId} (the old key becomes current again and is redelivered; the new key is revoked)?`,
+    'end-grace': `end the grace of rotation ${rotationId} now and revoke the old key, even though it may still be in use?`,
+  }[decision];
+  await confirm(question, options.yes);
+  await withCliContext(async (context) => {
+    const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
+    const outcome = await executor.decide(rotationId, decision, context.actor);
+    if (options.json === true) printJson(outcomeJson(outcome));
+    else printOutcome(outcome);
+  });
+}
+
+export function register(program: Command): void {
+  const rotations = program.command('rotations').description('Inspect and operate rotations');
+
+  rotations
+    .command('list')
+    .description('List rotations, newest first')
+    .option('--credential <name>', 'only this credential')
+    .option('--active', 'only unfinished rotations')
+    .option('--limit <count>', 'at most this many', '50')
+    .option('--output <format>', 'table, json or csv')
+    .option('--json', 'print JSON')
+    .action(async (options: { credential?: string; active?: boolean; limit: string; output?: string; json?: boolean }) => {
+      const format = outputFormat(options);
+      const rows = await withCliContext(async ({ store }) => {
+        const filter: { credentialId?: string; active?: boolean; limit?: number } = { limit: Math.max(1, Number.parseInt(options.limit, 10) || 50) };
+        if (options.credential !== undefined) {
+          const credential = await store.getCredential(options.credential);
+          if (credential === undefined) throw new NotFoundError(`no credential named ${options.credential}`);
+          filter.credentialId = credential.id;
+        }
+        if (options.active === true) filter.active = true;
+        const records = await store.listRotations(filter);
+        const names = new Map<string, string>();
+        const result: Row[] = [];
+        for (const record of records) {
+          if (!names.has(record.credentialId)) names.set(record.credentialId, (await store.getCredentialById(record.credentialId))?.name ?? record.credentialId);
+          result.push({ record, credential: names.get(record.credentialId) ?? record.credentialId });
+        }
+        return result;
+      });
+      printList(rows, columns, format, rowJson);
+    });
+
+  rotations
+    .command('show <rotation>')
+    .description('Show a rotation: state, versions, timings, deliveries and its step journal')
+    .option('--json', 'print JSON')
+    .action(async (rotationId: string, options: { json?: boolean }) => {
+      await withCliContext(async ({ store }) => {
+        const record = await store.getRotation(rotationId);
+        if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`, { hint: 'list them with `rekey rotations list`' });
+        const journal = await store.listJournal(rotationId);
+        const { readRotationData } = await import('../../rotation/rotation-data.js');
+        const data = readRotationData(record.data);
+        const outcome = { rotationId, credential: data.credentialName, state: record.state as never, hold: data.machine.hold, failure: data.machine.failure, record, data };
+        if (options.json === true) {
+          printJson({
+            ...outcomeJson(outcome),
+            journal: journal.map((entry) => ({ seq: entry.seq, at: entry.at.toISOString(), step: entry.step, phase: entry.phase, detail: entry.detail })),
+          });
+          return;
+        }
+        process.stdout.write(`${colour.bold(`rotation ${rotationId}`)} ${data.credentialName} (${record.kind})\n`);
+        process.stdout.write(`  state: ${record.state}${record.error === null ? '' : ` — ${record.error}`}\n`);
+        process.stdout.write(`  versions: v${data.machine.oldVersion} → ${data.machine.pendingVersion === null ? '(not minted)' : `v${data.machine.pendingVersion}`}\n`);
+        process.stdout.write(`  grace: quiet ${data.options.graceQuietSeconds}s, max ${data.options.graceMaxSeconds}s${data.grace === undefined ? '' : `; ${data.grace.action}: ${data.grace.reason}`}\n`);
+        for (const delivery of data.deliveries ?? []) {
+          process.stdout.write(`  delivered: ${delivery.consumer} → ${delivery.sink} (${delivery.verified}${delivery.reloaded ? ', reloaded' : ''})\n`);
+        }
+        if ((data.forgottenConsumers?.length ?? 0) > 0) process.stdout.write(`  forgotten consumers: ${data.forgottenConsumers?.join(', ')}\n`);
+        process.stdout.write('  journal:\n');
+        for (const entry of journal) {
+          const event = entry.phase === 'end' && typeof entry.detail['event'] === 'object' ? ` → ${String((entry.detail['event'] as { type?: unknown }).type)}` : '';
+          process.stdout.write(`    ${entry.at.toISOString()}  ${entry.step} ${entry.phase}${event}\n`);
+        }
+      });
+    });
+
+  rotations
+    .command('resume <rotation>')
+    .description('Continue a rotation after a crash or a hold, or with the key a person created')
+    .option('--value-from-stdin', 'the new key value, for a rotation awaiting one')
+    .option('--json', 'print JSON')
+    .action(async (rotationId: string, options: { valueFromStdin?: boolean; json?: boolean }) => {
+      const suppliedValue = options.valueFromStdin === true ? await readSecretValue(`new key for rotation ${rotationId}`) : undefined;
+      await withCliContext(async (context) => {
+        const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
+        const outcome = await executor.resume(rotationId, { actor: context.actor, suppliedValue });
+        if (options.json === true) {
+          printJson(outcomeJson(outcome));
+          if (outcome.state !== 'done' && outcome.state !== 'rolled-back' && outcome.state !== 'awaiting-value') process.exitCode = 1;
+        } else {
+          printOutcome(outcome);
+        }
+      });
+    });
+
+  for (const [name, description] of [
+    ['abort', 'Abort a rotation before promote: discard and revoke its pending key'],
+    ['rollback', 'Roll back: before promote discard the new key; after promote make the old key current again and redeliver it'],
+    ['end-grace', 'End a held grace now and revoke the old key (a person overrides the traffic check)'],
+  ] as const) {
+    rotations
+      .command(`${name} <rotation>`)
+      .description(description)
+      .option('--yes', 'do not ask for confirmation')
+      .option('--json', 'print JSON')
+      .action((rotationId: string, options: { yes?: boolean; json?: boolean }) => decide(rotationId, name, options));
+  }
+}
