@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashAuditEvent, verifyAuditChain } from '../../src/audit/audit-chain.js';
 import { createManualClock } from '../../src/core/clock.js';
-import { ConflictError, NotFoundError, StoreError, UsageError } from '../../src/core/errors.js';
+import { ConflictError, CryptoError, NotFoundError, StoreError, UsageError } from '../../src/core/errors.js';
 import type { Credential } from '../../src/core/types.js';
 import type { AuditDraft, NewCredential, NewVersion, Store } from '../../src/store/store.js';
 
@@ -228,8 +228,9 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
         await expect(store.addVersion(newVersion(credential.id, 'pending'))).rejects.toBeInstanceOf(ConflictError);
         await expect(store.addVersion(newVersion('no-such-id', 'pending'))).rejects.toBeInstanceOf(NotFoundError);
         await store.setVersionStage(credential.id, 2, 'pending', 'discarded');
-        const failing = { ...newVersion(credential.id, 'pending'), seal: () => { throw new Error('seal failed'); } };
-        await expect(store.addVersion(failing)).rejects.toThrow();
+        const sealError = new CryptoError('seal failed');
+        const failing = { ...newVersion(credential.id, 'pending'), seal: () => { throw sealError; } };
+        await expect(store.addVersion(failing)).rejects.toBe(sealError);
         expect(await store.listVersions(credential.id)).toHaveLength(2);
       });
 

@@ -83,7 +83,8 @@ export async function openPostgresDatabase(url: string): Promise<SqlDatabase> {
         } catch {
           broken = true;
         }
-        throw postgresError(error, location);
+        // Driver errors were mapped where they were raised; the work's own errors pass as they are.
+        throw error;
       } finally {
         connection.release(broken);
       }
