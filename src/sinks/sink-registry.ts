@@ -11,6 +11,7 @@ export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'yaml-file': async () => (await import('./yaml-file-sink.js')).createYamlFileSink,
   'vault-kv': async () => (await import('./vault-kv-sink.js')).createVaultKvSink,
   'aws-secrets-manager': async () => (await import('./aws-secrets-manager-sink.js')).createAwsSecretsManagerSink,
+  'kubernetes-secret': async () => (await import('./kubernetes-secret-sink.js')).createKubernetesSecretSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {
