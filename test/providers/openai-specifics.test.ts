@@ -62,6 +62,11 @@ describe('openai adapter specifics (emulator, faults on)', () => {
     expect(busy?.lastUsedAt).toBeInstanceOf(Date);
     expect(busy?.lastUsedAt?.getTime()).toBeGreaterThanOrEqual(quiet?.lastUsedAt?.getTime() ?? 0);
 
+    const probed = await provider.test({ credential, value: minted.value, models: ['gpt-4o-mini', 'no-such-model'] });
+    expect(probed.models).toEqual([
+      { model: 'gpt-4o-mini', ok: true, status: 200 },
+      { model: 'no-such-model', ok: false, status: 404 },
+    ]);
     const foreign = await provider.test({ credential, value: other.key });
     expect(foreign).toMatchObject({ liveness: 'live', scopeMatches: false });
     const listed = await provider.listKeys?.({ credential });

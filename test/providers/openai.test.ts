@@ -12,7 +12,7 @@ describeProviderContract('openai (emulator, faults on)', async () => {
   const isServiceAccountCreate = (url: URL, init: RequestInit | undefined) => init?.method === 'POST' && url.pathname.endsWith('/service_accounts');
   return {
     provider: createOpenAIProvider(base),
-    credential: { name: 'openai/contract/test', scope: { project: seeded.projectId }, allowedModels: ['gpt-4o-mini', 'gpt-4.1-mini'] },
+    credential: { name: 'openai/contract/test', scope: { project: seeded.projectId }, allowedModels: ['gpt-4o-mini', 'text-embedding-3-small'] },
     isKeyLive: (value) => emulator.isKeyLive(value.reveal()),
     unknownKeyValue: new SecretValue(`sk-svcacct-${randomToken(KEY_ALPHABET, 74)}T3BlbkFJ${randomToken(KEY_ALPHABET, 74)}`),
     async countMinted(rotationId) {

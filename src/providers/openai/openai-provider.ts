@@ -175,12 +175,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     let refused = false;
     for (const model of models) {
       try {
+        // Embedding models do not chat: probe them with a one-word embedding instead.
+        const embedding = /embedding/i.test(model);
         const response = await http.request({
           operation: 'probe model',
           method: 'POST',
-          url: `${baseUrl}/chat/completions`,
+          url: `${baseUrl}/${embedding ? 'embeddings' : 'chat/completions'}`,
           headers,
-          body: { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
+          body: embedding ? { model, input: 'ping' } : { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
           idempotent: true,
           acceptStatuses: [400, 401, 403, 404],
           signal: request.signal,
