@@ -1,0 +1,53 @@
+/** `rekey serve`: the key-delivery endpoint for the SDK (long poll), with health endpoints. */
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { describeDatabase, withCliContext } from '../cli-context.js';
+
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) throw new UsageError(`--port must be a port number (0-65535), not "${text}"`);
+  return port;
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve keys to applications (SDK) with per-application read tokens: GET /v1/credentials/<name>/keys, long poll, check-ins')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8420')
+    .action(async (options: { host: string; port: string }) => {
+      const port = parsePort(options.port);
+      const { startKeyServer } = await import('../../server/key-server.js');
+      const { openStoredAccessTokens, openStoredUsageReports } = await import('../../server/stored-tokens.js');
+      await withCliContext(async ({ home, store, vault }) => {
+        const database = describeDatabase(home);
+        const server = await startKeyServer({
+          store,
+          vault,
+          tokens: openStoredAccessTokens(store),
+          usage: openStoredUsageReports(store),
+          host: options.host,
+          port,
+          databaseUrl: database.databaseUrl,
+          onError: (message) => process.stderr.write(`rekey serve: ${message}\n`),
+        });
+        process.stderr.write(`rekey serve: listening on ${server.url} (${database.label}${database.databaseUrl === undefined ? ', polling for changes' : ', LISTEN/NOTIFY'})\n`);
+        const signal = await untilSignal();
+        process.stderr.write(`rekey serve: ${signal}, closing\n`);
+        await server.close();
+      });
+    });
+}

@@ -1,0 +1,101 @@
+/** `rekey token create|list|revoke`: per-application read tokens (`rekey serve`) and virtual tokens (`rekey proxy`). */
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { withCliContext } from '../cli-context.js';
+import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
+import { confirm } from '../secret-input.js';
+import type { AccessToken, AccessTokenKind } from '../../server/access-tokens.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function parseKind(text: string | undefined): AccessTokenKind {
+  if (text === 'read' || text === 'proxy') return text;
+  throw new UsageError(`--kind must be read (for rekey serve and the SDK) or proxy (a virtual key for rekey proxy), not "${text ?? ''}"`);
+}
+
+const tokenJson = (token: AccessToken) => ({
+  id: token.id,
+  kind: token.kind,
+  name: token.name,
+  credentials: token.credentials,
+  allowedModels: token.allowedModels,
+  createdAt: token.createdAt.toISOString(),
+  createdBy: token.createdBy,
+  revokedAt: token.revokedAt?.toISOString() ?? null,
+});
+
+const columns: Array<Column<AccessToken>> = [
+  { header: 'ID', value: (token) => token.id },
+  { header: 'KIND', value: (token) => token.kind },
+  { header: 'NAME', value: (token) => token.name },
+  { header: 'CREDENTIALS', value: (token) => token.credentials.join(',') },
+  { header: 'MODELS', value: (token) => (token.allowedModels.length === 0 ? '(credential)' : token.allowedModels.join(',')) },
+  { header: 'CREATED', value: (token) => token.createdAt.toISOString() },
+  { header: 'REVOKED', value: (token) => token.revokedAt?.toISOString() ?? '' },
+];
+
+export function register(program: Command): void {
+  const token = program.command('token').description('Access tokens for applications: read tokens (rekey serve, SDK) and proxy virtual tokens');
+
+  token
+    .command('create <name>')
+    .description('Create a token for the application <name>; it is printed once and stored only as a hash')
+    .option('--kind <kind>', 'read (rekey serve / SDK) or proxy (virtual key for rekey proxy)', 'proxy')
+    .option('--credential <name>', 'a credential the token may use (repeatable)', collect)
+    .option('--allowed-model <model>', 'proxy tokens: a model this token may call (repeatable; default: what the credential allows)', collect)
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { kind?: string; credential?: string[]; allowedModel?: string[]; json?: boolean }) => {
+      const kind = parseKind(options.kind);
+      const credentials = options.credential ?? [];
+      if (credentials.length === 0) throw new UsageError('name at least one --credential the token may use');
+      if (kind === 'read' && (options.allowedModel ?? []).length > 0) throw new UsageError('--allowed-model applies to proxy tokens only');
+      const { issueAccessToken } = await import('../../server/access-tokens.js');
+      const { openStoredAccessTokens } = await import('../../server/stored-tokens.js');
+      const { requireCredential } = await import('../../vault/credential-service.js');
+      const created = await withCliContext(async ({ store, audit, clock, actor }) => {
+        for (const credential of credentials) await requireCredential(store, credential);
+        const result = await issueAccessToken(openStoredAccessTokens(store), { kind, name, credentials, allowedModels: options.allowedModel ?? [], createdBy: actor }, clock.now());
+        await audit.record({ event: 'token-create', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.token.id, kind, name, credentials, allowedModels: result.token.allowedModels } });
+        return result;
+      });
+      if (options.json === true) {
+        printJson({ ...tokenJson(created.token), token: created.secret });
+        return;
+      }
+      process.stderr.write(`${colour.green('created')} ${kind} token ${created.token.id} for ${name}; it is shown once, store it as a secret:\n`);
+      process.stdout.write(`${created.secret}\n`);
+    });
+
+  token
+    .command('list')
+    .description('List tokens (never their values)')
+    .option('--kind <kind>', 'only read or proxy tokens')
+    .option('--all', 'include revoked tokens')
+    .option('--output <format>', 'table, json or csv')
+    .option('--json', 'print JSON')
+    .action(async (options: { kind?: string; all?: boolean; output?: string; json?: boolean }) => {
+      const format = outputFormat(options);
+      const { openStoredAccessTokens } = await import('../../server/stored-tokens.js');
+      const filter: { kind?: AccessTokenKind; includeRevoked?: boolean } = { includeRevoked: options.all === true };
+      if (options.kind !== undefined) filter.kind = parseKind(options.kind);
+      const tokens = await withCliContext(({ store }) => openStoredAccessTokens(store).list(filter));
+      printList(tokens, columns, format, tokenJson);
+    });
+
+  token
+    .command('revoke <id-or-name>')
+    .description('Revoke a token; servers and proxies refuse it within 5 seconds')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--json', 'print JSON')
+    .action(async (idOrName: string, options: { yes?: boolean; json?: boolean }) => {
+      await confirm(`revoke token ${idOrName}?`, options.yes);
+      const { openStoredAccessTokens } = await import('../../server/stored-tokens.js');
+      const revoked = await withCliContext(async ({ store, audit, clock, actor }) => {
+        const result = await openStoredAccessTokens(store).revoke(idOrName, clock.now());
+        await audit.record({ event: 'token-revoke', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.id, kind: result.kind, name: result.name } });
+        return result;
+      });
+      if (options.json === true) printJson(tokenJson(revoked));
+      else process.stdout.write(`${colour.green('revoked')} ${revoked.kind} token ${revoked.id} (${revoked.name})\n`);
+    });
+}
