@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/core/errors.js';
+import { ConfigError, StoreError } from '../../src/core/errors.js';
 import { isPostgresUrl, openStore } from '../../src/store/open-store.js';
 import { newCredential, newVersion } from '../contracts/store.js';
 
@@ -54,6 +54,17 @@ describe('openStore [sqlite]', () => {
     expect(isPostgresUrl('postgresql://u@h/db')).toBe(true);
     expect(isPostgresUrl('mysql://u@h/db')).toBe(false);
     expect(isPostgresUrl(undefined)).toBe(false);
+  });
+
+  it('refuses a database URL it cannot serve instead of silently using SQLite, without echoing the URL', async () => {
+    const error = await rejection(openStore({ databaseUrl: 'mysql://admin:hunter2@db/rekey', sqlitePath: join(directory, 'x.db') }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe('unsupported database URL scheme "mysql"');
+    expect(existsSync(join(directory, 'x.db'))).toBe(false);
+    await expect(openStore({ sqlitePath: '' })).rejects.toBeInstanceOf(ConfigError);
+    const empty = await openStore({ databaseUrl: '', sqlitePath: join(directory, 'y.db') });
+    expect(empty.dialect).toBe('sqlite');
+    await empty.close();
   });
 
   it('loads only the chosen driver', () => {
