@@ -12,6 +12,7 @@ export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'vault-kv': async () => (await import('./vault-kv-sink.js')).createVaultKvSink,
   'aws-secrets-manager': async () => (await import('./aws-secrets-manager-sink.js')).createAwsSecretsManagerSink,
   'kubernetes-secret': async () => (await import('./kubernetes-secret-sink.js')).createKubernetesSecretSink,
+  'github-actions': async () => (await import('./github-actions-sink.js')).createGithubActionsSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {
