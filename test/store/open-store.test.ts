@@ -105,7 +105,7 @@ describe('openStore [sqlite]', () => {
       }),
     );
     expect(error).toBeInstanceOf(StoreError);
-    expect(error.message).toMatch(/not a SQLite database or is corrupt|not initialised/);
+    expect(error.message).toBe(`${path} is not a SQLite database or is corrupt`);
   });
 
   it('refuses a missing directory without creating it', async () => {
