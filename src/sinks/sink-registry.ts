@@ -13,6 +13,7 @@ export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'aws-secrets-manager': async () => (await import('./aws-secrets-manager-sink.js')).createAwsSecretsManagerSink,
   'kubernetes-secret': async () => (await import('./kubernetes-secret-sink.js')).createKubernetesSecretSink,
   'github-actions': async () => (await import('./github-actions-sink.js')).createGithubActionsSink,
+  'gitlab-ci': async () => (await import('./gitlab-ci-sink.js')).createGitlabCiSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {
