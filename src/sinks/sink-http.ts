@@ -23,6 +23,8 @@ export interface SinkHttpRequest {
   /** Path under the base URL, already encoded. */
   path: string;
   body?: unknown;
+  /** A body already serialised (a signed webhook), sent byte for byte. */
+  rawBody?: string | undefined;
   /** Statuses the caller handles itself (e.g. 404 as "absent"); others throw. 2xx always pass. */
   accept?: number[] | undefined;
   /** What the call is for, in messages: "read the secret". */
@@ -59,11 +61,11 @@ export function createSinkHttp(options: SinkHttpOptions): SinkHttp {
           method: request.method,
           headers: {
             accept: 'application/json',
-            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(request.body === undefined && request.rawBody === undefined ? {} : { 'content-type': 'application/json' }),
             ...options.headers,
             ...request.headers,
           },
-          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          body: request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body)),
           signal: AbortSignal.timeout(timeoutMs),
           redirect: 'manual',
         });

@@ -14,6 +14,7 @@ export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'kubernetes-secret': async () => (await import('./kubernetes-secret-sink.js')).createKubernetesSecretSink,
   'github-actions': async () => (await import('./github-actions-sink.js')).createGithubActionsSink,
   'gitlab-ci': async () => (await import('./gitlab-ci-sink.js')).createGitlabCiSink,
+  webhook: async () => (await import('./webhook-sink.js')).createWebhookSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {

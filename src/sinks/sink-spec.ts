@@ -11,7 +11,7 @@
  */
 import type { SecretValue } from '../core/secret-value.js';
 
-export const SINK_KINDS = ['env-file', 'json-file', 'yaml-file', 'vault-kv', 'aws-secrets-manager', 'kubernetes-secret', 'github-actions', 'gitlab-ci'] as const;
+export const SINK_KINDS = ['env-file', 'json-file', 'yaml-file', 'vault-kv', 'aws-secrets-manager', 'kubernetes-secret', 'github-actions', 'gitlab-ci', 'webhook'] as const;
 export type SinkKind = (typeof SINK_KINDS)[number];
 
 export type SinkSlot = 'main' | { version: number };

@@ -1,0 +1,53 @@
+/**
+ * A webhook receiver that does what the docs tell receivers to do: verify
+ * `X-Rekey-Signature` over the raw body with the shared secret and the timestamp window,
+ * answer 401 otherwise, and keep what it was told (slot → fingerprint) so tests can read
+ * back what arrived at a write-only sink.
+ */
+import { verifyWebhookSignature } from '../../src/sinks/webhook-signature.js';
+import { startFakeHttpServer, type FakeHttpServer } from './fake-http-server.js';
+
+export interface WebhookReceiverFake {
+  server: FakeHttpServer;
+  url: string;
+  secret: string;
+  /** Accepted (signature-verified) payloads, in order. */
+  events: Array<Record<string, unknown>>;
+  rejected: number;
+  /** slot label (`main`, `v2`) → fingerprint the receiver now holds. */
+  held: Map<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiverFake(secret = 'whsec-test-secret-0123456789abcdef'): Promise<WebhookReceiverFake> {
+  const events: Array<Record<string, unknown>> = [];
+  const held = new Map<string, string>();
+  let rejected = 0;
+  const server = await startFakeHttpServer((request) => {
+    const body = request.body.toString('utf8');
+    const signature = request.headers['x-rekey-signature'];
+    const timestamp = request.headers['x-rekey-timestamp'];
+    const ok = verifyWebhookSignature(secret, { signature: typeof signature === 'string' ? signature : undefined, timestamp: typeof timestamp === 'string' ? timestamp : undefined }, body);
+    if (!ok) {
+      rejected += 1;
+      return { status: 401, body: { error: 'bad signature' } };
+    }
+    const payload = JSON.parse(body) as Record<string, unknown>;
+    events.push(payload);
+    const slot = String(payload['slot']);
+    if (payload['event'] === 'key-delivered') held.set(slot, String(payload['fingerprint']));
+    if (payload['event'] === 'key-removed') held.delete(slot);
+    return { status: 204 };
+  });
+  return {
+    server,
+    url: `${server.url}/hooks/rekey`,
+    secret,
+    events,
+    get rejected() {
+      return rejected;
+    },
+    held,
+    close: () => server.close(),
+  };
+}
