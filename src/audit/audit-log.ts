@@ -71,7 +71,8 @@ export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listA
       const result = verifier.result();
       if (!result.ok || head === undefined) return result;
       if (result.count < head.seq) {
-        return { ok: false, seq: result.count + 1, reason: `events ${result.count + 1} to ${head.seq} are missing: the log was cut short` };
+        const missing = result.count + 1 === head.seq ? `event ${head.seq} is` : `events ${result.count + 1} to ${head.seq} are`;
+        return { ok: false, seq: result.count + 1, reason: `${missing} missing: the log was cut short` };
       }
       if (hashAtHead !== head.hash) {
         return { ok: false, seq: head.seq, reason: `event ${head.seq} differs from the one recorded when it was appended` };
