@@ -50,6 +50,8 @@ export interface ProviderContractSubject {
 }
 
 const POLL = { intervalMs: 100, maxIntervalMs: 1000 } as const;
+/** Generous: faults add retry-after waits, and the machine may be loaded. */
+const TEST_TIMEOUT_MS = 120_000;
 
 export function describeProviderContract(name: string, setup: () => Promise<ProviderContractSubject>): void {
   describe(`provider contract: ${name}`, () => {
@@ -101,7 +103,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
     });
     afterAll(async () => {
       await subject?.close();
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('mints a key that becomes live within the activation bound, in the credential scope', async () => {
       const provider = watched(subject.provider);
@@ -113,7 +115,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       for (const probe of waited.last.models) expect(probe, `model ${probe.model}`).toMatchObject({ ok: true });
       expect(waited.last.models.map((probe) => probe.model)).toEqual(subject.credential.allowedModels);
       await revokeOne(minted);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('never reports a key the provider never issued as live', async () => {
       const provider = watched(subject.provider);
@@ -122,7 +124,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       expect(results.map((result) => result.liveness)).not.toContain('live');
       // Faults may make some answers "unknown", but the refusal must get through.
       expect(results.map((result) => result.liveness)).toContain('dead');
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('revokes a key until it is dead, and never reports it live once the provider refuses it', async () => {
       const provider = watched(subject.provider);
@@ -138,7 +140,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
         if (!liveBefore) expect(result.liveness).not.toBe('live');
       }
       expect(subject.isKeyLive(minted.value)).toBe(false);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('revoke is idempotent: a second revoke of the same key reports "already gone"', async (context) => {
       const reason = subject.skips?.revokeIdempotent ?? (subject.provider.capabilities.revoke === 'human' ? 'a person revokes keys of this provider; the adapter cannot' : undefined);
@@ -150,7 +152,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       expect(await provider.revoke(request)).toEqual({ alreadyGone: true });
       const dead = await waitUntilDead({ provider, request: { credential: subject.credential, value: minted.value }, timeoutMs: subject.revocationBoundMs, ...POLL });
       expect(dead.reached).toBe(true);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('mints nothing twice when the mint answer is lost, and retries to one live key', async (context) => {
       const reason = subject.skips?.mintOnce ?? (subject.provider.capabilities.mint === 'human' ? 'a person mints keys of this provider; there is no mint call to lose' : undefined);
@@ -163,7 +165,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       expect(waited.reached).toBe(true);
       await revokeOne(minted);
       expect(await subject.countMinted(id)).toBe(0);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('after a crash between mint and save, findMinted finds the orphan so it is revoked, not duplicated', async (context) => {
       const reason = subject.skips?.mintOnce ?? (subject.provider.capabilities.mint === 'human' ? 'a person mints keys of this provider; nothing is minted by rekey' : undefined);
@@ -181,7 +183,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       const minted = await mintOne(provider, id);
       expect(await subject.countMinted(id)).toBe(1);
       await revokeOne(minted);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('refuses wrong provider credentials with a typed, non-retryable error', async (context) => {
       if (!subject.withWrongCredentials) return context.skip('this adapter holds no provider credential of its own');
@@ -195,7 +197,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
         );
       expect(error).toMatchObject({ code: 'provider', isRetryable: false });
       expect([401, 403]).toContain((error as { status?: number }).status);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('never shows a key value in an error thrown or a reason returned (planted and grepped)', () => {
       expect(surfaced.length).toBeGreaterThan(0);
