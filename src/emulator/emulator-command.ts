@@ -107,7 +107,8 @@ function waitForSignal(): Promise<void> {
   });
 }
 
-export function registerEmulatorCommand(program: Command): void {
+/** `io` is for tests; the CLI passes nothing and gets the process environment, stdout and signals. */
+export function registerEmulatorCommand(program: Command, io: Partial<EmulatorCommandIo> = {}): void {
   program
     .command('emulator')
     .description('Run the local provider emulator (OpenAI, Anthropic, OpenRouter) for rehearsals, demos and tests')
@@ -126,6 +127,6 @@ export function registerEmulatorCommand(program: Command): void {
         'set the admin keys it accepts; unset ones are generated and printed at start.',
     )
     .action(async (flags: EmulatorFlags) => {
-      await runEmulator(flags, { env: process.env, write: (line) => console.log(line), waitForStop: waitForSignal });
+      await runEmulator(flags, { env: io.env ?? process.env, write: io.write ?? ((line) => console.log(line)), waitForStop: io.waitForStop ?? waitForSignal });
     });
 }

@@ -2,9 +2,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/emulator.js';
-import { emulatorOptionsFrom, runEmulator } from '../../src/emulator/emulator-command.js';
+import { emulatorOptionsFrom, registerEmulatorCommand, runEmulator } from '../../src/emulator/emulator-command.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'rekey-emulator-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -71,5 +72,23 @@ describe('rekey emulator command', () => {
     stop();
     await running;
     expect(lines.at(-1)).toBe('rekey emulator stopped');
+  });
+
+  it('is a commander command whose flags reach the emulator (--rate-429 1 makes every call 429)', async () => {
+    const lines: string[] = [];
+    let stop: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const program = new Command().exitOverride();
+    registerEmulatorCommand(program, { env: {}, write: (line) => lines.push(line), waitForStop: () => stopped });
+    const parsing = program.parseAsync(['node', 'rekey', 'emulator', '--port', '0', '--seed', '3', '--rate-429', '1', '--retry-after', '4']);
+    await expect.poll(() => lines.some((line) => line.startsWith('Press Ctrl+C')), { timeout: 20_000 }).toBe(true);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines[0] ?? '')?.[1];
+    const adminKey = /OpenAI admin key \(generated[^:]*\): (\S+)/.exec(lines.join('\n'))?.[1];
+    expect(adminKey).toMatch(/^sk-admin-/);
+    const response = await fetch(`${url}/v1/organization/projects`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('4');
+    stop();
+    await parsing;
   });
 });
