@@ -23,7 +23,6 @@ describe('provider registry', () => {
     await expect(createProvider('openrouter', { environment: {} })).rejects.toThrow(ConfigError);
     await expect(createProvider('openrouter', { environment: {} })).rejects.toThrow(/managementKey.*OPENROUTER_MANAGEMENT_KEY/);
     await expect(createProvider('anthropic', { environment: {} })).rejects.toThrow(/adminKey.*ANTHROPIC_ADMIN_KEY/);
-    await expect(createProvider('azure-openai', { environment: {} })).rejects.toThrow(/subscriptionId.*AZURE_SUBSCRIPTION_ID/);
-    await expect(createProvider('azure-openai', { subscriptionId: 's', resourceGroup: 'g', accountName: 'a', environment: {} })).rejects.toThrow(/armToken.*AZURE_MANAGEMENT_TOKEN/);
+    await expect(createProvider('azure-openai', { environment: {} })).rejects.toThrow(/armToken.*AZURE_MANAGEMENT_TOKEN/);
   });
 });

@@ -26,8 +26,12 @@ function optionsFor(fake: AzureArmFake): AzureOpenAIProviderOptions {
 describeProviderContract('azure-openai (ARM contract fake, faults on)', async () => {
   const fake = await startAzureArmFake({ knobs: FAULTS, deployments: ['gpt-4o-mini'] });
   const inUse = fake.keys().key1;
+  const adapter = createAzureOpenAIProvider(optionsFor(fake));
+  // As the rotation engine does: each mint names the version it replaces, here the key in
+  // slot key1 imported by value (no slot recorded, so scope.slotInUse says which).
+  const replacingImported = { providerKeyId: null, providerData: {} };
   return {
-    provider: createAzureOpenAIProvider(optionsFor(fake)),
+    provider: { ...adapter, mint: (request) => adapter.mint({ ...request, replacing: replacingImported } as AzureMintRequest) },
     credential: { name: 'azure-openai/contract/test', scope: { slotInUse: 'key1' }, allowedModels: ['gpt-4o-mini'] },
     isKeyLive: (value) => fake.isKeyLive(value.reveal()),
     unknownKeyValue: new SecretValue(randomToken('0123456789abcdef', 32)),
@@ -62,15 +66,28 @@ describe('azure-openai adapter specifics', () => {
 
   it('refuses to mint when it cannot tell which slot is in use', async () => {
     const provider = createAzureOpenAIProvider(optionsFor(fake));
-    await expect(provider.mint({ credential: { name: 'azure-openai/a/b', scope: {}, allowedModels: [] }, rotationId: 'r' })).rejects.toMatchObject({ code: 'config' });
+    const credential = { name: 'azure-openai/a/b', scope: { slotInUse: 'key1' }, allowedModels: [] };
+    // No `replacing`: a static scope.slotInUse would be wrong after the first rotation.
+    await expect(provider.mint({ credential, rotationId: 'r' })).rejects.toMatchObject({ code: 'config' });
+    const imported: AzureMintRequest = { credential: { ...credential, scope: {} }, rotationId: 'r', replacing: { providerKeyId: null, providerData: {} } };
+    await expect(provider.mint(imported)).rejects.toMatchObject({ code: 'config' });
     expect(fake.regenerations()).toEqual({ key1: 0, key2: 0 });
+  });
+
+  it('takes the account from the credential scope, so one adapter serves several accounts', async () => {
+    const provider = createAzureOpenAIProvider({ armToken: new SecretValue(fake.token), armBaseUrl: fake.url, retry: CONTRACT_RETRY, environment: {} });
+    const scope = { subscription: fake.subscriptionId, resourceGroup: fake.resourceGroup, account: fake.accountName, endpoint: fake.url };
+    const keys = await provider.listKeys?.({ credential: { name: 'azure-openai/a/b', scope, allowedModels: [] } });
+    expect(keys).toHaveLength(2);
+    expect((await provider.test({ credential: { name: 'azure-openai/a/b', scope, allowedModels: [] }, value: new SecretValue(fake.keys().key1) })).liveness).toBe('live');
+    await expect(provider.listKeys?.({ credential: { name: 'azure-openai/a/b', scope: {}, allowedModels: [] } })).rejects.toThrow(/subscriptionId.*AZURE_SUBSCRIPTION_ID/);
   });
 
   it('blue/green over two rotations: each mint takes the free slot, each revoke regenerates the old one, the key in use keeps working', async () => {
     const provider = createAzureOpenAIProvider(optionsFor(fake));
     const credential = { name: 'azure-openai/a/b', scope: { slotInUse: 'key1' }, allowedModels: [] };
     const original = fake.keys().key1;
-    const first = await provider.mint({ credential, rotationId: 'r1' });
+    const first = await provider.mint({ credential, rotationId: 'r1', replacing: { providerKeyId: null, providerData: {} } } as AzureMintRequest);
     expect(first.providerKeyId).toBe('key2');
     expect(fake.isKeyLive(original)).toBe(true);
     await provider.revoke({ credential, providerKeyId: 'key1', providerData: { slot: 'key1' } });
@@ -93,7 +110,7 @@ describe('azure-openai adapter specifics', () => {
     const isRegenerate = (url: URL) => url.pathname.endsWith('/regenerateKey');
     const provider = createAzureOpenAIProvider({ ...optionsFor(fake), fetch: lossyFetch(isRegenerate, 'retry') });
     const before = fake.regenerations();
-    const minted = await provider.mint({ credential: { name: 'azure-openai/a/b', scope: { slotInUse: 'key1' }, allowedModels: [] }, rotationId: 'r3' });
+    const minted = await provider.mint({ credential: { name: 'azure-openai/a/b', scope: {}, allowedModels: [] }, rotationId: 'r3', replacing: { providerKeyId: 'key1', providerData: {} } } as AzureMintRequest);
     expect(minted.value.reveal()).toBe(fake.keys().key2);
     expect(fake.keys().key1).toBe(inUse);
     expect(fake.regenerations().key2 - before.key2).toBe(2);

@@ -2,8 +2,15 @@
  * Azure OpenAI adapter: the account has two key slots (key1/key2), read and rotated
  * through ARM (`listKeys`, `regenerateKey`, bearer token). Regenerating a slot kills its
  * old value at once, so mint regenerates the slot that is NOT in use and hands it out,
- * and revoke regenerates the old slot. The slot in use must be known: mint refuses to
- * guess, because regenerating the wrong slot is an outage.
+ * and revoke regenerates the old slot.
+ *
+ * The slot in use must be known, and mint refuses to guess (regenerating the wrong slot
+ * is an outage): it reads it from `replacing` (the version being replaced: its
+ * `providerKeyId` is the slot rekey minted). Only when that version has no slot recorded
+ * (a key imported by value) does `scope.slotInUse` say which slot it is.
+ *
+ * The account (subscription, resource group, account name, endpoint) comes from the
+ * credential's scope, then the factory options, then `AZURE_*` environment variables.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -26,8 +33,8 @@ export type AzureKeySlot = 'key1' | 'key2';
 const keysSchema = z.object({ key1: z.string().min(1), key2: z.string().min(1) });
 
 /**
- * MintRequest plus the version being replaced. Until the contract carries it, callers may
- * pass it here, or set `scope.slotInUse` on the credential.
+ * MintRequest plus the version being replaced (not yet in the v1 contract: callers pass
+ * it here). Without it, mint refuses.
  */
 export interface AzureMintRequest extends MintRequest {
   replacing?: { providerKeyId: string | null; providerData: Record<string, string> } | undefined;
@@ -53,12 +60,24 @@ export interface AzureOpenAIProviderOptions {
 
 export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = {}): ProviderV1 {
   const environment = options.environment ?? process.env;
-  const setting = (value: string | undefined, settingName: string, environmentVariable: string, description: string) =>
-    loadStringSetting({ value, settingName, environmentVariable, description, environment });
-  const subscriptionId = setting(options.subscriptionId, 'subscriptionId', 'AZURE_SUBSCRIPTION_ID', 'Azure subscription id');
-  const resourceGroup = setting(options.resourceGroup, 'resourceGroup', 'AZURE_RESOURCE_GROUP', 'Azure resource group');
-  const accountName = setting(options.accountName, 'accountName', 'AZURE_OPENAI_ACCOUNT', 'Azure OpenAI account name');
-  const endpoint = loadBaseUrl({ value: options.endpoint, settingName: 'endpoint', environmentVariable: 'AZURE_OPENAI_ENDPOINT', description: 'Azure OpenAI endpoint', defaultValue: `https://${accountName}.openai.azure.com`, environment });
+  const setting = (value: string | undefined, settingName: string, environmentVariable: string, description: string, defaultValue?: string) =>
+    loadStringSetting({ value, settingName, environmentVariable, description, environment, defaultValue });
+  /** Scope first (one adapter can serve several accounts), then options, then environment. */
+  function accountOf(credential: ProviderCredentialRef) {
+    const scope = credential.scope;
+    const subscriptionId = setting(scope['subscription'] ?? options.subscriptionId, 'subscriptionId', 'AZURE_SUBSCRIPTION_ID', 'Azure subscription id (scope.subscription)');
+    const resourceGroup = setting(scope['resourceGroup'] ?? options.resourceGroup, 'resourceGroup', 'AZURE_RESOURCE_GROUP', 'Azure resource group (scope.resourceGroup)');
+    const accountName = setting(scope['account'] ?? options.accountName, 'accountName', 'AZURE_OPENAI_ACCOUNT', 'Azure OpenAI account name (scope.account)');
+    const endpoint = loadBaseUrl({
+      value: scope['endpoint'] ?? options.endpoint,
+      settingName: 'endpoint',
+      environmentVariable: 'AZURE_OPENAI_ENDPOINT',
+      description: 'Azure OpenAI endpoint (scope.endpoint)',
+      defaultValue: `https://${accountName}.openai.azure.com`,
+      environment,
+    });
+    return { subscriptionId, resourceGroup, accountName, endpoint };
+  }
   const armBaseUrl = loadBaseUrl({ value: options.armBaseUrl, settingName: 'armBaseUrl', environmentVariable: 'AZURE_MANAGEMENT_URL', description: 'Azure Resource Manager URL', defaultValue: AZURE_ARM_DEFAULT_URL, environment });
   const armApiVersion = options.armApiVersion ?? AZURE_ARM_API_VERSION;
   const dataPlaneApiVersion = options.dataPlaneApiVersion ?? AZURE_DATA_PLANE_API_VERSION;
@@ -74,10 +93,8 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = 
 
   function accountUrl(credential: ProviderCredentialRef, action: 'listKeys' | 'regenerateKey'): string {
     const part = (value: string) => encodeURIComponent(value);
-    const subscription = credential.scope['subscription'] ?? subscriptionId;
-    const group = credential.scope['resourceGroup'] ?? resourceGroup;
-    const account = credential.scope['account'] ?? accountName;
-    return `${armBaseUrl}/subscriptions/${part(subscription)}/resourceGroups/${part(group)}/providers/Microsoft.CognitiveServices/accounts/${part(account)}/${action}`;
+    const account = accountOf(credential);
+    return `${armBaseUrl}/subscriptions/${part(account.subscriptionId)}/resourceGroups/${part(account.resourceGroup)}/providers/Microsoft.CognitiveServices/accounts/${part(account.accountName)}/${action}`;
   }
 
   async function readKeys(credential: ProviderCredentialRef, signal: AbortSignal | undefined) {
@@ -109,10 +126,17 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = 
   }
 
   async function mint(request: AzureMintRequest): Promise<MintedKey> {
-    const inUse = slotOf(request.replacing?.providerData['slot'] ?? request.replacing?.providerKeyId ?? request.credential.scope['slotInUse']);
+    if (!request.replacing) {
+      throw new ConfigError(`azure-openai: mint needs the version being replaced, to know which key slot credential ${request.credential.name} uses now`, {
+        hint: 'pass `replacing` on the mint request; regenerating the slot in use would be an outage',
+      });
+    }
+    const recorded = slotOf(request.replacing.providerData['slot'] ?? request.replacing.providerKeyId ?? undefined);
+    // A slot recorded at mint wins; scope.slotInUse only describes a key imported by value.
+    const inUse = recorded ?? (request.replacing.providerKeyId === null ? slotOf(request.credential.scope['slotInUse']) : undefined);
     if (!inUse) {
       throw new ConfigError(`azure-openai: cannot tell which key slot credential ${request.credential.name} uses now, so cannot pick the free one`, {
-        hint: 'set scope.slotInUse to key1 or key2 for the first rotation',
+        hint: 'for a key imported by value, set scope.slotInUse to key1 or key2',
       });
     }
     const free: AzureKeySlot = inUse === 'key1' ? 'key2' : 'key1';
@@ -137,7 +161,7 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = 
   async function test(request: KeyTestRequest): Promise<KeyTestResult> {
     const headers = { 'api-key': request.value };
     try {
-      const response = await http.request({ operation: 'list models', method: 'GET', url: `${endpoint}/openai/models`, query: { 'api-version': dataPlaneApiVersion }, headers, acceptStatuses: [401, 403], signal: request.signal });
+      const response = await http.request({ operation: 'list models', method: 'GET', url: `${accountOf(request.credential).endpoint}/openai/models`, query: { 'api-version': dataPlaneApiVersion }, headers, acceptStatuses: [401, 403], signal: request.signal });
       const liveness = livenessFromStatus(response.status);
       if (liveness !== 'live') return { liveness, scopeMatches: null, models: [], reason: `the key was refused (HTTP ${response.status})` };
     } catch (error) {
@@ -150,7 +174,7 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = 
         const response = await http.request({
           operation: 'probe deployment',
           method: 'POST',
-          url: `${endpoint}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions`,
+          url: `${accountOf(request.credential).endpoint}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions`,
           query: { 'api-version': dataPlaneApiVersion },
           headers,
           body: { messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
