@@ -4,10 +4,9 @@
  * is a delivery of the old version followed by revoking the new key.
  */
 import { isRekeyError } from '../core/errors.js';
-import type { SecretValue } from '../core/secret-value.js';
-import type { Consumer } from '../core/types.js';
 import { fingerprintsEqual } from '../crypto/fingerprint.js';
 import type { Sink, SinkSlot } from '../sinks/sink-spec.js';
+import { planReloads, runReloads } from '../sinks/reload-plan.js';
 import type { DeliveryRecord } from './rotation-data.js';
 import type { RotationEvent } from './rotation-machine.js';
 import type { RotationSession } from './rotation-session.js';
@@ -45,7 +44,10 @@ export interface DeliverOptions {
   removeVersions?: number[] | undefined;
 }
 
-/** Deliver one stored version to every consumer. Returns what worked and what did not. */
+/**
+ * Deliver one stored version to every consumer: write both slots, read both back. Then
+ * reload each app once, and only if every consumer feeding it holds the new key.
+ */
 export async function deliverVersion(
   session: RotationSession,
   versionNumber: number,
@@ -74,32 +76,35 @@ export async function deliverVersion(
         await verify(sink, { version: versionNumber }, version.fingerprint);
         return main;
       });
-      const reloaded = await runReload(session, consumer, versionNumber, version.fingerprint, value);
-      deliveries.push({ consumer: consumer.name, sink: label, verified, reloaded });
-      await session.audit('sink-write', 'ok', version.fingerprint, { version: versionNumber, consumer: consumer.name, sink: label, verified, reloaded });
+      deliveries.push({ consumer: consumer.name, sink: label, verified, reloaded: false });
+      await session.audit('sink-write', 'ok', version.fingerprint, { version: versionNumber, consumer: consumer.name, sink: label, verified });
     } catch (error) {
       const reason = error instanceof Error && !isRekeyError(error) && error.message.startsWith('read back') ? error.message : reasonOf(error);
       failures.push({ consumer: consumer.name, reason });
       await session.audit('sink-write-error', 'error', version.fingerprint, { version: versionNumber, consumer: consumer.name, sink: label, reason });
     }
   }
-  return { deliveries, failures };
-}
 
-async function runReload(
-  session: RotationSession,
-  consumer: Consumer,
-  versionNumber: number,
-  fingerprint: string,
-  value: SecretValue,
-): Promise<boolean> {
-  const reload = await session.deps.sinks.reload(consumer);
-  if (reload === null) return false;
-  session.progress('deliver', 'note', `reloading ${consumer.name} (${reload.describe()})`);
-  await withRetries(session, () =>
-    reload.run({ consumerName: consumer.name, credential: session.credential.name, version: versionNumber, fingerprint, value, signal: session.lease.signal }),
-  );
-  return true;
+  const delivered = new Set(deliveries.map((delivery) => delivery.consumer));
+  const groups = planReloads(consumers);
+  if (groups.length > 0) session.progress('deliver', 'note', `reloading ${groups.map((group) => group.app).join(', ')}`);
+  const outcomes = await runReloads(groups, {
+    delivered: (name) => delivered.has(name),
+    createReload: (name, reload) => sinks.reloadAction(name, reload),
+    request: { credential: credential.name, version: versionNumber, fingerprint: version.fingerprint, value, signal: session.lease.signal },
+  });
+  for (const outcome of outcomes) {
+    const group = groups.find((candidate) => candidate.app === outcome.app);
+    if (outcome.status === 'reloaded') {
+      for (const delivery of deliveries) if (group?.consumers.includes(delivery.consumer)) delivery.reloaded = true;
+      await session.audit('app-reload', 'ok', version.fingerprint, { version: versionNumber, app: outcome.app, actions: outcome.actions });
+    } else if (outcome.status === 'failed') {
+      failures.push({ consumer: `app ${outcome.app}`, reason: `reload ${outcome.action} failed: ${outcome.reason}` });
+      await session.audit('app-reload', 'error', version.fingerprint, { version: versionNumber, app: outcome.app, action: outcome.action, reason: outcome.reason });
+    }
+    // `held`: a consumer of the app was not delivered; that failure is already listed.
+  }
+  return { deliveries, failures };
 }
 
 /** Remove versioned slots from every consumer; returns value-free problems (not fatal). */

@@ -62,8 +62,11 @@ export interface Reload {
 
 export interface SinkResolver {
   create(consumer: Consumer): Promise<Sink>;
-  /** The consumer's reload action, if it has one. */
-  reload(consumer: Consumer): Promise<Reload | null> | Reload | null;
+  /**
+   * The reload action for one consumer's reload config. Reloads are grouped per app and
+   * run once, after every consumer of the app was delivered (src/sinks/reload-plan.ts).
+   */
+  reloadAction(consumerName: string, reload: Record<string, unknown>): Promise<Reload> | Reload;
 }
 
 /** A non-provider view of who uses a key: the proxy's metering, SDK check-ins. */

@@ -301,7 +301,8 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
       for (const consumer of await store.listConsumers(credential.id)) {
         try {
           const sink = await deps.sinks.create(consumer);
-          const reload = await deps.sinks.reload(consumer);
+          const reloadConfig = consumer.reload;
+          const reload = reloadConfig === null || reloadConfig['kind'] === undefined ? null : await deps.sinks.reloadAction(consumer.name, reloadConfig);
           const planned = sink.plan === undefined ? undefined : await sink.plan([{ slot: 'main', value: placeholder }, { slot: { version: nextVersion }, value: placeholder }]);
           consumers.push({ name: consumer.name, sink: sink.describe(), reload: reload?.describe() ?? null, diff: planned?.diff ?? ['(this sink cannot show a diff)'] });
         } catch (error) {

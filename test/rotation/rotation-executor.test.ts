@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError, UsageError } from '../../src/core/errors.js';
@@ -64,6 +64,33 @@ describe('rotation executor', () => {
     const outcome = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
     expect(outcome.state).toBe('done');
     expect(outcome.data.deliveries).toEqual([{ consumer: 'ticketing-env', sink: `env file ${fixture.envPath} (OPENAI_API_KEY)`, verified: 'match', reloaded: true }]);
+  });
+
+  it('reloads an app once, only after every consumer feeding it has the new key', async () => {
+    fixture = await createRotationFixture({ consumer: false });
+    const counter = join(fixture.directory, 'reloads.log');
+    const reload = { kind: 'exec', command: [process.execPath, '-e', `require('node:fs').appendFileSync(${JSON.stringify(counter)}, 'x')`], app: 'ticketing' };
+    for (const name of ['env-a', 'env-b']) {
+      await fixture.store.addConsumer({ credentialId: fixture.credential.id, name, kind: 'env-file', config: { path: join(fixture.directory, `${name}.env`), name: 'K' }, reload });
+    }
+    const broken = { path: join(fixture.directory, 'missing', '.env'), name: 'K' };
+    await fixture.store.addConsumer({ credentialId: fixture.credential.id, name: 'env-c', kind: 'env-file', config: broken, reload: { app: 'ticketing' } });
+
+    const held = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
+    expect(held.state).toBe('hold');
+    expect(held.hold?.holders).toEqual(['env-c']);
+    await expect(readFile(counter, 'utf8')).rejects.toThrow();
+
+    await mkdir(join(fixture.directory, 'missing'));
+    const done = await fixture.executor.resume(held.rotationId);
+    expect(done.state).toBe('done');
+    expect(await readFile(counter, 'utf8')).toBe('x');
+    expect(done.data.deliveries?.map((delivery) => [delivery.consumer, delivery.reloaded])).toEqual([
+      ['env-a', true],
+      ['env-b', true],
+      ['env-c', true],
+    ]);
+    expect(fixture.audit.names().filter((name) => name === 'app-reload')).toHaveLength(1);
   });
 
   it('holds past the maximum grace while the old key is still used, naming the source; a person can end the grace', async () => {

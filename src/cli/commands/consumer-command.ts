@@ -22,6 +22,7 @@ interface AddOptions {
   reloadEnvName?: string;
   reloadTimeout?: string;
   reloadJson?: string;
+  app?: string;
   json?: boolean;
 }
 
@@ -53,6 +54,13 @@ function sinkConfig(options: AddOptions): Record<string, unknown> {
 }
 
 function reloadConfig(options: AddOptions): Record<string, unknown> | null {
+  const action = reloadAction(options);
+  // `app` groups consumers that feed one app: it reloads once, after all of them have the key.
+  if (options.app === undefined) return action;
+  return { ...(action ?? {}), app: options.app };
+}
+
+function reloadAction(options: AddOptions): Record<string, unknown> | null {
   if (options.reloadJson !== undefined) {
     if (options.reloadExec !== undefined) throw new UsageError('use either --reload-exec or --reload-json');
     return parseJsonObject(options.reloadJson, '--reload-json');
@@ -96,6 +104,7 @@ export function register(program: Command): void {
     .option('--reload-env-name <name>', 'the variable that carries the key (default REKEY_KEY)')
     .option('--reload-timeout <seconds>', 'kill the reload command after this long (default 30)')
     .option('--reload-json <json>', 'the reload action as a JSON object')
+    .option('--app <name>', 'the app this consumer feeds: its reload runs once, after every consumer of the app has the new key')
     .option('--json', 'print JSON')
     .action(async (credentialName: string, name: string, options: AddOptions) => {
       if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`consumer name "${name.slice(0, 70)}" must be lower-case letters, digits, ".", "_" or "-"`);
@@ -106,9 +115,9 @@ export function register(program: Command): void {
         if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
         // Validate before storing: the factories throw a ConfigError naming the bad field.
         const { createSink } = await import('../../sinks/sink-registry.js');
-        const { createReload } = await import('../../sinks/sink-resolver.js');
+        const { createReloadAction } = await import('../../sinks/reload-registry.js');
         await createSink({ name, kind: options.kind, config }, context.keys.fingerprintSalt);
-        createReload({ name, reload });
+        if (reload !== null && reload['kind'] !== undefined) await createReloadAction(name, reload);
         const created = await context.store.addConsumer({ credentialId: credential.id, name, kind: options.kind, config, reload });
         await context.audit.record({ event: 'consumer-add', actor: context.actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { consumer: name, kind: options.kind } });
         return created;
