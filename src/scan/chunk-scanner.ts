@@ -129,7 +129,7 @@ export function createChunkScanner(options: ChunkScannerOptions): ChunkScanner {
         oddByte = undefined;
       }
       if (input.length % 2 === 1) {
-        oddByte = input.subarray(input.length - 1);
+        oddByte = Buffer.from(input.subarray(input.length - 1));
         input = input.subarray(0, input.length - 1);
       }
       return decoder.write(swapBytePairs(input));

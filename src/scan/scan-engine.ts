@@ -56,6 +56,15 @@ function nearestCompanion(
   return best;
 }
 
+/**
+ * A copy of `text` that does not share memory with the string it was sliced from: V8 keeps
+ * a whole file's text alive for as long as any slice of it lives (a finding's value), which
+ * would make memory grow with the scanned corpus.
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
 function runDetector(detector: Detector, text: string, window: Window, into: RawMatch[], seen: Set<number>): void {
   const windowText = text.slice(window.start, window.end);
   const pattern = detector.pattern;
@@ -72,7 +81,7 @@ function runDetector(detector: Detector, text: string, window: Window, into: Raw
     // Without real context at a cut edge, a lookaround could pass on a truncated token.
     if (window.start > 0 && localStart < EDGE) continue;
     if (window.end < text.length && localEnd > windowText.length - 1) continue;
-    const value = windowText.slice(localStart, localEnd);
+    const value = detached(windowText.slice(localStart, localEnd));
     if (detector.accept !== undefined && !detector.accept(value, windowText.slice(Math.max(0, localStart - 16), localStart))) continue;
     const start = window.start + localStart;
     if (seen.has(start)) continue;
@@ -80,6 +89,7 @@ function runDetector(detector: Detector, text: string, window: Window, into: Raw
     if (detector.companion !== undefined) {
       host = nearestCompanion(detector.companion.pattern, windowText, localStart);
       if (host === undefined) continue;
+      host = detached(host);
     }
     seen.add(start);
     into.push({ detector, start, end: window.start + localEnd, value, host });

@@ -5,6 +5,7 @@
  * rotation (`--rotate`, policy `onLeak: rotate`). Findings are delivered as they are found
  * (`onFinding`) so a log stream is reported line by line, and also returned.
  */
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
@@ -18,7 +19,8 @@ import type { Finding, FindingLocation, Verification } from './finding.js';
 import { createFinding } from './finding.js';
 import type { OwnKeyLookup, OwnKeyMatch } from './own-keys.js';
 import { matchFindings } from './own-keys.js';
-import { listFiles, scanFile } from './targets/file-targets.js';
+import { listFiles } from './targets/file-targets.js';
+import { scanFilesInParallel } from './targets/parallel-file-scan.js';
 import { scanGitHistory } from './targets/git-history.js';
 import { scanStagedChanges } from './targets/staged-changes.js';
 
@@ -48,6 +50,12 @@ export interface ScanServiceDependencies {
    */
   onOwnKeyFound?: ((event: OwnKeyFoundEvent) => Promise<void> | void) | undefined;
   clock?: Clock | undefined;
+  /**
+   * Worker threads for directory targets (the CLI passes the core count). 1 or unset:
+   * scan on the calling thread. Ignored when `compiled` is custom (workers use the
+   * default detectors).
+   */
+  parallelism?: number | undefined;
 }
 
 export interface ScanRequest {
@@ -135,23 +143,24 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
           byteLength: match.byteLength,
         }, match.host);
 
+      const workers = dependencies.compiled === undefined ? dependencies.parallelism ?? 1 : 1;
       for (const path of request.paths ?? []) {
-        for await (const file of listFiles(path, { noIgnore: request.noIgnore })) {
-          const result = await scanFile(file.absolute, compiled);
+        const directory = (await stat(path).catch(() => undefined))?.isDirectory() === true;
+        await scanFilesInParallel(listFiles(path, { noIgnore: request.noIgnore }), directory ? workers : 1, async (file, result) => {
           if (result.kind === 'unreadable') {
             report.stats.unreadable += 1;
-            continue;
+            return;
           }
           report.stats.files += 1;
           report.stats.bytes += result.bytes;
           if (result.kind === 'binary') {
             report.stats.binaries += 1;
-            continue;
+            return;
           }
           if (result.matches.length > 0) {
             await accept(result.matches.map((match) => toFinding(match, { source: 'file', path: file.relative })));
           }
-        }
+        }, compiled);
       }
 
       if (request.gitHistory !== undefined) {

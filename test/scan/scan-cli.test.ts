@@ -36,6 +36,24 @@ describe.skipIf(unavailable !== undefined)(`rekey scan / redact / hook (CLI)${un
     expect(bad.stderr).toContain('--format must be text, json or sarif');
   });
 
+  it('a directory scanned on worker threads reports every file, in listing order', async () => {
+    const { root, write } = repository();
+    const expected: string[] = [];
+    for (let index = 0; index < 700; index += 1) {
+      const path = `tree/${String(index % 7)}/file-${String(index).padStart(4, '0')}.txt`;
+      if (index % 9 === 0) {
+        write(path, `line one\nKEY=${fakeKey('groq-api-key', random)}\n`);
+        expected.push(path);
+      } else write(path, 'nothing\n'.repeat(index % 50));
+    }
+    const sequential = await runCli(['scan', '--json', '--workers', '1', '.'], { cwd: root });
+    const parallel = await runCli(['scan', '--json', '--workers', '2', '.'], { cwd: root });
+    const paths = (result: { stdout: string }) => (JSON.parse(result.stdout) as { findings: Array<{ path: string; line: number }> }).findings.map((finding) => `${finding.path}:${finding.line}`);
+    expect(paths(parallel)).toEqual(expected.sort().map((path) => `${path}:2`));
+    expect(paths(parallel)).toEqual(paths(sequential));
+    expect((JSON.parse(parallel.stdout) as { stats: { files: number } }).stats.files).toBe(700);
+  });
+
   it('writes SARIF and JSON, and a baseline accepts known findings', async () => {
     const { root, write } = repository();
     const key = fakeKey('groq-api-key', random);

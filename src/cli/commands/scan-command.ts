@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
@@ -47,6 +48,7 @@ interface ScanOptions {
   verifyBaseUrl: string[];
   verifyTimeout?: string;
   rotate?: boolean;
+  workers?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -100,10 +102,13 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--verify-timeout must be a positive number of milliseconds');
     verifier = createKeyVerifier({ baseUrls: parseBaseUrls(options.verifyBaseUrl), timeoutMs: timeout });
   }
+  const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
   const ownKeys = wiring.ownKeys === undefined ? undefined : await wiring.ownKeys();
   const rotations: Array<{ credential: string; seconds: number | undefined; error?: string }> = [];
   const rotate = wiring.rotate;
   const service = createScanService({
+    parallelism: workers,
     baseline,
     verifier,
     ownKeys,
@@ -180,6 +185,7 @@ export function register(program: Command): void {
     .option('--verify-base-url <provider=url>', 'override a provider base URL for --verify (repeatable)', collect, [])
     .option('--verify-timeout <ms>', 'timeout of each verification request')
     .option('--rotate', 'start an emergency rotation for each finding that is one of our keys')
+    .option('--workers <count>', 'worker threads for directory scans (default: one per core)')
     .action(async (paths: string[], options: ScanOptions) => {
       await runScan(paths, options);
     });

@@ -97,7 +97,7 @@ export type FileScanResult =
   | { kind: 'unreadable'; reason: string };
 
 /** Bytes read per chunk: big enough to amortise the system calls, small enough to stream. */
-export const CHUNK_BYTES = 4 * 1024 * 1024;
+export const CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Scans one file in chunks; memory stays at about one chunk whatever the file size.
@@ -108,6 +108,14 @@ export const CHUNK_BYTES = 4 * 1024 * 1024;
 export async function scanFile(path: string, compiled?: CompiledDetectors): Promise<FileScanResult> {
   return scanFileSync(path, compiled);
 }
+
+/**
+ * Two read buffers, reused for every file: reads are synchronous and each chunk is decoded
+ * before the next read, so one buffer holds the chunk being scanned and the other the
+ * next. Without reuse, a scan of many files allocates its total size in buffers and the
+ * process grows with the corpus.
+ */
+const readBuffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)] as const;
 
 export function scanFileSync(path: string, compiled?: CompiledDetectors): FileScanResult {
   let descriptor: number;
@@ -120,17 +128,19 @@ export function scanFileSync(path: string, compiled?: CompiledDetectors): FileSc
     const size = fstatSync(descriptor).size;
     // One read for a file smaller than a chunk; the +1 tells "exactly full" from "more".
     const firstLength = Math.min(size + 1, CHUNK_BYTES);
-    const buffer = Buffer.allocUnsafe(firstLength);
+    let turn = 0;
+    const buffer = readBuffers[0];
     let bytesRead = readSync(descriptor, buffer, 0, firstLength, null);
     const sniff = sniffEncoding(buffer.subarray(0, Math.min(bytesRead, SNIFF_BYTES)));
     if (sniff.encoding === 'binary') return { kind: 'binary', bytes: size };
     const scanner = createChunkScanner({ encoding: sniff.encoding, bomLength: sniff.bomLength, compiled });
     const matches: PositionedMatch[] = [];
     let total = bytesRead;
-    let current = buffer.subarray(0, bytesRead);
+    let current: Buffer = buffer.subarray(0, bytesRead);
     let full = bytesRead === firstLength;
     while (full) {
-      const next = Buffer.allocUnsafe(CHUNK_BYTES);
+      turn = 1 - turn;
+      const next = readBuffers[turn] as Buffer;
       bytesRead = readSync(descriptor, next, 0, CHUNK_BYTES, null);
       if (bytesRead === 0) break;
       matches.push(...scanner.push(current));
