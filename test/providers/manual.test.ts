@@ -70,5 +70,12 @@ describe('manual adapter specifics', () => {
       ['https://vendor.test/v1/whoami', 'POST'],
     ]);
     expect((await createManualProvider({}).test({ credential, value: new SecretValue('any-value-789') })).liveness).toBe('unknown');
+
+    // A credential can carry its own check in its scope (rekey.yaml), which wins.
+    const fromScope = { name: 'manual/a/c', scope: { checkUrl: 'https://vendor.test/v1/whoami', checkMethod: 'post', checkHeader: 'X-Api-Key', checkTemplate: 'Key {key}', checkSuccess: '204', checkDead: '410' }, allowedModels: [] };
+    expect((await provider.test({ credential: fromScope, value: new SecretValue('good-key-123') })).liveness).toBe('live');
+    const refusing = createManualProvider({ fetch: async () => new Response(null, { status: 410 }) });
+    expect((await refusing.test({ credential: fromScope, value: new SecretValue('gone-key-456') })).liveness).toBe('dead');
+    await expect(refusing.test({ credential: { ...fromScope, scope: { checkUrl: 'https://vendor.test/?k={key}' } }, value: new SecretValue('x-value-1') })).rejects.toThrow(/header/);
   });
 });

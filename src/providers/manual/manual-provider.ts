@@ -11,7 +11,7 @@ import type { FetchFunction, HttpMethod, RetrySettings } from '../http/provider-
 import { needsHumanRevoke, needsHumanValue } from '../provider-human.js';
 import { waitUntilLive } from '../provider-liveness.js';
 import { PROVIDER_SPEC_VERSION } from '../provider-spec.js';
-import type { KeyTestRequest, KeyTestResult, MintRequest, MintedKey, ProviderV1, RevokeResult } from '../provider-spec.js';
+import type { KeyTestRequest, KeyTestResult, MintRequest, MintedKey, ProviderCredentialRef, ProviderV1, RevokeResult } from '../provider-spec.js';
 
 export interface ManualLivenessCheck {
   url: string;
@@ -31,7 +31,11 @@ export interface ManualLivenessCheck {
 }
 
 export interface ManualProviderOptions {
-  /** Without a check, keys are accepted unverified and liveness is always `unknown`. */
+  /**
+   * Without a check, keys are accepted unverified and liveness is always `unknown`. A
+   * credential can carry its own in its scope (`checkUrl`, `checkMethod`, `checkHeader`,
+   * `checkTemplate`, `checkSuccess: "200,204"`, `checkDead: "401,403"`), which wins.
+   */
   check?: ManualLivenessCheck | null | undefined;
   /** How long mint waits for a supplied key to start answering. Default 60 s. */
   activationTimeoutMs?: number | undefined;
@@ -42,10 +46,12 @@ export interface ManualProviderOptions {
 }
 
 export function createManualProvider(options: ManualProviderOptions = {}): ProviderV1 {
-  const check = options.check ? validateCheck(options.check) : null;
+  const defaultCheck = options.check ? validateCheck(options.check) : null;
+  const checkFor = (credential: ProviderCredentialRef) => checkFromScope(credential.scope) ?? defaultCheck;
   const http = createProviderHttp({ provider: 'manual', fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
 
   async function test(request: KeyTestRequest): Promise<KeyTestResult> {
+    const check = checkFor(request.credential);
     if (!check) return { liveness: 'unknown', scopeMatches: null, models: [], reason: 'no liveness check is configured for this credential' };
     const headers: Record<string, string | SecretValue> = { ...check.headers };
     headers[check.headerName] = new SecretValue(check.headerTemplate.replace('{key}', request.value.reveal()));
@@ -70,7 +76,7 @@ export function createManualProvider(options: ManualProviderOptions = {}): Provi
 
   async function mint(request: MintRequest): Promise<MintedKey> {
     if (!request.suppliedValue) throw needsHumanValue('manual');
-    if (check) {
+    if (checkFor(request.credential)) {
       const waited = await waitUntilLive({
         provider: { test },
         request: { credential: request.credential, value: request.suppliedValue, signal: request.signal },
@@ -125,4 +131,25 @@ function validateCheck(check: ManualLivenessCheck): ResolvedCheck {
   const deadStatuses = check.deadStatuses ?? [401, 403];
   if (successStatuses.some((status) => deadStatuses.includes(status))) throw new ConfigError('manual provider: a status cannot mean both live and dead');
   return { url: check.url, method: check.method ?? 'GET', headerName, headerTemplate, headers: check.headers ?? {}, body: check.body, successStatuses, deadStatuses };
+}
+
+function checkFromScope(scope: Record<string, string>): ResolvedCheck | null {
+  const url = scope['checkUrl'];
+  if (!url) return null;
+  const statuses = (text: string | undefined, name: string) => {
+    if (text === undefined) return undefined;
+    const list = text.split(',').map((part) => Number(part.trim()));
+    if (list.some((status) => !Number.isInteger(status) || status < 100 || status > 599)) throw new ConfigError(`manual provider: scope.${name} must be a comma-separated list of HTTP statuses`);
+    return list;
+  };
+  const method = scope['checkMethod']?.toUpperCase();
+  if (method !== undefined && !['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw new ConfigError('manual provider: scope.checkMethod is not an HTTP method');
+  return validateCheck({
+    url,
+    method: method as HttpMethod | undefined,
+    headerName: scope['checkHeader'],
+    headerTemplate: scope['checkTemplate'],
+    successStatuses: statuses(scope['checkSuccess'], 'checkSuccess'),
+    deadStatuses: statuses(scope['checkDead'], 'checkDead'),
+  });
 }
