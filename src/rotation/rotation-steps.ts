@@ -6,7 +6,7 @@ import type { SecretValue } from '../core/secret-value.js';
 import { fingerprintsEqual } from '../crypto/fingerprint.js';
 import { isNeedsHumanValue } from '../providers/provider-human.js';
 import { waitUntilDead, waitUntilLive } from '../providers/provider-liveness.js';
-import type { MintedKey } from '../providers/provider-spec.js';
+import type { MintedKey, MintRequest } from '../providers/provider-spec.js';
 import { removeVersionedSlots } from './rotation-delivery.js';
 import type { RotationEvent } from './rotation-machine.js';
 import { reasonOf } from './rotation-reason.js';
@@ -64,12 +64,15 @@ export async function runMint(session: RotationSession, options: { resumed: bool
 
   let minted: MintedKey;
   try {
-    minted = await provider.mint({
+    // `replacing` is not in the v1 contract yet; Azure needs it to pick the slot not in use.
+    const request: MintRequest & { replacing: { providerKeyId: string | null; providerData: Record<string, string> } | undefined } = {
       credential: session.credentialRef(),
       rotationId: session.rotationId,
       suppliedValue: options.suppliedValue,
       signal: session.lease.signal,
-    });
+      replacing: session.data.oldKey === null ? undefined : { providerKeyId: session.data.oldKey.providerKeyId, providerData: session.data.oldKey.providerData },
+    };
+    minted = await provider.mint(request);
   } catch (error) {
     if (isNeedsHumanValue(error)) return { type: 'value-needed' };
     await session.audit('key-mint', 'error', null, { reason: reasonOf(error) });

@@ -38,6 +38,8 @@ export interface FakeProviderKnobs {
 export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'human'; revoke?: 'api' | 'human' }) {
   const keys: FakeKey[] = [];
   const calls: string[] = [];
+  /** What the engine said it replaces, per mint (the Azure adapter needs it). */
+  const replacing: unknown[] = [];
   let counter = 0;
   const knobs: FakeProviderKnobs = {
     mintFailures: 0,
@@ -84,6 +86,7 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
 
     async mint(request) {
       calls.push('mint');
+      replacing.push((request as { replacing?: unknown }).replacing);
       if (mintMode === 'human') {
         if (request.suppliedValue === undefined) throw needsHumanValue('fake');
         const key = byValue(request.suppliedValue.reveal()) ?? add(request.suppliedValue.reveal(), null);
@@ -157,6 +160,7 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
     provider,
     knobs,
     calls,
+    replacing,
     keys,
     /** An existing key (e.g. the credential's first version). */
     seed(name = 'seeded'): SecretValue {

@@ -33,6 +33,7 @@ describe('rotation executor', () => {
     expect(await fixture.envVariable('OPENAI_API_KEY_V2')).toBe(next.reveal());
     expect(await fixture.envVariable('OPENAI_API_KEY_V1')).toBeUndefined();
     expect(await fixture.orphans()).toEqual([]);
+    expect(fixture.fake.replacing).toEqual([{ providerKeyId: 'key_1', providerData: {} }]);
 
     expect(fixture.audit.names()).toEqual([
       'rotation-start',
