@@ -3,15 +3,21 @@
  * modules; services, drivers and SDKs are imported inside its actions.
  */
 import type { Command } from 'commander';
+import { registerEmulatorCommand as emulator } from '../emulator/emulator-command.js';
 import { register as audit } from './commands/audit-command.js';
+import { register as consumer } from './commands/consumer-command.js';
 import { register as credential } from './commands/credential-command.js';
 import { register as doctor } from './commands/doctor-command.js';
+import { register as hook } from './commands/hook-command.js';
 import { register as init } from './commands/init-command.js';
 import { register as masterKey } from './commands/master-key-command.js';
-import { registerEmulatorCommand as emulator } from '../emulator/emulator-command.js';
-import { register as hook } from './commands/hook-command.js';
+import { register as proxy } from './commands/proxy-command.js';
 import { register as redact } from './commands/redact-command.js';
+import { register as rotate } from './commands/rotate-command.js';
+import { register as rotations } from './commands/rotations-command.js';
 import { register as scanCommand, setScanCommandWiring } from './commands/scan-command.js';
+import { register as serve } from './commands/serve-command.js';
+import { register as token } from './commands/token-command.js';
 
 function scan(program: Command): void {
   setScanCommandWiring({
@@ -20,4 +26,7 @@ function scan(program: Command): void {
   scanCommand(program);
 }
 
-export const COMMANDS: Array<(program: Command) => void> = [init, credential, audit, masterKey, doctor, scan, redact, hook, emulator];
+export const COMMANDS: Array<(program: Command) => void> = [
+  init, credential, consumer, rotate, rotations, audit, masterKey, doctor,
+  scan, redact, hook, token, serve, proxy, emulator,
+];

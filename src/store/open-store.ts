@@ -10,7 +10,7 @@ export interface OpenStoreOptions {
   now?: () => Date;
 }
 
-export function isPostgresUrl(url: string | undefined): url is string {
+export function isPostgresUrl(url: string | undefined): boolean {
   return url !== undefined && /^postgres(ql)?:\/\//i.test(url);
 }
 
@@ -21,7 +21,7 @@ export function isPostgresUrl(url: string | undefined): url is string {
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const now = options.now === undefined ? {} : { now: options.now };
-  if (isPostgresUrl(options.databaseUrl)) {
+  if (options.databaseUrl !== undefined && isPostgresUrl(options.databaseUrl)) {
     const { createPostgresStore } = await import('./postgres/postgres-store.js');
     return createPostgresStore({ url: options.databaseUrl, ...now });
   }
