@@ -6,7 +6,7 @@
  * this process used, for the rotation's grace check.
  */
 import { SecretValue } from '../core/secret-value.js';
-import { KeySourceError, type FetchFunction, type KeyDriver, type SdkKey } from './sdk-types.js';
+import { KeySourceError, type FetchFunction, type KeyDriver, type KeyList } from './sdk-types.js';
 
 export interface EndpointDriverOptions {
   url: string;
@@ -19,18 +19,21 @@ export interface EndpointDriverOptions {
 }
 
 interface KeysBody {
+  generation: number;
   keys: Array<{ version: number; stage: 'current' | 'previous'; value: string }>;
 }
 
-function parseKeys(body: unknown): SdkKey[] {
-  const keys = (body as Partial<KeysBody> | null)?.keys;
+function parseKeys(body: unknown): KeyList {
+  const parsed = body as Partial<KeysBody> | null;
+  const keys = parsed?.keys;
   if (!Array.isArray(keys)) throw new KeySourceError('the rekey endpoint answered without a keys list');
-  return keys.map((key) => {
+  const generation = typeof parsed?.generation === 'number' ? parsed.generation : null;
+  return { generation, keys: keys.map((key) => {
     if (typeof key?.value !== 'string' || key.value === '' || !Number.isInteger(key.version) || (key.stage !== 'current' && key.stage !== 'previous')) {
       throw new KeySourceError('the rekey endpoint answered with a malformed key entry');
     }
     return { version: key.version, stage: key.stage, value: new SecretValue(key.value) };
-  });
+  }) };
 }
 
 const sleep = (milliseconds: number, signal: AbortSignal) =>
@@ -50,7 +53,7 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
   const authorization = `Bearer ${options.token}`;
   let etag: string | undefined;
 
-  async function request(wait: boolean, signal?: AbortSignal): Promise<SdkKey[] | undefined> {
+  async function request(wait: boolean, signal?: AbortSignal): Promise<KeyList | undefined> {
     const headers: Record<string, string> = { authorization, accept: 'application/json' };
     if (wait && etag !== undefined) headers['if-none-match'] = etag;
     const timeout = AbortSignal.timeout((wait ? waitSeconds + 15 : 15) * 1000);
@@ -77,9 +80,9 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
 
   return {
     async load() {
-      const keys = await request(false);
-      if (keys === undefined || keys.length === 0) throw new KeySourceError(`credential ${options.credential} has no key yet`);
-      return keys;
+      const list = await request(false);
+      if (list === undefined || list.keys.length === 0) throw new KeySourceError(`credential ${options.credential} has no key yet`);
+      return list;
     },
 
     watch(emit, onError) {
@@ -88,9 +91,9 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
         let backoff = 250;
         while (!controller.signal.aborted) {
           try {
-            const keys = await request(true, controller.signal);
+            const list = await request(true, controller.signal);
             backoff = 250;
-            if (keys !== undefined && keys.length > 0) emit(keys);
+            if (list !== undefined && list.keys.length > 0) emit(list);
           } catch (error) {
             if (controller.signal.aborted) return;
             onError(error as Error);

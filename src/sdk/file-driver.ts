@@ -30,7 +30,7 @@ export function createFileDriver(options: { file: string; variable: string; poll
     async load() {
       const { keys } = await read();
       if (keys.length === 0) throw new KeySourceError(`${file} has no ${variable} or ${variable}_V<n> variable`);
-      return keys;
+      return { keys, generation: null };
     },
 
     watch(emit, onError) {
@@ -50,7 +50,7 @@ export function createFileDriver(options: { file: string; variable: string; poll
           const { text, keys } = await read();
           if (text !== lastText && keys.length > 0) {
             lastText = text;
-            emit(keys);
+            emit({ keys, generation: null });
           }
         } catch (error) {
           onError(error as Error);
@@ -95,7 +95,7 @@ export function createEnvironmentDriver(options: { env: string; environment?: Re
       const environment = options.environment ?? process.env;
       const keys = keysFromVariables(options.env, (name) => environment[name], Object.keys(environment));
       if (keys.length === 0) throw new KeySourceError(`the environment has no ${options.env} or ${options.env}_V<n> variable`);
-      return keys;
+      return { keys, generation: null };
     },
   };
 }

@@ -7,7 +7,7 @@
 import { createEndpointDriver } from './endpoint-driver.js';
 import { createEnvironmentDriver, createFileDriver } from './file-driver.js';
 import { fetchWithKeys, type KeyInjector } from './rotating-fetch.js';
-import { KeySourceError, type FetchFunction, type KeyDriver, type KeySourceOrigin, type SdkKey } from './sdk-types.js';
+import { KeySourceError, type FetchFunction, type KeyDriver, type KeyList, type KeySourceOrigin, type SdkKey } from './sdk-types.js';
 
 export interface KeySourceOptions {
   /** The credential name, e.g. `openai/ticketing/prod`. */
@@ -27,8 +27,12 @@ export interface KeySource {
   candidates(): Promise<SdkKey[]>;
   /** The last loaded keys without waiting (undefined before the first load). */
   peek(): readonly SdkKey[] | undefined;
-  /** Reload now (called after a 401). Concurrent calls share one reload; at most one per 500 ms. */
-  refresh(): Promise<void>;
+  /**
+   * Reload now. With `notOlderThan` (a `performance.now()` time, e.g. when a request that
+   * got a 401 was sent), a reload started at or after that time is reused instead of
+   * starting another, so a burst of 401s costs one reload.
+   */
+  refresh(options?: { notOlderThan?: number }): Promise<void>;
   onChange(listener: (keys: readonly SdkKey[]) => void): () => void;
   /** Count one request made with `key` (the wrappers do this for you). */
   recordUse(key: SdkKey): void;
@@ -64,9 +68,10 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   const checkInInterval = 'url' in options.from ? (options.from.checkInIntervalMilliseconds ?? 15_000) : 0;
   const listeners = new Set<(keys: readonly SdkKey[]) => void>();
   let keys: SdkKey[] | undefined;
+  let generation: number | null = null;
   let loading: Promise<SdkKey[]> | undefined;
-  let refreshing: Promise<void> | undefined;
-  let lastRefreshAt = 0;
+  let refreshing: { startedAt: number; done: Promise<void> } | undefined;
+  let lastLoadStartedAt = Number.NEGATIVE_INFINITY;
   let stopWatching: (() => void) | undefined;
   let closed = false;
   const uses = new Map<number, number>();
@@ -74,7 +79,11 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   let checkInTimer: NodeJS.Timeout | undefined;
   let promptCheckIn: NodeJS.Timeout | undefined;
 
-  function accept(next: SdkKey[]): void {
+  function accept(list: KeyList): void {
+    // A late answer (an older generation than we hold) must not bring an old key back.
+    if (list.generation !== null && generation !== null && list.generation < generation) return;
+    if (list.generation !== null) generation = list.generation;
+    const next = list.keys;
     if (sameKeys(keys, next)) return;
     keys = next;
     for (const listener of listeners) {
@@ -87,6 +96,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   }
 
   function start(): Promise<SdkKey[]> {
+    lastLoadStartedAt = performance.now();
     loading ??= driver.load().then(
       (loaded) => {
         accept(loaded);
@@ -95,7 +105,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
           checkInTimer = setInterval(() => void checkIn(), checkInInterval);
           checkInTimer.unref();
         }
-        return loaded;
+        return loaded.keys;
       },
       (error: unknown) => {
         loading = undefined;
@@ -138,18 +148,21 @@ export function createKeySource(options: KeySourceOptions): KeySource {
 
     peek: () => keys,
 
-    refresh() {
+    refresh(options = {}) {
       if (keys === undefined) return start().then(() => undefined);
-      if (refreshing !== undefined) return refreshing;
-      if (Date.now() - lastRefreshAt < 500) return Promise.resolve();
-      lastRefreshAt = Date.now();
-      refreshing = driver
+      const notOlderThan = options.notOlderThan ?? performance.now();
+      if (refreshing !== undefined && refreshing.startedAt >= notOlderThan) return refreshing.done;
+      if (refreshing === undefined && lastLoadStartedAt >= notOlderThan) return Promise.resolve();
+      const startedAt = performance.now();
+      lastLoadStartedAt = startedAt;
+      const done = driver
         .load()
         .then(accept, (error: unknown) => onError(error as Error))
         .finally(() => {
-          refreshing = undefined;
+          if (refreshing?.done === done) refreshing = undefined;
         });
-      return refreshing;
+      refreshing = { startedAt, done };
+      return done;
     },
 
     onChange(listener) {

@@ -41,11 +41,13 @@ export async function fetchWithKeys(
   };
 
   const first = await source.current();
+  const sentAt = performance.now();
   const response = await send(first);
   if (response.status !== 401) return response;
 
-  // Maybe a rotation happened that we have not heard of: reload, then try a key we have not tried.
-  await source.refresh();
+  // Maybe a rotation happened that we have not heard of: reload (or reuse a reload started
+  // after this request was sent), then try a key we have not tried.
+  await source.refresh({ notOlderThan: sentAt });
   const other = (await source.candidates()).find((key) => !key.value.equals(first.value));
   if (other === undefined) return response;
   await response.body?.cancel();

@@ -16,11 +16,17 @@ export type KeySourceOrigin =
   /** Process environment: `NAME` and `NAME_V<n>`. Read once, and again on `refresh()`. */
   | { env: string; environment?: Record<string, string | undefined> };
 
+/** Keys as a driver read them; `generation` orders lists from the endpoint (null elsewhere). */
+export interface KeyList {
+  keys: SdkKey[];
+  generation: number | null;
+}
+
 /** A loader turns an origin into key lists and tells the source when they may have changed. */
 export interface KeyDriver {
-  load(): Promise<SdkKey[]>;
+  load(): Promise<KeyList>;
   /** Starts watching; `emit` gets a fresh list whenever it changes. Returns a stop function. */
-  watch?(emit: (keys: SdkKey[]) => void, onError: (error: Error) => void): () => void;
+  watch?(emit: (list: KeyList) => void, onError: (error: Error) => void): () => void;
   /** Reports use of versions (endpoint only). */
   checkIn?(versions: Array<{ version: number; requests: number }>): Promise<void>;
 }

@@ -23,6 +23,12 @@ export interface KeySet {
   credential: Credential;
   /** Changes whenever the live versions change; the ETag of the delivery endpoint. */
   tag: string;
+  /**
+   * Orders key sets of one credential in time: the latest stage change among the live
+   * versions (ms since epoch). A promote or a rollback raises it; a client that receives
+   * an older generation than it holds (a late answer) ignores it.
+   */
+  generation: number;
   /** Current first, then previous (during grace). Empty when the credential has no value yet. */
   keys: DeliveredKey[];
 }
@@ -76,7 +82,8 @@ export function createKeySets({ store, vault, pollIntervalMilliseconds = 250 }: 
       if (version === undefined) continue;
       keys.push({ version: version.number, stage, value: await vault.reveal(credential, version.number), hint: version.hint });
     }
-    const set: KeySet = { credential, tag, keys };
+    const generation = Math.max(current?.stageChangedAt.getTime() ?? 0, previous?.stageChangedAt.getTime() ?? 0);
+    const set: KeySet = { credential, tag, generation, keys };
     sets.set(name, set);
     if (known !== undefined) announce(name, set);
     return set;

@@ -51,6 +51,7 @@ export function keySetBody(set: KeySet) {
   return {
     credential: set.credential.name,
     provider: set.credential.provider,
+    generation: set.generation,
     keys: set.keys.map((key) => ({ version: key.version, stage: key.stage, value: key.value.reveal(), hint: key.hint })),
   };
 }
@@ -107,10 +108,13 @@ export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
     const known = requestedTag(context.req.header('if-none-match'));
     let set: KeySet;
     try {
-      set =
-        known === undefined
-          ? await deps.keySets.get(name)
-          : await deps.keySets.waitForChange(name, known, Math.min(wait, maxWaitSeconds) * 1000, context.req.raw.signal);
+      if (known === undefined) {
+        // A plain GET is a client loading or reloading (after a 401): answer from the store, not the cache.
+        await deps.keySets.refresh(name);
+        set = await deps.keySets.get(name);
+      } else {
+        set = await deps.keySets.waitForChange(name, known, Math.min(wait, maxWaitSeconds) * 1000, context.req.raw.signal);
+      }
     } catch (error) {
       if (error instanceof NotFoundError) return apiError(context, 404, 'not-found', `credential ${name} does not exist`);
       throw error;

@@ -130,6 +130,7 @@ describe('proxy streaming and Anthropic routing', () => {
   let upstream: Server;
   let upstreamUrl: string;
   let releaseSecondChunk: () => void = () => undefined;
+  let holdSecondChunk = true;
   const upstreamSaw: Array<{ path: string; apiKey: string | undefined; authorization: string | undefined }> = [];
   let anthropicProxy: RunningProxy;
   let anthropicToken: string;
@@ -142,6 +143,7 @@ describe('proxy streaming and Anthropic routing', () => {
       response.write('event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":7,"output_tokens":1}}}\n\n');
       new Promise<void>((resolve) => {
         releaseSecondChunk = resolve;
+        if (!holdSecondChunk) resolve();
       }).then(() => {
         response.end('event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":12}}\n\n');
       });
@@ -182,8 +184,8 @@ describe('proxy streaming and Anthropic routing', () => {
 
   it('works for the official Anthropic client pointed at the proxy', async () => {
     const anthropic = new Anthropic({ apiKey: anthropicToken, baseURL: `${anthropicProxy.url}/anthropic`, maxRetries: 0 });
+    holdSecondChunk = false;
     const pending = anthropic.messages.create({ model: 'claude-x', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'hi' }] });
-    setTimeout(() => releaseSecondChunk(), 50);
     const events: string[] = [];
     for await (const event of await pending) events.push(event.type);
     expect(events).toEqual(['message_start', 'message_delta']);

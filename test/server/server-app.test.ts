@@ -72,6 +72,7 @@ describe('key-delivery endpoint', () => {
     expect(await response.json()).toEqual({
       credential: NAME,
       provider: 'openai',
+      generation: expect.any(Number),
       keys: [{ version: 1, stage: 'current', value: KEY_ONE, hint: 'sk-proj-…One1' }],
     });
     const other = await app.request('/v1/credentials/openai%2Fother%2Fprod/keys', { headers: auth() });
