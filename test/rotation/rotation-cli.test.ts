@@ -106,8 +106,10 @@ describe('rotation CLI commands', () => {
     await expect(rekey('rotations', 'rollback', outcome.rotation, '--yes')).rejects.toThrow(/has ended/);
   });
 
-  it('reports nothing due right after a rotation', async () => {
+  it('reports nothing due right after a rotation; the scheduler checks once', async () => {
     expect((await rekey('rotate', '--due', '--dry-run')).stdout).toBe('nothing is due\n');
+    const tick = JSON.parse((await rekey('scheduler', '--once', '--json')).stdout) as { leader: boolean; resumed: unknown[]; due: unknown[] };
+    expect(tick).toMatchObject({ leader: true, resumed: [], due: [] });
   });
 
   it('runs an emergency rotation and reports the time to old key dead', async () => {

@@ -1,6 +1,7 @@
 /**
  * `rekey rotate <credential>` (manual, `--emergency`, `--dry-run`, `--stages … --soak …`),
- * `rekey rotate --due` (scheduled, for cron or CI) and `rekey drill <credential>`.
+ * `rekey rotate --due` (scheduled, for cron or CI), `rekey scheduler` (the same as a
+ * daemon, which also resumes rotations whose worker died) and `rekey drill <credential>`.
  * The rotation engine and the provider adapters load only inside the actions.
  */
 import type { Command } from 'commander';
@@ -36,6 +37,9 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
   const { createRotationExecutor } = await import('../../rotation/rotation-executor.js');
   const { createSinkResolver } = await import('../../sinks/sink-resolver.js');
   const { createProvider } = await import('../../providers/provider-registry.js');
+  // Grace also watches what the proxy meters and SDKs report about the old key.
+  const { openStoredUsageReports } = await import('../../server/stored-tokens.js');
+  const { createRotationUsageSources } = await import('../../server/rotation-usage-sources.js');
   return createRotationExecutor({
     store: context.store,
     vault: context.vault,
@@ -43,6 +47,7 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
     providers: { resolve: (credential) => createProvider(credential.provider, {}) },
     sinks: createSinkResolver({ fingerprintSalt: context.keys.fingerprintSalt }),
     clock: context.clock,
+    usageSources: createRotationUsageSources({ reports: openStoredUsageReports(context.store), clock: context.clock }),
     onProgress,
     logger: {
       info: () => undefined,
@@ -134,7 +139,7 @@ interface RotateOptions {
   json?: boolean;
 }
 
-function graceOptions(options: RotateOptions) {
+function graceOptions(options: Pick<RotateOptions, 'graceQuiet' | 'graceMax'>) {
   return {
     graceQuietSeconds: options.graceQuiet === undefined ? undefined : parseDurationSeconds(options.graceQuiet, '--grace-quiet'),
     graceMaxSeconds: options.graceMax === undefined ? undefined : parseDurationSeconds(options.graceMax, '--grace-max'),
@@ -250,6 +255,54 @@ export function register(program: Command): void {
       if (credential === undefined) throw new UsageError('name the credential to rotate, or pass --due', { hint: 'e.g. rekey rotate openai/ticketing/prod' });
       if (options.stages !== undefined) return rotateStaged(credential, options);
       return rotateOne(credential, options, 'manual');
+    });
+
+  program
+    .command('scheduler')
+    .description('Run scheduled rotations as a daemon: rotate what is due by policy, resume rotations whose worker died')
+    .option('--interval <duration>', 'time between checks', '5m')
+    .option('--once', 'check once and exit (for cron)')
+    .option('--grace-quiet <duration>', 'quiet window for the rotations it starts (default: policy, else 15m)')
+    .option('--grace-max <duration>', 'maximum grace for the rotations it starts (default: policy, else 24h)')
+    .option('--json', 'print one JSON line per check')
+    .action(async (options: { interval: string; once?: boolean; graceQuiet?: string; graceMax?: string; json?: boolean }) => {
+      const intervalMs = parseDurationSeconds(options.interval, '--interval') * 1000;
+      if (intervalMs < 1000) throw new UsageError('--interval must be at least 1s');
+      const grace = graceOptions(options);
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await withCliContext(async (context) => {
+          const { runScheduler } = await import('../../rotation/rotation-scheduler.js');
+          const { hostname } = await import('node:os');
+          const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
+          await runScheduler(
+            { store: context.store, executor, clock: context.clock, workerId: `${hostname()}:${process.pid}:scheduler` },
+            {
+              intervalMs,
+              actor: 'scheduler',
+              once: options.once,
+              signal: controller.signal,
+              ...grace,
+              onTick: (tick) => {
+                if (options.json === true) {
+                  printJson({ ...tick, due: tick.due.map((result) => ({ credential: result.credential, skipped: result.skipped, error: result.error, state: result.outcome?.state ?? null })) });
+                  return;
+                }
+                if (!tick.leader) return void process.stdout.write(colour.dim(`${tick.at.toISOString()} another scheduler is the leader`) + '\n');
+                for (const item of tick.resumed) process.stdout.write(`${tick.at.toISOString()} resumed ${item.rotationId}: ${item.state ?? item.error ?? ''}\n`);
+                for (const result of tick.due) process.stdout.write(`${tick.at.toISOString()} ${result.credential}: ${result.outcome?.state ?? (result.skipped ? 'skipped' : 'failed')}${result.error === null ? '' : ` (${result.error})`}\n`);
+                if (tick.resumed.length === 0 && tick.due.length === 0) process.stdout.write(colour.dim(`${tick.at.toISOString()} nothing due`) + '\n');
+              },
+            },
+          );
+        });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 
   program
