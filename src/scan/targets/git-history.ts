@@ -27,7 +27,7 @@ const ZERO_OBJECT = /^0+$/;
 const RECORD_SEPARATOR = '\u001e';
 
 /** Undoes git's C-style quoting of unusual paths (`"caf\303\251.txt"`). */
-function unquotePath(path: string): string {
+export function unquotePath(path: string): string {
   if (!path.startsWith('"') || !path.endsWith('"')) return path;
   const body = path.slice(1, -1);
   const bytes: number[] = [];

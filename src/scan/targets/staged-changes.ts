@@ -8,6 +8,7 @@ import type { CompiledDetectors } from '../detectors/detector-registry.js';
 import type { PositionedMatch } from '../chunk-scanner.js';
 import { scanBytes } from '../chunk-scanner.js';
 import { gitTopLevel, runGit } from './git-process.js';
+import { unquotePath } from './git-history.js';
 import { UsageError } from '../../core/errors.js';
 
 export interface StagedMatch {
@@ -22,7 +23,7 @@ export function addedLines(diff: string): Map<string, Set<number>> {
   let nextLine = 0;
   for (const line of diff.split('\n')) {
     if (line.startsWith('+++ ')) {
-      const target = line.slice(4);
+      const target = unquotePath(line.slice(4));
       if (target === '/dev/null') {
         current = undefined;
         continue;
