@@ -28,12 +28,15 @@ export interface FixtureOptions {
   consumer?: boolean;
   reload?: Record<string, unknown> | null;
   settings?: RotationDeps['settings'];
+  /** Another store (e.g. PostgreSQL); default: a SQLite file in the fixture's directory. */
+  openStore?: (now: () => Date) => Promise<Store>;
 }
 
 export async function createRotationFixture(options: FixtureOptions = {}) {
   const directory = await mkdtemp(join(tmpdir(), 'rekey-rotation-'));
   const clock = createManualClock(new Date('2026-05-01T09:00:00Z'));
-  const store: Store = await openStore({ sqlitePath: join(directory, 'rekey.db'), now: () => clock.now() });
+  const now = () => clock.now();
+  const store: Store = options.openStore === undefined ? await openStore({ sqlitePath: join(directory, 'rekey.db'), now }) : await options.openStore(now);
   await store.migrate();
   const fingerprintSalt = randomBytes(32);
   const vault = createVault({ store, envelope: createEnvelope(randomBytes(32)), fingerprintSalt });
