@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRekey, temporaryHome, type CliResult } from '../helpers/cli-runner.js';
-import { createPostgresDatabase, POSTGRES_SKIP_REASON, POSTGRES_URL } from '../helpers/postgres-database.js';
+import { withPostgresDatabase } from '../store/postgres-fixture.js';
 
 const PLANTED = {
   first: 'sk-proj-PLANTEDfirst4Qx9aZ0bW8cV7dU6eT5fS4gR3hQ2T3BlbkFJiP1jO0kN9lM8',
@@ -157,16 +157,14 @@ lifecycle('sqlite', async () => {
   };
 });
 
-if (POSTGRES_URL === undefined) {
-  describe.skip(`credential lifecycle through the CLI [postgres]: ${POSTGRES_SKIP_REASON}`, () => undefined);
-} else {
+withPostgresDatabase('credential lifecycle through the CLI [postgres]', (database) => {
   lifecycle('postgres', async () => {
-    const database = await createPostgresDatabase();
+    const url = database().url();
     const home = temporaryHome();
     return {
-      env: { REKEY_HOME: home, REKEY_DATABASE_URL: database.url },
+      env: { REKEY_HOME: home, REKEY_DATABASE_URL: url },
       rawData: async () => {
-        const client = new pg.Client({ connectionString: database.url });
+        const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
           const tables = await client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
@@ -180,7 +178,7 @@ if (POSTGRES_URL === undefined) {
           await client.end();
         }
       },
-      cleanup: () => database.drop(),
+      cleanup: async () => undefined,
     };
   });
-}
+});

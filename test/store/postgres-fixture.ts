@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import type { StoreFixture, StoreFixtureOptions } from '../contracts/store.js';
 
@@ -47,6 +48,37 @@ export async function createPostgresTestDatabase(): Promise<PostgresTestDatabase
       }
     },
   };
+}
+
+/**
+ * Registers `suite` against a throwaway database made for this file (dropped afterwards).
+ * Without REKEY_TEST_DATABASE_URL it records a skip with the reason, or a failing test
+ * when REKEY_REQUIRE_POSTGRES=1 (CI), so PostgreSQL coverage can never vanish silently.
+ */
+export function withPostgresDatabase(title: string, suite: (database: () => PostgresTestDatabase) => void): void {
+  if (postgresTestUrl === undefined) {
+    describe(title, () => {
+      if (postgresRequired) {
+        it('needs PostgreSQL', () => {
+          throw new Error('REKEY_REQUIRE_POSTGRES=1 but REKEY_TEST_DATABASE_URL is not set');
+        });
+      } else {
+        it.skip(postgresSkipReason, () => undefined);
+      }
+    });
+    return;
+  }
+  let database: PostgresTestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createPostgresTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+  suite(() => {
+    if (database === undefined) throw new Error('the PostgreSQL test database was not created');
+    return database;
+  });
 }
 
 let schemaCounter = 0;

@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from '../contracts/store.js';
-import { createPostgresFixture, createPostgresTestDatabase, postgresRequired, postgresSkipReason, postgresTestUrl, type PostgresTestDatabase } from './postgres-fixture.js';
+import { createPostgresFixture, withPostgresDatabase } from './postgres-fixture.js';
 import { createSqliteFixture } from './sqlite-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/promote-child.mjs', import.meta.url));
@@ -106,23 +106,6 @@ function runRace(label: string, createFixture: StoreFixtureFactory, locate: (fix
 
 runRace('[sqlite]', createSqliteFixture, (fixture) => ({ CHILD_SQLITE_PATH: fixture.location }));
 
-if (postgresTestUrl === undefined) {
-  describe('concurrent promotes from two processes [postgres]', () => {
-    if (postgresRequired) {
-      it('needs PostgreSQL', () => {
-        throw new Error('REKEY_REQUIRE_POSTGRES=1 but REKEY_TEST_DATABASE_URL is not set');
-      });
-    } else {
-      it.skip(postgresSkipReason, () => undefined);
-    }
-  });
-} else {
-  let database: PostgresTestDatabase;
-  beforeAll(async () => {
-    database = await createPostgresTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-  });
-  runRace('[postgres]', (options) => createPostgresFixture(database, options), (fixture) => ({ CHILD_DATABASE_URL: fixture.location }));
-}
+withPostgresDatabase('concurrent promotes from two processes [postgres]', (database) => {
+  runRace('[postgres]', (options) => createPostgresFixture(database(), options), (fixture) => ({ CHILD_DATABASE_URL: fixture.location }));
+});
