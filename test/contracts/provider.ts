@@ -15,6 +15,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretValue } from '../../src/core/secret-value.js';
 import { waitUntilDead, waitUntilLive } from '../../src/providers/provider-liveness.js';
+import type { FetchFunction } from '../../src/providers/http/provider-http.js';
 import type { MintedKey, ProviderCredentialRef, ProviderV1 } from '../../src/providers/provider-spec.js';
 
 export interface ProviderContractSubject {
@@ -36,6 +37,8 @@ export interface ProviderContractSubject {
    * as if the process died right after the provider acted.
    */
   withLostMintResponse?(mode: 'retry' | 'crash'): ProviderV1;
+  /** The same adapter over another fetch (to put the provider down). */
+  withFetch(fetch: FetchFunction): ProviderV1;
   /** The same adapter holding a wrong (planted) admin credential, to provoke auth errors. */
   withWrongCredentials?(): { provider: ProviderV1; planted: SecretValue };
   /** True when the adapter can tell whether a key is in the credential's scope (then it must say `true`). */
@@ -128,6 +131,17 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       expect(results.map((result) => result.liveness)).not.toContain('live');
       // Faults may make some answers "unknown", but the refusal must get through.
       expect(results.map((result) => result.liveness)).toContain('dead');
+    }, TEST_TIMEOUT_MS);
+
+    it('says "unknown", never live or dead, when the provider is down or answers garbage', async () => {
+      const down: FetchFunction = async () => new Response(JSON.stringify({ error: { message: 'upstream unavailable', type: 'server_error' } }), { status: 503, headers: { 'retry-after': '0' } });
+      const refused: FetchFunction = async () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }));
+      const garbage: FetchFunction = async () => new Response('<html>maintenance</html>', { status: 404 });
+      for (const fetch of [down, refused, garbage]) {
+        const result = await watched(subject.withFetch(fetch)).test({ credential: subject.credential, value: subject.unknownKeyValue });
+        expect(result.liveness).toBe('unknown');
+        expect(result.reason).toBeTruthy();
+      }
     }, TEST_TIMEOUT_MS);
 
     it('revokes a key until it is dead, and never reports it live once the provider refuses it', async () => {

@@ -28,6 +28,7 @@ describeProviderContract('anthropic (emulator, faults on)', async () => {
       const planted = new SecretValue(`sk-ant-admin01-${randomToken(KEY_ALPHABET, 93)}AA`);
       return { provider: createAnthropicProvider({ ...base, adminKey: planted, fetch: echoingFetch(planted.reveal()) }), planted };
     },
+    withFetch: (fetch) => createAnthropicProvider({ ...base, fetch, retry: { ...CONTRACT_RETRY, maxAttempts: 2 } }),
     scopeCheckable: true,
     knownSecrets: [emulator.adminKeys.anthropic],
     activationBoundMs: 20_000,

@@ -40,6 +40,7 @@ describeProviderContract('azure-openai (ARM contract fake, faults on)', async ()
       return { provider: createAzureOpenAIProvider({ ...optionsFor(fake), armToken: planted, fetch: echoingFetch(planted.reveal()) }), planted };
     },
     skips: { mintOnce: 'two fixed slots: a retried regenerate replaces the same free slot and cannot add a key (checked below: the slot in use survives a lost answer)' },
+    withFetch: (fetch) => createAzureOpenAIProvider({ ...optionsFor(fake), fetch, retry: { ...CONTRACT_RETRY, maxAttempts: 2 } }),
     scopeCheckable: true,
     knownSecrets: [new SecretValue(fake.token), new SecretValue(inUse)],
     activationBoundMs: 10_000,

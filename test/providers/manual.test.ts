@@ -32,6 +32,7 @@ describeProviderContract('manual (liveness via a configured HTTP check, emulator
       if (!keyId) throw new Error('the suite revoked a key it never supplied');
       await fetchJsonPatiently(`${emulator.openaiBaseUrl}/organization/projects/${seeded.projectId}/api_keys/${keyId}`, { authorization: `Bearer ${emulator.adminKeys.openai.reveal()}` }, 'DELETE');
     },
+    withFetch: (fetch) => createManualProvider({ check: { url: `${emulator.openaiBaseUrl}/models` }, fetch, retry: { ...CONTRACT_RETRY, maxAttempts: 2 } }),
     scopeCheckable: false,
     knownSecrets: [emulator.adminKeys.openai, seeded.key],
     activationBoundMs: 20_000,

@@ -26,6 +26,7 @@ describeProviderContract('openai (emulator, faults on)', async () => {
       const planted = new SecretValue(`sk-admin-${randomToken(KEY_ALPHABET, 58)}T3BlbkFJ${randomToken(KEY_ALPHABET, 58)}`);
       return { provider: createOpenAIProvider({ ...base, adminKey: planted, fetch: echoingFetch(planted.reveal()) }), planted };
     },
+    withFetch: (fetch) => createOpenAIProvider({ ...base, fetch, retry: { ...CONTRACT_RETRY, maxAttempts: 2 } }),
     scopeCheckable: true,
     knownSecrets: [emulator.adminKeys.openai, seeded.key],
     activationBoundMs: 20_000,

@@ -25,6 +25,7 @@ describeProviderContract('openrouter (emulator, faults on)', async () => {
       const planted = new SecretValue(`sk-or-v1-${randomToken('0123456789abcdef', 64)}`);
       return { provider: createOpenRouterProvider({ ...base, managementKey: planted, fetch: echoingFetch(planted.reveal()) }), planted };
     },
+    withFetch: (fetch) => createOpenRouterProvider({ ...base, fetch, retry: { ...CONTRACT_RETRY, maxAttempts: 2 } }),
     scopeCheckable: true,
     knownSecrets: [emulator.adminKeys.openrouter],
     activationBoundMs: 20_000,
