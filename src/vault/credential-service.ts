@@ -30,13 +30,14 @@ export async function addCredential(
   { store, vault, audit, actor }: CredentialServiceDependencies,
   input: NewCredential,
   value?: SecretValue,
+  providerKeyId: string | null = null,
 ): Promise<{ credential: Credential; version?: VersionRecord }> {
   assertCredentialName(input.name);
   const credential = await store.createCredential(input);
   await audit.record({ event: 'credential-add', actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { provider: credential.provider, environment: credential.environment } });
   if (value === undefined) return { credential };
   try {
-    const version = await vault.putVersion({ credential, value, stage: 'current', providerKeyId: null, mintedBy: actor });
+    const version = await vault.putVersion({ credential, value, stage: 'current', providerKeyId, mintedBy: actor });
     await audit.record({ event: 'version-add', actor, credential: credential.name, fingerprint: version.fingerprint, outcome: 'ok', detail: { version: version.number, stage: version.stage } });
     return { credential, version };
   } catch (error) {
@@ -52,6 +53,7 @@ export async function setCredentialValue(
   name: string,
   value: SecretValue,
   requestedStage?: 'pending' | 'current',
+  providerKeyId: string | null = null,
 ): Promise<VersionRecord> {
   const credential = await requireCredential(store, name);
   const fingerprint = vault.fingerprintOf(value);
@@ -69,7 +71,7 @@ export async function setCredentialValue(
   if (stage === 'pending' && pending !== undefined) {
     throw new ConflictError(`${name} already has a pending version (${pending.number})`, { hint: 'promote it first, or finish/abort the rotation that made it' });
   }
-  const version = await vault.putVersion({ credential, value, stage, providerKeyId: null, mintedBy: actor });
+  const version = await vault.putVersion({ credential, value, stage, providerKeyId, mintedBy: actor });
   await audit.record({ event: 'version-add', actor, credential: name, fingerprint: version.fingerprint, outcome: 'ok', detail: { version: version.number, stage } });
   return version;
 }

@@ -114,6 +114,10 @@ describe('bad input is refused clearly and changes nothing [sqlite]', () => {
     const provider = await runRekey(['credential', 'add', 'x/y/prod', '--provider', 'nope'], { env });
     expect(provider.code).toBe(2);
     expect(provider.stderr).toMatch(/unknown provider "nope"/);
+    const keyAsId = await runRekey(['credential', 'set-value', NAME, '--provider-key-id', 'sk-proj-oops0123456789'], { env, input: 'sk-proj-another0123456789abcdef' });
+    expect(keyAsId.code).toBe(2);
+    expect(keyAsId.stderr).toMatch(/takes the key's id, not the key itself/);
+    expect(keyAsId.stderr).not.toContain('oops0123456789');
     const list = await runRekey(['credential', 'list', '--json'], { env });
     expect((JSON.parse(list.stdout) as unknown[]).length).toBe(1);
   });

@@ -55,10 +55,10 @@ function lifecycle(label: string, setup: () => Promise<{ env: Record<string, str
     });
 
     it('adds a credential with a value from stdin and lists it', async () => {
-      const add = await rekey(['credential', 'add', NAME, '--provider', 'openai', '--scope', 'project=proj_abc', '--allowed-model', 'gpt-4o-mini', '--owner', 'ticketing-team', '--rotate-every-days', '30', '--read-value', '--json'], PLANTED.first + '\n');
+      const add = await rekey(['credential', 'add', NAME, '--provider', 'openai', '--scope', 'project=proj_abc', '--allowed-model', 'gpt-4o-mini', '--owner', 'ticketing-team', '--rotate-every-days', '30', '--read-value', '--provider-key-id', 'key_abc123', '--json'], PLANTED.first + '\n');
       expect(add.code, add.stderr).toBe(0);
       const added = JSON.parse(add.stdout) as { version: { number: number; stage: string; hint: string } };
-      expect(added.version).toMatchObject({ number: 1, stage: 'current' });
+      expect(added.version).toMatchObject({ number: 1, stage: 'current', providerKeyId: 'key_abc123' });
       expect(added.version.hint.endsWith(PLANTED.first.slice(-4))).toBe(true);
 
       const list = await rekey(['credential', 'list', '--json']);

@@ -51,6 +51,7 @@ interface AddOptions {
   graceMax?: string;
   onLeak?: string;
   readValue?: boolean;
+  providerKeyId?: string;
   json?: boolean;
 }
 
@@ -67,6 +68,16 @@ function policyFrom(options: AddOptions): CredentialPolicy {
   if (options.graceMax !== undefined) policy.graceMaxSeconds = parseDurationSeconds(options.graceMax, '--grace-max');
   if (options.onLeak !== undefined) policy.onLeak = options.onLeak as 'rotate' | 'alert';
   return policy;
+}
+
+const PROVIDER_KEY_ID_HELP = "the provider's id for this key (OpenAI key_…, Anthropic apikey_…, OpenRouter hash), so a rotation can revoke it";
+
+function providerKeyIdOption(text: string | undefined, hasValue: boolean): string | null {
+  if (text === undefined) return null;
+  if (!hasValue) throw new UsageError('--provider-key-id needs a value to go with it (--read-value)');
+  if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(text)) throw new UsageError(`--provider-key-id "${text.slice(0, 40)}" holds characters a provider id does not`);
+  if (/^sk-/.test(text)) throw new UsageError('--provider-key-id takes the key\'s id, not the key itself; pass the key on stdin');
+  return text;
 }
 
 const versionColumns: Array<Column<VersionRecord>> = [
@@ -98,6 +109,7 @@ export function register(program: Command): void {
     .option('--grace-max <duration>', 'hold instead of revoking when the old key is still used after this')
     .option('--on-leak <action>', 'rotate or alert when the scanner finds this key')
     .option('--read-value', 'read the current value from stdin (or a hidden prompt on a terminal)')
+    .option('--provider-key-id <id>', PROVIDER_KEY_ID_HELP)
     .option('--json', 'print JSON')
     .action(async (name: string, options: AddOptions) => {
       const provider = parseProvider(options.provider);
@@ -116,7 +128,7 @@ export function register(program: Command): void {
           allowedModels: options.allowedModel ?? [],
           tags: parsePairs(options.tag, '--tag'),
           policy,
-        }, value));
+        }, value, providerKeyIdOption(options.providerKeyId, value !== undefined)));
       if (options.json === true) {
         printJson({ credential: credentialJson(result.credential), version: result.version === undefined ? null : versionJson(result.version) });
       } else {
@@ -192,14 +204,16 @@ export function register(program: Command): void {
     .command('set-value <name>')
     .description('Store a new value (stdin or hidden prompt): current if there is none, else pending')
     .option('--stage <stage>', 'pending or current')
+    .option('--provider-key-id <id>', PROVIDER_KEY_ID_HELP)
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { stage?: string; json?: boolean }) => {
+    .action(async (name: string, options: { stage?: string; providerKeyId?: string; json?: boolean }) => {
       if (options.stage !== undefined && options.stage !== 'pending' && options.stage !== 'current') {
         throw new UsageError(`--stage must be pending or current, not "${options.stage}"`);
       }
       const { setCredentialValue } = await import('../../vault/credential-service.js');
       const value = await readSecretValue(`new value for ${name}`);
-      const version = await withCliContext((context) => setCredentialValue(context, name, value, options.stage as 'pending' | 'current' | undefined));
+      const providerKeyId = providerKeyIdOption(options.providerKeyId, true);
+      const version = await withCliContext((context) => setCredentialValue(context, name, value, options.stage as 'pending' | 'current' | undefined, providerKeyId));
       if (options.json === true) printJson(versionJson(version));
       else process.stdout.write(`${colour.green('stored')} ${name} version ${version.number} as ${version.stage} (${version.hint})\n`);
     });
