@@ -23,7 +23,10 @@ export interface KubernetesClients {
   apps: import('@kubernetes/client-node').AppsV1Api;
 }
 
-export async function connectKubernetes(access: { kubeconfig?: string | undefined; context?: string | undefined }): Promise<KubernetesClients> {
+export async function connectKubernetes(
+  access: { kubeconfig?: string | undefined; context?: string | undefined },
+  sink = 'kubernetes-secret',
+): Promise<KubernetesClients> {
   const k8s = await import('@kubernetes/client-node');
   const config = new k8s.KubeConfig();
   try {
@@ -31,7 +34,7 @@ export async function connectKubernetes(access: { kubeconfig?: string | undefine
     else config.loadFromDefault();
     if (access.context !== undefined) config.setCurrentContext(access.context);
   } catch {
-    throw new SinkError(`could not load the kubeconfig${access.kubeconfig === undefined ? '' : ` ${access.kubeconfig}`}`, { sink: 'kubernetes-secret', isRetryable: false });
+    throw new SinkError(`could not load the kubeconfig${access.kubeconfig === undefined ? '' : ` ${access.kubeconfig}`}`, { sink, isRetryable: false });
   }
   return { k8s, core: config.makeApiClient(k8s.CoreV1Api), apps: config.makeApiClient(k8s.AppsV1Api) };
 }

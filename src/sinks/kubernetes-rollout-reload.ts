@@ -40,7 +40,7 @@ export function createKubernetesRolloutReload(config: Record<string, unknown>, c
     describe: () => label,
     async run(_request: ReloadRequest): Promise<ReloadResult> {
       const started = Date.now();
-      const { k8s, apps } = await (clients ??= connectKubernetes(options));
+      const { k8s, apps } = await (clients ??= connectKubernetes(options, 'kubernetes-rollout'));
       const restartedAt = now().toISOString();
       for (const name of options.deployments) {
         try {
