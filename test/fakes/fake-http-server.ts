@@ -3,7 +3,8 @@
  * its whole body) to a handler, and can inject failures (`failNext`) before the handler
  * runs, so contract tests can make a real client see a 503 or a 403.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeRequest {
@@ -32,11 +33,11 @@ export interface FakeHttpServer {
 
 export async function startFakeHttpServer(
   handler: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>,
-  options: { contentType?: string } = {},
+  options: { contentType?: string; tls?: { key: string; cert: string } } = {},
 ): Promise<FakeHttpServer> {
   const faults: Array<{ status: number; times: number; when?: ((request: FakeRequest) => boolean) | undefined }> = [];
   const requests: FakeRequest[] = [];
-  const server = createServer((incoming, outgoing) => {
+  const listener = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
@@ -71,11 +72,12 @@ export async function startFakeHttpServer(
         .then(() => handler(request))
         .then(send, (error: unknown) => send({ status: 500, body: { message: `fake crashed: ${String(error)}` } }));
     });
-  });
+  };
+  const server = options.tls === undefined ? createServer(listener) : createTlsServer(options.tls, listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     requests,
     failNext(status, failOptions = {}) {
       faults.push({ status, times: failOptions.times ?? 1, when: failOptions.when });

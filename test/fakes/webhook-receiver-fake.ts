@@ -19,7 +19,10 @@ export interface WebhookReceiverFake {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiverFake(secret = 'whsec-test-secret-0123456789abcdef'): Promise<WebhookReceiverFake> {
+export async function startWebhookReceiverFake(
+  secret = 'whsec-test-secret-0123456789abcdef',
+  tls?: { key: string; cert: string },
+): Promise<WebhookReceiverFake> {
   const events: Array<Record<string, unknown>> = [];
   const held = new Map<string, string>();
   let rejected = 0;
@@ -38,7 +41,7 @@ export async function startWebhookReceiverFake(secret = 'whsec-test-secret-01234
     if (payload['event'] === 'key-delivered') held.set(slot, String(payload['fingerprint']));
     if (payload['event'] === 'key-removed') held.delete(slot);
     return { status: 204 };
-  });
+  }, tls === undefined ? {} : { tls });
   return {
     server,
     url: `${server.url}/hooks/rekey`,

@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretValue } from '../../src/core/secret-value.js';
 import { fingerprint } from '../../src/crypto/fingerprint.js';
@@ -59,5 +63,31 @@ describe('webhook sink and reload', () => {
     await reload.run({ consumerName: 'ticketing', credential: 'openai/ticketing/prod', version: 5, fingerprint: 'abc', value: key });
     expect(receiver.events).toEqual([expect.objectContaining({ event: 'key-rotated', credential: 'openai/ticketing/prod', version: 5, fingerprint: 'abc' })]);
     expect(receiver.server.requests[0]?.body.toString()).not.toContain(key.reveal());
+  });
+});
+
+describe('webhook sink over https', () => {
+  const openssl = spawnSync('openssl', ['version']).status === 0;
+  it.skipIf(!openssl)('carries the value only when configured and the URL is https, and the receiver gets exactly it (skipped without openssl to make a test certificate)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'rekey-tls-'));
+    const keyFile = join(directory, 'key.pem');
+    const certFile = join(directory, 'cert.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    expect(made.status).toBe(0);
+    const receiver = await startWebhookReceiverFake(undefined, { key: await readFile(keyFile, 'utf8'), cert: await readFile(certFile, 'utf8') });
+    const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    // The test certificate is self-signed; production receivers present a trusted one.
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const key = new SecretValue('sk-proj-TLSvalue00000000000000000000000000000000001');
+      expect(receiver.url.startsWith('https://')).toBe(true);
+      await sinkFor(receiver, { includeValue: true }).write('main', key);
+      expect(receiver.events).toEqual([expect.objectContaining({ event: 'key-delivered', value: key.reveal(), fingerprint: fingerprint(salt, key.reveal()) })]);
+    } finally {
+      if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
+      await receiver.close();
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
