@@ -1,7 +1,7 @@
 /**
- * The core matcher: one pass of the anchor union regex over the text (the literal
- * prefilter), then each triggered detector's regex on a merged window around its anchors.
- * Text with no anchor costs one regex pass and nothing else.
+ * The core matcher: one pass over the text looking up each pair of adjacent characters in
+ * the anchors' pivot table (the literal prefilter), then each triggered detector's regex on
+ * a merged window around its anchors. Text with no anchor costs that pass and nothing else.
  */
 import type { CompiledDetectors, Detector } from './detectors/detector-registry.js';
 import { defaultDetectors } from './detectors/detector-registry.js';
@@ -102,20 +102,28 @@ function runDetector(detector: Detector, text: string, window: Window, into: Raw
  */
 export function scanText(text: string, compiled: CompiledDetectors = defaultDetectors()): RawMatch[] {
   const windowsByDetector = new Map<Detector, Window[]>();
-  const anchorPattern = compiled.anchorPattern;
-  anchorPattern.lastIndex = 0;
-  let anchor: RegExpExecArray | null;
-  while ((anchor = anchorPattern.exec(text)) !== null) {
-    const detectors = compiled.byAnchor.get(anchor[0]);
-    if (detectors === undefined) continue;
-    const position = anchor.index;
-    for (const detector of detectors) {
-      const windows = windowsByDetector.get(detector) ?? [];
-      windows.push({
-        start: Math.max(0, position - detector.reach.before - EDGE),
-        end: Math.min(text.length, position + detector.reach.after + EDGE),
-      });
-      windowsByDetector.set(detector, windows);
+  const { pivotTable, anchorsByPivot } = compiled;
+  const length = text.length;
+  // The prefilter: one table lookup per pair of adjacent characters (see CompiledDetectors).
+  const first = length > 0 ? text.charCodeAt(0) : 0;
+  let previous = first > 0xff ? 0 : first;
+  for (let index = 1; index < length; index += 1) {
+    let code = text.charCodeAt(index);
+    if (code > 0xff) code = 0;
+    const pair = (previous << 8) | code;
+    previous = code;
+    if (pivotTable[pair] !== 1) continue;
+    for (const entry of anchorsByPivot.get(pair) ?? []) {
+      const position = index - 1 - entry.pivot;
+      if (position < 0 || !text.startsWith(entry.literal, position)) continue;
+      for (const detector of entry.detectors) {
+        const windows = windowsByDetector.get(detector) ?? [];
+        windows.push({
+          start: Math.max(0, position - detector.reach.before - EDGE),
+          end: Math.min(length, position + detector.reach.after + EDGE),
+        });
+        windowsByDetector.set(detector, windows);
+      }
     }
   }
   if (windowsByDetector.size === 0) return [];

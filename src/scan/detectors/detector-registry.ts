@@ -11,19 +11,57 @@ export function findDetector(id: string): Detector | undefined {
   return allDetectors.find((detector) => detector.id === id);
 }
 
-function escapeLiteral(literal: string): string {
-  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * How rare a character is in source text and prose, 0 (common) to 30 (rare). Lower-case
+ * letters follow their usual frequency order in code; capitals, digits and punctuation
+ * inside identifiers are rarer than any of them.
+ */
+const LOWER_BY_FREQUENCY = 'etaronisclduphmfgbyvwkxjqz';
+
+function rarity(code: number): number {
+  const character = String.fromCharCode(code);
+  const lowerRank = LOWER_BY_FREQUENCY.indexOf(character);
+  if (lowerRank !== -1) return lowerRank;
+  if (code >= 65 && code <= 90) return 24 + LOWER_BY_FREQUENCY.indexOf(character.toLowerCase()) / 4;
+  if (code >= 48 && code <= 57) return 22;
+  if (character === ' ' || character === '\n') return -10;
+  return 18;
 }
 
-/** The detectors, compiled for the engine: one union regex of every anchor. */
+/** One anchor literal, found through its rarest pair of adjacent characters. */
+export interface AnchorEntry {
+  literal: string;
+  /** Offset of the pivot pair in the literal. */
+  pivot: number;
+  detectors: readonly Detector[];
+}
+
+/** The detectors, compiled for the engine's prefilter. */
 export interface CompiledDetectors {
   detectors: readonly Detector[];
-  /** Global regex matching any anchor literal: the prefilter pass. */
-  anchorPattern: RegExp;
-  /** Which detectors each anchor literal triggers. */
-  byAnchor: ReadonlyMap<string, readonly Detector[]>;
+  /**
+   * The prefilter: 65,536 flags indexed by a pair of adjacent bytes (`first << 8 | second`);
+   * a set flag means some anchor's pivot pair is that pair. A scan looks up every pair of
+   * the text — one table read per byte — and checks the few candidates it flags.
+   */
+  pivotTable: Uint8Array;
+  /** The anchors whose pivot pair is each flagged pair. */
+  anchorsByPivot: ReadonlyMap<number, readonly AnchorEntry[]>;
   /** The longest possible span (window) of any detector, for chunk overlap. */
   maxReach: number;
+}
+
+function choosePivot(literal: string): number {
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let offset = 0; offset + 1 < literal.length; offset += 1) {
+    const score = rarity(literal.charCodeAt(offset)) + rarity(literal.charCodeAt(offset + 1));
+    if (score > bestScore) {
+      bestScore = score;
+      best = offset;
+    }
+  }
+  return best;
 }
 
 export function compileDetectors(detectors: readonly Detector[] = allDetectors): CompiledDetectors {
@@ -32,15 +70,25 @@ export function compileDetectors(detectors: readonly Detector[] = allDetectors):
   for (const detector of detectors) {
     maxReach = Math.max(maxReach, detector.reach.before + detector.reach.after);
     for (const anchor of detector.anchors) {
+      if (anchor.length < 2 || /[^\x20-\x7e]/.test(anchor)) {
+        throw new Error(`detector ${detector.id}: anchors must be printable ASCII of 2+ characters`);
+      }
       const list = byAnchor.get(anchor) ?? [];
       list.push(detector);
       byAnchor.set(anchor, list);
     }
   }
-  // Longest first, so that an anchor that contains another wins at the same position.
-  const anchors = [...byAnchor.keys()].sort((left, right) => right.length - left.length);
-  const anchorPattern = new RegExp(anchors.map(escapeLiteral).join('|'), 'g');
-  return { detectors, anchorPattern, byAnchor, maxReach };
+  const pivotTable = new Uint8Array(65536);
+  const anchorsByPivot = new Map<number, AnchorEntry[]>();
+  for (const [literal, list] of byAnchor) {
+    const pivot = choosePivot(literal);
+    const key = (literal.charCodeAt(pivot) << 8) | literal.charCodeAt(pivot + 1);
+    pivotTable[key] = 1;
+    const entries = anchorsByPivot.get(key) ?? [];
+    entries.push({ literal, pivot, detectors: list });
+    anchorsByPivot.set(key, entries);
+  }
+  return { detectors, pivotTable, anchorsByPivot, maxReach };
 }
 
 let defaultCompiled: CompiledDetectors | undefined;
