@@ -1,14 +1,20 @@
 /**
  * JSON file sink: the key at a JSON Pointer inside a JSON config file
  * (`{ path: "/srv/app/config.json", pointer: "/openai/apiKey" }`), versioned slots as
- * siblings (`apiKey_V7`). Key order, indentation (spaces or tabs, as detected), line
- * endings and the final newline are kept; the file is replaced atomically at 0600.
+ * siblings (`apiKey_V7`). Edits are made in the text itself (json-text-edit.ts), so every
+ * byte rekey did not need to change stays as written; if that is not possible the file is
+ * re-serialised keeping key order, detected indentation, line endings and the final
+ * newline. The file is replaced atomically at 0600.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { createDocumentFileSink, PathError, type DocumentCodec } from './document-file.js';
+import { applyJsonEdit, type JsonEdit } from './json-text-edit.js';
 import type { ReadableSink, SinkContext, SinkFactory } from './sink-spec.js';
 
 interface JsonDocument {
   root: unknown;
+  /** The edits made since parsing, replayed on the original text. */
+  edits: JsonEdit[];
 }
 
 const isContainer = (value: unknown): value is Record<string, unknown> | unknown[] => typeof value === 'object' && value !== null;
@@ -39,13 +45,21 @@ function parentOf(document: JsonDocument, path: string[], create: boolean): Reco
   return node;
 }
 
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return Symbol('invalid');
+  }
+}
+
 function detectIndent(text: string): string {
   const match = /^[{[][^\n]*\n([ \t]+)\S/m.exec(text);
   return match?.[1] ?? '  ';
 }
 
 export const jsonCodec: DocumentCodec<JsonDocument> = {
-  parse: (text) => ({ root: text.trim() === '' ? undefined : (JSON.parse(text) as unknown) }),
+  parse: (text) => ({ root: text.trim() === '' ? undefined : (JSON.parse(text) as unknown), edits: [] }),
   get(document, path) {
     let node: unknown = document.root;
     path.forEach((segment, index) => {
@@ -54,6 +68,7 @@ export const jsonCodec: DocumentCodec<JsonDocument> = {
     return node;
   },
   set(document, path, value) {
+    document.edits.push({ op: 'set', path, value });
     const parent = parentOf(document, path, true);
     const last = path[path.length - 1] ?? '';
     if (Array.isArray(parent)) {
@@ -62,6 +77,7 @@ export const jsonCodec: DocumentCodec<JsonDocument> = {
     } else if (parent !== undefined) parent[last] = value;
   },
   remove(document, path) {
+    document.edits.push({ op: 'remove', path });
     const parent = parentOf(document, path, false);
     const last = path[path.length - 1] ?? '';
     if (Array.isArray(parent)) {
@@ -69,6 +85,12 @@ export const jsonCodec: DocumentCodec<JsonDocument> = {
     } else if (parent !== undefined) delete parent[last];
   },
   serialize(document, original) {
+    if (original !== null && original.trim() !== '') {
+      let edited: string | undefined = original;
+      for (const edit of document.edits) edited = edited === undefined ? undefined : applyJsonEdit(edited, edit);
+      // Trust the in-place edit only if it parses back to exactly the intended document.
+      if (edited !== undefined && isDeepStrictEqual(safeParse(edited), document.root)) return edited;
+    }
     const text = original ?? '';
     const indent = original === null ? '  ' : detectIndent(text);
     const newline = text.includes('\r\n') ? '\r\n' : '\n';

@@ -55,6 +55,20 @@ describe('json and yaml file sinks', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
+  it('JSON: edits in place, so inline arrays and objects, spacing and escapes stay exactly as written', async () => {
+    const path = join(directory, 'inline.json');
+    const original = '{\n  "models": ["gpt-4o", "gpt-4o-mini"],\n  "openai": { "apiKey": "sk-old", "org": "org-1" },\n  "url":  "https:\\/\\/api.example\\/v1"\n}\n';
+    await writeFile(path, original);
+    const sink = createJsonFileSink({ path, pointer: '/openai/apiKey' }, context);
+    await sink.write('main', key);
+    const updated = original.replace('"sk-old"', `"${key.reveal()}"`);
+    expect(await readFile(path, 'utf8')).toBe(updated);
+    await sink.write({ version: 2 }, key);
+    expect(await readFile(path, 'utf8')).toBe(updated.replace('"org": "org-1" }', `"org": "org-1", "apiKey_V2": "${key.reveal()}" }`));
+    await sink.remove({ version: 2 });
+    expect(await readFile(path, 'utf8')).toBe(updated);
+  });
+
   it('JSON: a pointer through a string is an error, not absent; invalid JSON is an error that quotes nothing', async () => {
     const path = join(directory, 'app.json');
     await writeFile(path, '{"openai": "sk-proj-inline-secret-value-000000000"}');
