@@ -17,7 +17,10 @@ import type { AccessToken } from '../server/access-tokens.js';
 import type { DeliveredKey, KeySet, KeySets } from '../server/key-sets.js';
 import { bearerTokenOf, type TokenVerifier } from '../server/token-verifier.js';
 import type { MeterKey, ProxyMeter } from './proxy-meter.js';
-import { createUsageScanner } from './usage-scanner.js';
+import { createUsageScanner, usageOfJson } from './usage-scanner.js';
+
+/** Sized, non-streaming answers up to this size are relayed in one write. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export interface ProxyUpstreams {
   /** e.g. `https://api.openai.com/v1` (the emulator: `<url>/v1`). */
@@ -96,14 +99,14 @@ async function credentialFor(keySets: KeySets, token: AccessToken, provider: Pro
   return `token ${token.name} has several ${provider} credentials: name one with the x-rekey-credential header`;
 }
 
-/** The model a request asks for, read from a JSON body; undefined when there is none. */
-function modelOf(body: ArrayBuffer | undefined, contentType: string | null): string | undefined {
-  if (body === undefined || body.byteLength === 0 || !(contentType ?? '').includes('json')) return undefined;
+/** The model a request asks for and whether it asks for a stream, read from a JSON body. */
+function requestFields(body: ArrayBuffer | undefined, contentType: string | null): { model: string | undefined; stream: boolean } {
+  if (body === undefined || body.byteLength === 0 || !(contentType ?? '').includes('json')) return { model: undefined, stream: false };
   try {
-    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { model?: unknown };
-    return typeof parsed.model === 'string' ? parsed.model : undefined;
+    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { model?: unknown; stream?: unknown };
+    return { model: typeof parsed.model === 'string' ? parsed.model : undefined, stream: parsed.stream === true };
   } catch {
-    return undefined;
+    return { model: undefined, stream: false };
   }
 }
 
@@ -153,7 +156,8 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     entry.credential = set.credential.name;
 
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    const refusal = modelRefusal(token, set, modelOf(body, request.headers.get('content-type')), request.method);
+    const fields = requestFields(body, request.headers.get('content-type'));
+    const refusal = modelRefusal(token, set, fields.model, request.method);
     if (refusal !== undefined) return finish(proxyError(route.family, 403, 'model_not_allowed', refusal));
 
     const headers = new Headers(request.headers);
@@ -164,7 +168,9 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
       const outgoing = new Headers(headers);
       injectKey(outgoing, route.family, key);
       try {
-        return await doFetch(target, { method: request.method, headers: outgoing, body, redirect: 'manual', signal: request.signal });
+        // A client that goes away stops a stream upstream; short answers are not worth the abort wiring.
+        const signal = fields.stream ? { signal: request.signal } : {};
+        return await doFetch(target, { method: request.method, headers: outgoing, body, redirect: 'manual', ...signal });
       } catch {
         return undefined;
       }
@@ -197,7 +203,18 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     for (const name of DROPPED_RESPONSE_HEADERS) responseHeaders.delete(name);
     responseHeaders.set('x-rekey-key-version', String(key.version));
     if (response.body === null) return finish(new Response(null, { status: response.status, headers: responseHeaders }));
-    const scanner = createUsageScanner(response.headers.get('content-type'), (usage) => {
+    const contentType = response.headers.get('content-type');
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (!(contentType ?? '').includes('text/event-stream') && Number.isFinite(length) && length <= MAX_BUFFERED_BYTES) {
+      // A complete, sized answer: pass it on in one write (a chunked re-stream costs milliseconds per request).
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const usage = (contentType ?? '').includes('json') ? usageOfJson(bytes) : undefined;
+      if (usage !== undefined) deps.meter.tokens(meterKey, usage.inputTokens, usage.outputTokens);
+      responseHeaders.set('content-length', String(bytes.byteLength));
+      return finish(new Response(bytes, { status: response.status, statusText: response.statusText, headers: responseHeaders }));
+    }
+    // Streams (server-sent events) and unsized bodies pass through as they come.
+    const scanner = createUsageScanner(contentType, (usage) => {
       if (usage !== undefined) deps.meter.tokens(meterKey, usage.inputTokens, usage.outputTokens);
     });
     return finish(new Response(response.body.pipeThrough(scanner), { status: response.status, statusText: response.statusText, headers: responseHeaders }));

@@ -28,6 +28,15 @@ export function usageOf(value: unknown): TokenUsage | undefined {
   return { inputTokens: input ?? 0, outputTokens: output ?? 0 };
 }
 
+/** Token counts of a complete JSON answer, if it carries `usage`. */
+export function usageOfJson(bytes: Uint8Array): TokenUsage | undefined {
+  try {
+    return usageOf(JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
 export function createUsageScanner(contentType: string | null, onEnd: (usage: TokenUsage | undefined) => void): TransformStream<Uint8Array, Uint8Array> {
   const kind = contentType?.includes('text/event-stream') ? 'sse' : contentType?.includes('json') ? 'json' : 'other';
   const decoder = new TextDecoder();
