@@ -102,6 +102,14 @@ describe('provider HTTP helper', () => {
     expect(test.calls).toHaveLength(3);
   });
 
+  it('takes a 409 on a create as a definite answer: no retry, no reconcile', async () => {
+    const test = harness([json(409, { error: { code: 'conflict' } }), json(200, {})]);
+    const error = await test.http.request({ operation: 'create key', method: 'POST', url: 'https://api.example/keys', body: {} }).catch((caught: unknown) => caught);
+    expect(isOutcomeUnknown(error)).toBe(false);
+    expect(error).toMatchObject({ status: 409, isRetryable: false, providerCode: 'conflict' });
+    expect(test.calls).toHaveLength(1);
+  });
+
   it('does not retry a 401 and reports status and provider code', async () => {
     const test = harness([json(401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } })]);
     const error = (await test.http.request({ operation: 'list models', method: 'GET', url: 'https://api.example/v1/models' }).catch((caught: unknown) => caught)) as ProviderError;

@@ -141,9 +141,10 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
           status: response.status,
           providerCode,
           retryAfterMs: retryAfterMs(response.headers, now()),
-          retryable: RETRYABLE_STATUSES.has(response.status),
-          // Only a 429 (or 425 Too Early) says the provider did not act on the request.
-          notActedOn: response.status === 429 || response.status === 425,
+          // A 409 on a create is a definite "no" (e.g. a name taken), not a transient state.
+          retryable: RETRYABLE_STATUSES.has(response.status) && (idempotent || response.status !== 409),
+          // 408, 425 and 429 say the provider did not act on the request; a 5xx does not.
+          notActedOn: response.status === 429 || response.status === 425 || response.status === 408,
         };
       } catch (error) {
         if (request.signal?.aborted) throwIfAborted(request, provider);
