@@ -1,7 +1,8 @@
 /**
  * Crash safety, proven with real processes (issue 4 §6): a worker runs a real rotation
  * (SQLite file, emulator, OpenAI adapter, env-file sink) and is killed with SIGKILL at a
- * step boundary or in the middle of a provider or sink call; a second worker resumes it.
+ * step boundary or in the middle of a provider or sink call; then the real binary runs
+ * `rekey rotations resume <id>` on the same data directory.
  * After every kill: exactly one current version; every key alive at the provider is known
  * to the store (no orphan); the old key was never revoked before promote (outside
  * emergency mode); the consumer holds a key that works.
@@ -12,21 +13,23 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { systemClock } from '../../src/core/clock.js';
-import { createEnvelope } from '../../src/crypto/envelope.js';
+import { masterKeyIdOf } from '../../src/crypto/envelope.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { parseEnv, readVariable } from '../../src/sinks/env-file-format.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createVault } from '../../src/vault/vault.js';
+import { initializeVaultKeys, openVaultKeys } from '../../src/vault/vault-keys.js';
 
 const WORKER = resolve(import.meta.dirname, 'rotation-kill-worker.mjs');
 const BUILT = resolve(import.meta.dirname, '../../dist/src/rotation/rotation-executor.js');
+const REKEY_BIN = resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
 
 const STANDARD_POINTS = [
   'after-begin:acquire-lock',
@@ -61,25 +64,29 @@ interface Run {
   stderr: string;
 }
 
-const SKIP_REASON = existsSync(BUILT) ? '' : ' [skipped: dist/ is not built; run `npm run build` first]';
+const SKIP_REASON = existsSync(BUILT) && existsSync(REKEY_BIN) ? '' : ' [skipped: dist/ is not built; run `npm run build` first]';
 
-describe.skipIf(!existsSync(BUILT))(`SIGKILL at every step boundary and mid-call, then resume${SKIP_REASON}`, () => {
+describe.skipIf(SKIP_REASON !== '')(`SIGKILL at every step boundary and mid-call, then rekey rotations resume${SKIP_REASON}`, () => {
   let emulator: RunningEmulator;
   let directory: string;
   const masterKey = randomBytes(32);
-  const salt = randomBytes(32);
+  const material = { kind: 'env' as const, origin: 'REKEY_MASTER_KEY', key: masterKey, id: masterKeyIdOf(masterKey) };
   let environment: Record<string, string>;
   let caseNumber = 0;
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, seed: 21, knobs: { activationDelayMs: 200, revocationDelayMs: 200, latencyMs: 20 } });
     directory = await mkdtemp(join(tmpdir(), 'rekey-sigkill-'));
+    // The worker and the CLI get secrets through the environment only.
     environment = {
       PATH: process.env.PATH ?? '',
-      REKEY_TEST_SALT: salt.toString('base64'),
+      NO_COLOR: '1',
       REKEY_TEST_MASTER_KEY: masterKey.toString('base64'),
       REKEY_TEST_ADMIN_KEY: emulator.adminKeys.openai.reveal(),
       REKEY_TEST_BASE_URL: emulator.openaiBaseUrl,
+      REKEY_MASTER_KEY: masterKey.toString('base64'),
+      OPENAI_ADMIN_KEY: emulator.adminKeys.openai.reveal(),
+      OPENAI_BASE_URL: emulator.openaiBaseUrl,
     };
   });
   afterAll(async () => {
@@ -87,9 +94,9 @@ describe.skipIf(!existsSync(BUILT))(`SIGKILL at every step boundary and mid-call
     await rm(directory, { recursive: true, force: true });
   });
 
-  function worker(args: string[]): Promise<Run> {
+  function run(script: string, args: string[], extra: Record<string, string>): Promise<Run> {
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [WORKER, ...args], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [script, ...args], { env: { ...environment, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -103,14 +110,18 @@ describe.skipIf(!existsSync(BUILT))(`SIGKILL at every step boundary and mid-call
     });
   }
 
-  /** Each case has its own database file, so cases run side by side. */
+  /** Each case has its own data directory (as `rekey init` makes it), so cases run side by side. */
   async function prepare() {
     caseNumber += 1;
     const number = caseNumber;
-    const sqlitePath = join(directory, `rekey-${number}.db`);
+    const home = join(directory, `home-${number}`);
+    await mkdir(home, { mode: 0o700 });
+    const sqlitePath = join(home, 'rekey.db');
     const store = await openStore({ sqlitePath });
     await store.migrate();
-    const vault = createVault({ store, envelope: createEnvelope(masterKey), fingerprintSalt: salt });
+    await initializeVaultKeys(store, material);
+    const keys = await openVaultKeys(store, home, { primary: material });
+    const vault = createVault({ store, envelope: keys.envelope, fingerprintSalt: keys.fingerprintSalt });
     const seeded = await emulator.seedOpenAIProject(`kill-${number}`);
     for (let waited = 0; !emulator.isKeyLive(seeded.key.reveal()) && waited < 10_000; waited += 50) await new Promise((done) => setTimeout(done, 50));
     const credential = await store.createCredential({
@@ -127,7 +138,7 @@ describe.skipIf(!existsSync(BUILT))(`SIGKILL at every step boundary and mid-call
     const first = await vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
     const envPath = join(directory, `app-${number}.env`);
     await store.addConsumer({ credentialId: credential.id, name: 'app-env', kind: 'env-file', config: { path: envPath, name: 'OPENAI_API_KEY' }, reload: null });
-    return { sqlitePath, store, vault, seeded, credential, first, envPath };
+    return { home, sqlitePath, salt: keys.fingerprintSalt, store, vault, seeded, credential, first, envPath };
   }
 
   async function currentCount(store: Store, credentialId: string): Promise<number> {
@@ -137,28 +148,28 @@ describe.skipIf(!existsSync(BUILT))(`SIGKILL at every step boundary and mid-call
   const cases = [...STANDARD_POINTS.map((point) => ['standard', point] as const), ...EMERGENCY_POINTS.map((point) => ['emergency', point] as const)];
 
   it.concurrent.each(cases)('%s rotation killed at %s', async (mode, point) => {
-    const { sqlitePath, store, vault, seeded, credential, first, envPath } = await prepare();
+    const prepared = await prepare();
     try {
-      await killAndResume({ sqlitePath, store, vault, seeded, credential, first, envPath }, mode, point);
+      await killAndResume(prepared, mode, point);
     } finally {
-      await store.close();
+      await prepared.store.close();
     }
   }, 120_000);
 
   async function killAndResume(
-    { sqlitePath, store, vault, seeded, credential, first, envPath }: Awaited<ReturnType<typeof prepare>>,
+    { home, sqlitePath, salt, store, vault, seeded, credential, first, envPath }: Awaited<ReturnType<typeof prepare>>,
     mode: 'standard' | 'emergency',
     point: string,
   ): Promise<void> {
-    const killed = await worker(['start', sqlitePath, credential.name, point, mode]);
+    const killed = await run(WORKER, ['start', sqlitePath, credential.name, point, mode], { REKEY_TEST_SALT: salt.toString('base64') });
     expect({ signal: killed.signal, stderr: killed.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
     expect(await currentCount(store, credential.id)).toBe(1);
     const [rotation] = await store.listRotations({ credentialId: credential.id });
     if (rotation === undefined) throw new Error('the killed worker left no rotation');
 
-    const resumed = await worker(['resume', sqlitePath, rotation.id]);
+    const resumed = await run(REKEY_BIN, ['rotations', 'resume', rotation.id, '--json'], { REKEY_HOME: home });
     expect({ code: resumed.code, stderr: resumed.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(resumed.stdout)).toEqual({ rotationId: rotation.id, state: 'done' });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ rotation: rotation.id, state: 'done' });
 
     // Exactly one current, the old version revoked.
     const versions = await store.listVersions(credential.id);
