@@ -5,7 +5,6 @@
  * rotation (`--rotate`, policy `onLeak: rotate`). Findings are delivered as they are found
  * (`onFinding`) so a log stream is reported line by line, and also returned.
  */
-import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
@@ -19,6 +18,7 @@ import type { Finding, FindingLocation, Verification } from './finding.js';
 import { createFinding } from './finding.js';
 import type { OwnKeyLookup, OwnKeyMatch } from './own-keys.js';
 import { matchFindings } from './own-keys.js';
+import type { ListedFile } from './targets/file-targets.js';
 import { listFiles } from './targets/file-targets.js';
 import { scanFilesInParallel } from './targets/parallel-file-scan.js';
 import { scanGitHistory } from './targets/git-history.js';
@@ -144,24 +144,26 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
         }, match.host);
 
       const workers = dependencies.compiled === undefined ? dependencies.parallelism ?? 1 : 1;
-      for (const path of request.paths ?? []) {
-        const directory = (await stat(path).catch(() => undefined))?.isDirectory() === true;
-        await scanFilesInParallel(listFiles(path, { noIgnore: request.noIgnore }), directory ? workers : 1, async (file, result) => {
-          if (result.kind === 'unreadable') {
-            report.stats.unreadable += 1;
-            return;
-          }
-          report.stats.files += 1;
-          report.stats.bytes += result.bytes;
-          if (result.kind === 'binary') {
-            report.stats.binaries += 1;
-            return;
-          }
-          if (result.matches.length > 0) {
-            await accept(result.matches.map((match) => toFinding(match, { source: 'file', path: file.relative })));
-          }
-        }, compiled);
+      const paths = request.paths ?? [];
+      async function* everyFile(): AsyncGenerator<ListedFile> {
+        for (const path of paths) yield* listFiles(path, { noIgnore: request.noIgnore });
       }
+      // One pool for every path; small scans never start it (see scanFilesInParallel).
+      await scanFilesInParallel(everyFile(), workers, async (file, result) => {
+        if (result.kind === 'unreadable') {
+          report.stats.unreadable += 1;
+          return;
+        }
+        report.stats.files += 1;
+        report.stats.bytes += result.bytes;
+        if (result.kind === 'binary') {
+          report.stats.binaries += 1;
+          return;
+        }
+        if (result.matches.length > 0) {
+          await accept(result.matches.map((match) => toFinding(match, { source: 'file', path: file.relative })));
+        }
+      }, compiled);
 
       if (request.gitHistory !== undefined) {
         const pending: Finding[] = [];
