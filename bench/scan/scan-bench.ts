@@ -55,6 +55,8 @@ export const RIPGREP_UNION = [
 
 interface Measurement {
   seconds: number;
+  /** User + system CPU time of the process and its threads: less sensitive than wall time to a busy machine. */
+  cpuSeconds: number;
   peakRssMegabytes: number;
   findings: number;
 }
@@ -146,11 +148,17 @@ function generateCorpus(): Corpus {
 }
 
 /** Runs a command under /usr/bin/time; returns wall seconds, peak RSS and stdout. */
-function timed(command: string, args: readonly string[]): { seconds: number; peakRssMegabytes: number; stdout: string; status: number | null } {
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+function timed(command: string, args: readonly string[]): { seconds: number; cpuSeconds: number; peakRssMegabytes: number; stdout: string; status: number | null } {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const lines = result.stderr.trim().split('\n');
-  const [seconds = 'NaN', kilobytes = 'NaN'] = (lines[lines.length - 1] ?? '').split(' ');
-  return { seconds: Number(seconds), peakRssMegabytes: Number(kilobytes) / 1024, stdout: result.stdout, status: result.status };
+  const [seconds = 'NaN', user = 'NaN', system = 'NaN', kilobytes = 'NaN'] = (lines[lines.length - 1] ?? '').split(' ');
+  return {
+    seconds: Number(seconds),
+    cpuSeconds: Number((Number(user) + Number(system)).toFixed(2)),
+    peakRssMegabytes: Number(kilobytes) / 1024,
+    stdout: result.stdout,
+    status: result.status,
+  };
 }
 
 function median(values: number[]): number {
@@ -168,7 +176,7 @@ function installSecretlint(): string {
 function runRekey(directories: string[], workers: number): Measurement {
   const result = timed('env', [`REKEY_SCAN_WORKERS=${workers}`, process.execPath, join(repositoryRoot, 'dist', 'bench', 'scan', 'scan-bench-rekey.js'), ...directories]);
   const parsed = JSON.parse(result.stdout) as { findings: number };
-  return { seconds: result.seconds, peakRssMegabytes: result.peakRssMegabytes, findings: parsed.findings };
+  return { seconds: result.seconds, cpuSeconds: result.cpuSeconds, peakRssMegabytes: result.peakRssMegabytes, findings: parsed.findings };
 }
 
 type Tool = { name: string; run: (directories: string[]) => Measurement };
@@ -188,7 +196,7 @@ function tools(secretlintPrefix: string | undefined): Tool[] {
       run: (directories) => {
         const result = timed('rg', ['-c', '--no-ignore', '--no-messages', '-e', RIPGREP_UNION, ...directories]);
         const findings = result.stdout.split('\n').filter(Boolean).reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(':') + 1)), 0);
-        return { seconds: result.seconds, peakRssMegabytes: result.peakRssMegabytes, findings };
+        return { seconds: result.seconds, cpuSeconds: result.cpuSeconds, peakRssMegabytes: result.peakRssMegabytes, findings };
       },
     },
     {
@@ -196,7 +204,7 @@ function tools(secretlintPrefix: string | undefined): Tool[] {
       run: (directories) => {
         const result = timed('rg', ['-j1', '-c', '--no-ignore', '--no-messages', '-e', RIPGREP_UNION, ...directories]);
         const findings = result.stdout.split('\n').filter(Boolean).reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(':') + 1)), 0);
-        return { seconds: result.seconds, peakRssMegabytes: result.peakRssMegabytes, findings };
+        return { seconds: result.seconds, cpuSeconds: result.cpuSeconds, peakRssMegabytes: result.peakRssMegabytes, findings };
       },
     },
   ];
@@ -217,7 +225,7 @@ function tools(secretlintPrefix: string | undefined): Tool[] {
         } catch {
           findings = -1;
         }
-        return { seconds: result.seconds, peakRssMegabytes: result.peakRssMegabytes, findings };
+        return { seconds: result.seconds, cpuSeconds: result.cpuSeconds, peakRssMegabytes: result.peakRssMegabytes, findings };
       },
     });
   }
@@ -249,25 +257,30 @@ function main(): void {
           runs,
           medianSeconds: seconds,
           medianMegabytesPerSecond: Number((bytes / 1e6 / seconds).toFixed(1)),
+          medianCpuSeconds: median(runs.map((measurement) => measurement.cpuSeconds)),
+          megabytesPerCpuSecond: Number((bytes / 1e6 / median(runs.map((measurement) => measurement.cpuSeconds))).toFixed(1)),
           medianPeakRssMegabytes: Number(median(runs.map((measurement) => measurement.peakRssMegabytes)).toFixed(1)),
           findings: runs[0]?.findings,
         };
         results.push(entry);
-        console.log(`${String(size.megabytes).padStart(3)} MB  ${tool.name.padEnd(30)} ${entry.medianMegabytesPerSecond.toFixed(1).padStart(8)} MB/s  peak ${entry.medianPeakRssMegabytes.toFixed(0).padStart(5)} MB  findings ${entry.findings} (planted ${planted})`);
+        console.log(`${String(size.megabytes).padStart(3)} MB  ${tool.name.padEnd(30)} ${entry.medianMegabytesPerSecond.toFixed(1).padStart(8)} MB/s  ${entry.megabytesPerCpuSecond.toFixed(1).padStart(8)} MB/cpu-s  peak ${entry.medianPeakRssMegabytes.toFixed(0).padStart(5)} MB  findings ${entry.findings} (planted ${planted})`);
       }
     }
   } finally {
     if (!keep) rmSync(corpus.root, { recursive: true, force: true });
     if (secretlintPrefix !== undefined) rmSync(secretlintPrefix, { recursive: true, force: true });
   }
-  const at = (tool: string, megabytes: number): number =>
-    Number(results.find((entry) => entry.tool === tool && entry.sizeMegabytes === megabytes)?.['medianMegabytesPerSecond'] ?? NaN);
-  const rekeyBest = Math.max(at('rekey (1 thread)', 100), at(`rekey (${availableParallelism()} workers)`, 100));
-  const ratios = {
-    rekeyBestOverSecretlint100MB: Number((rekeyBest / at('secretlint (preset recommend)', 100)).toFixed(2)),
-    ripgrep2ThreadsOverRekeyBest100MB: Number((at('ripgrep (2 threads)', 100) / rekeyBest).toFixed(2)),
-    ripgrep1ThreadOverRekey1Thread100MB: Number((at('ripgrep (1 thread)', 100) / at('rekey (1 thread)', 100)).toFixed(2)),
-  };
+  const figure = (tool: string, megabytes: number, field: string): number =>
+    Number(results.find((entry) => entry.tool === tool && entry.sizeMegabytes === megabytes)?.[field] ?? NaN);
+  const ratio = (numerator: number, denominator: number): number => Number((numerator / denominator).toFixed(2));
+  const workersTool = `rekey (${availableParallelism()} workers)`;
+  const ratios: Record<string, number> = {};
+  for (const field of ['medianMegabytesPerSecond', 'megabytesPerCpuSecond']) {
+    const rekeyBest = Math.max(figure('rekey (1 thread)', 100, field), figure(workersTool, 100, field));
+    ratios[`${field}: rekey best / secretlint (100 MB)`] = ratio(rekeyBest, figure('secretlint (preset recommend)', 100, field));
+    ratios[`${field}: ripgrep 2 threads / rekey best (100 MB)`] = ratio(figure('ripgrep (2 threads)', 100, field), rekeyBest);
+    ratios[`${field}: ripgrep 1 thread / rekey 1 thread (100 MB)`] = ratio(figure('ripgrep (1 thread)', 100, field), figure('rekey (1 thread)', 100, field));
+  }
   const ripgrepVersion = spawnSync('rg', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   const output = {
     date: new Date().toISOString(),
