@@ -130,7 +130,7 @@ function summarize(failures: DeliveryFailure[]): string {
 }
 
 export async function runDeliver(session: RotationSession, versionNumber: number): Promise<RotationEvent> {
-  const deadline = session.data.emergencyDeadline;
+  const deadline = session.data.machine.oldRevoked ? undefined : session.data.emergencyDeadline;
   if (deadline !== undefined && session.deps.clock.now() > new Date(deadline)) {
     return { type: 'deliver-failed', reason: 'the emergency time budget ran out before delivery', sinks: [] };
   }

@@ -69,7 +69,7 @@ export async function runMint(session: RotationSession, options: { resumed: bool
       credential: session.credentialRef(),
       rotationId: session.rotationId,
       suppliedValue: options.suppliedValue,
-      signal: session.lease.signal,
+      signal: budgetSignal(session),
       replacing: session.data.oldKey === null ? undefined : { providerKeyId: session.data.oldKey.providerKeyId, providerData: session.data.oldKey.providerData },
     };
     minted = await provider.mint(request);
@@ -96,8 +96,21 @@ export async function runMint(session: RotationSession, options: { resumed: bool
   return { type: 'minted', version: version.number };
 }
 
+/** Emergency mint-first: stop waiting for the provider when the time budget runs out. */
+function budgetSignal(session: RotationSession): AbortSignal {
+  const deadline = activeDeadline(session);
+  if (deadline === undefined) return session.lease.signal;
+  const remaining = Math.max(1, new Date(deadline).getTime() - session.deps.clock.now().getTime());
+  return AbortSignal.any([session.lease.signal, AbortSignal.timeout(remaining)]);
+}
+
+/** The emergency budget binds only until the leaked key is dead; then there is no hurry. */
+export function activeDeadline(session: RotationSession): string | undefined {
+  return session.data.machine.oldRevoked ? undefined : session.data.emergencyDeadline;
+}
+
 function timeoutWithin(session: RotationSession, limitMs: number): number {
-  const deadline = session.data.emergencyDeadline;
+  const deadline = activeDeadline(session);
   if (deadline === undefined) return limitMs;
   return Math.max(0, Math.min(limitMs, new Date(deadline).getTime() - session.deps.clock.now().getTime()));
 }

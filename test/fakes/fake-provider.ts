@@ -26,6 +26,8 @@ export interface FakeProviderKnobs {
   mintFailures: number;
   /** The next mint creates the key, then never answers (a worker killed mid-call). */
   hangAfterMint: boolean;
+  /** Mint answers only when its signal aborts (a provider that does not answer). */
+  mintUnresponsive: boolean;
   activationAttempts: number;
   wrongScope: boolean;
   refuseModels: string[];
@@ -44,6 +46,7 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
   const knobs: FakeProviderKnobs = {
     mintFailures: 0,
     hangAfterMint: false,
+    mintUnresponsive: false,
     activationAttempts: 0,
     wrongScope: false,
     refuseModels: [],
@@ -91,6 +94,12 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
         if (request.suppliedValue === undefined) throw needsHumanValue('fake');
         const key = byValue(request.suppliedValue.reveal()) ?? add(request.suppliedValue.reveal(), null);
         return { value: request.suppliedValue, providerKeyId: key.id, providerData: {} };
+      }
+      if (knobs.mintUnresponsive) {
+        const signal = request.signal;
+        return new Promise((_resolve, reject) =>
+          signal?.addEventListener('abort', () => reject(new ProviderError('fake: mint aborted', { provider: 'fake', isRetryable: true })), { once: true }),
+        );
       }
       if (knobs.mintFailures > 0) {
         knobs.mintFailures -= 1;

@@ -217,6 +217,21 @@ describe('rotation executor', () => {
     await expect(fixture.executor.decide(outcome.rotationId, 'rollback', actor)).rejects.toThrow(/not allowed/);
   });
 
+  it('emergency: a provider that does not answer within the budget does not delay the revoke', async () => {
+    fixture = await createRotationFixture({ settings: { emergencyBudgetMs: 200 } });
+    fixture.fake.knobs.mintUnresponsive = true;
+    const outcome = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, emergency: true });
+    expect(outcome.state).toBe('hold');
+    expect(outcome.hold?.resumeTo).toBe('mint');
+    expect(outcome.failure).toMatch(/mint failed/);
+    expect(fixture.fake.isLive(fixture.firstValue.reveal())).toBe(false);
+    // The leaked key is dead: the resumed mint has all the time it needs.
+    fixture.fake.knobs.mintUnresponsive = false;
+    fixture.fake.knobs.activationAttempts = 2;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await fixture.executor.resume(outcome.rotationId)).state).toBe('done');
+  });
+
   it('emergency (revoke first) kills the leaked key before minting', async () => {
     fixture = await createRotationFixture();
     const outcome = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, emergency: true, emergencyPath: 'revoke-first' });
