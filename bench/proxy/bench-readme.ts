@@ -41,7 +41,7 @@ Run: \`npm run build && node dist/bench/proxy/proxy-bench.js\` (options: \`--rou
 --sequential 600 --concurrency 32 --no-portkey\`). Portkey is installed into a temporary
 directory with \`npm install --prefix\` by the script; it is not a project dependency.
 
-## Result (${results.date.slice(0, 10)}, medians of ${results.method.rounds} rounds)
+## Result (${results.date.slice(0, 10)}; medians over rounds)
 
 | target | p50 ms | p99 ms | added p50 ms | added p99 ms | max req/s | × direct | failures |
 |---|---|---|---|---|---|---|---|

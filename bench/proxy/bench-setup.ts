@@ -38,7 +38,11 @@ export interface BenchSetup {
   close(): Promise<void>;
 }
 
-export async function createBenchSetup(credentialName: string): Promise<BenchSetup> {
+/**
+ * `databaseUrl`: a PostgreSQL database for the run; its rekey tables are dropped first
+ * (use a throwaway database).
+ */
+export async function createBenchSetup(credentialName: string, options: { databaseUrl?: string | undefined } = {}): Promise<BenchSetup> {
   const directory = mkdtempSync(join(tmpdir(), 'rekey-bench-'));
   const adminKey = `sk-admin-${randomBytes(48).toString('base64url').slice(0, 64)}`;
   const emulator = await spawnRole('emulator', { REKEY_BENCH_ADMIN_KEY: adminKey });
@@ -56,7 +60,8 @@ export async function createBenchSetup(credentialName: string): Promise<BenchSet
   const masterKey = randomBytes(32);
   const salt = randomBytes(32);
   const sqlitePath = join(directory, 'rekey.db');
-  const store = await openStore({ sqlitePath });
+  if (options.databaseUrl !== undefined) await emptyPostgres(options.databaseUrl);
+  const store = await openStore({ sqlitePath, databaseUrl: options.databaseUrl });
   await store.migrate();
   const vault = createVault({ store, envelope: createEnvelope(masterKey), fingerprintSalt: salt });
   const firstKey = await mint('bench-0');
@@ -76,6 +81,7 @@ export async function createBenchSetup(credentialName: string): Promise<BenchSet
       REKEY_BENCH_MASTER_KEY: masterKey.toString('base64'),
       REKEY_BENCH_SALT: salt.toString('base64'),
       REKEY_BENCH_UPSTREAM: openaiBaseUrl,
+      ...(options.databaseUrl === undefined ? {} : { REKEY_BENCH_DATABASE_URL: options.databaseUrl }),
     },
     mint,
     async revoke(key) {
@@ -87,6 +93,19 @@ export async function createBenchSetup(credentialName: string): Promise<BenchSet
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Drops and recreates the public schema of a throwaway benchmark database. */
+async function emptyPostgres(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA public CASCADE');
+    await client.query('CREATE SCHEMA public');
+  } finally {
+    await client.end();
+  }
 }
 
 export function describeMachine() {

@@ -2,88 +2,14 @@
  * Shared by the load tests: a paced load of official `openai` clients, back-to-back
  * rotations done by hand the way the rotation engine does them (mint at the emulator →
  * pending → promote → grace → revoke at the emulator → mark revoked), and percentiles.
- * Everything runs on loopback. REKEY_LOAD_FULL=1 selects the full run (20 rotations,
- * 100 clients) and writes figures; the default is a short run that checks correctness.
+ * Everything runs on loopback. These in-process runs are short and check correctness;
+ * bench/proxy/load-main.ts is the full multi-process run that produces the figures.
  */
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
 import OpenAI from 'openai';
 import type { RunningEmulator } from '../../src/emulator/emulator.js';
 import type { KeyFixture } from '../server/key-fixture.js';
 
-export const FULL = process.env.REKEY_LOAD_FULL === '1';
-
-export interface LoadResult {
-  requests: number;
-  failures: number;
-  failuresByKind: Record<string, number>;
-  seconds: number;
-  ratePerSecond: number;
-  latencyP50Milliseconds: number;
-  latencyP99Milliseconds: number;
-}
-
-export function percentile(sorted: readonly number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
-const round = (value: number) => Math.round(value * 10) / 10;
-
-/**
- * Sends chat completions (one in five streamed) through `clients`, paced at `ratePerSecond`
- * with at most `concurrency` in flight, until `stop()` says so. Clients have maxRetries 0:
- * a failure is a failure.
- */
-export async function runLoad(options: { clients: OpenAI[]; ratePerSecond: number; concurrency: number; stop: () => boolean }): Promise<LoadResult> {
-  const { clients, ratePerSecond, concurrency, stop } = options;
-  const started = performance.now();
-  const latencies: number[] = [];
-  const failuresByKind: Record<string, number> = {};
-  let next = 0;
-  const worker = async (workerIndex: number) => {
-    while (!stop()) {
-      const index = next;
-      next += 1;
-      const due = started + (index * 1000) / ratePerSecond;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      if (stop()) return;
-      const client = clients[(index + workerIndex) % clients.length] as OpenAI;
-      const begin = performance.now();
-      try {
-        if (index % 5 === 0) {
-          const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `load ${index}` }], stream: true });
-          let text = '';
-          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-          if (text === '') throw new Error('empty stream');
-        } else {
-          const reply = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `load ${index}` }] });
-          if (reply.choices.length === 0) throw new Error('no choices');
-        }
-        latencies.push(performance.now() - begin);
-      } catch (error) {
-        const kind = error instanceof OpenAI.APIError ? `status ${error.status ?? 'none'}` : (error as Error).name;
-        failuresByKind[kind] = (failuresByKind[kind] ?? 0) + 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_unused, index) => worker(index)));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((left, right) => left - right);
-  const failures = Object.values(failuresByKind).reduce((sum, count) => sum + count, 0);
-  return {
-    requests: latencies.length + failures,
-    failures,
-    failuresByKind,
-    seconds: round(seconds),
-    ratePerSecond: round((latencies.length + failures) / seconds),
-    latencyP50Milliseconds: round(percentile(latencies, 0.5)),
-    latencyP99Milliseconds: round(percentile(latencies, 0.99)),
-  };
-}
+export { percentile, runLoad, type LoadResult } from '../../bench/proxy/load-generator.js';
 
 export interface RotationDriver {
   /** One full rotation; resolves after the old key is dead at the emulator. */
@@ -128,12 +54,4 @@ export function createRotationDriver(options: {
     },
   };
   return driver;
-}
-
-/** Writes figures next to the benchmark when running the full load test. */
-export function writeLoadFigures(name: string, figures: Record<string, unknown>): void {
-  if (!FULL) return;
-  const file = resolve(import.meta.dirname, `../../bench/proxy/load-${name}.json`);
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, ...figures }, null, 2) + '\n');
 }
