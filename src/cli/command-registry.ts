@@ -7,6 +7,7 @@ import { registerEmulatorCommand as emulator } from '../emulator/emulator-comman
 import { register as audit } from './commands/audit-command.js';
 import { register as consumer } from './commands/consumer-command.js';
 import { register as credential } from './commands/credential-command.js';
+import { register as discover } from './commands/discover-command.js';
 import { register as doctor } from './commands/doctor-command.js';
 import { register as hook } from './commands/hook-command.js';
 import { register as init } from './commands/init-command.js';
@@ -27,6 +28,6 @@ function scan(program: Command): void {
 }
 
 export const COMMANDS: Array<(program: Command) => void> = [
-  init, credential, consumer, rotate, rotations, audit, masterKey, doctor,
+  init, credential, consumer, discover, rotate, rotations, audit, masterKey, doctor,
   scan, redact, hook, token, serve, proxy, emulator,
 ];
