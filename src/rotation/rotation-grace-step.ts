@@ -6,6 +6,7 @@
 import { decideGrace, forgottenConsumers, holderLabel, type UsageObservation, type UsageSourceFailure } from './grace.js';
 import type { RotationEvent } from './rotation-machine.js';
 import { reasonOf } from './rotation-reason.js';
+import { ensureOldKeyRef } from './rotation-steps.js';
 import type { RotationSession } from './rotation-session.js';
 
 /** Provider `last_used_at` comes in whole seconds. */
@@ -65,6 +66,7 @@ export async function runWatchGrace(session: RotationSession, versionNumber: num
     await session.save({ graceStartedAt: clock.now().toISOString() });
   }
   const graceStartedAt = new Date(session.data.graceStartedAt ?? clock.now().toISOString());
+  await ensureOldKeyRef(session);
   const version = await store.getVersion(session.credential.id, versionNumber);
   const fingerprint = version?.fingerprint ?? '';
   const pollMs = Math.min(settings.gracePollMaxMs, Math.max(settings.gracePollMinMs, (quietSeconds * 1000) / 4));

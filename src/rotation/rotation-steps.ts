@@ -5,8 +5,9 @@
 import type { SecretValue } from '../core/secret-value.js';
 import { fingerprintsEqual } from '../crypto/fingerprint.js';
 import { isNeedsHumanValue } from '../providers/provider-human.js';
-import { waitUntilDead, waitUntilLive } from '../providers/provider-liveness.js';
+import { matchesRedacted, waitUntilDead, waitUntilLive } from '../providers/provider-liveness.js';
 import type { MintedKey, MintRequest } from '../providers/provider-spec.js';
+import type { ProviderKeyRef } from './rotation-data.js';
 import { removeVersionedSlots } from './rotation-delivery.js';
 import type { RotationEvent } from './rotation-machine.js';
 import { reasonOf } from './rotation-reason.js';
@@ -164,13 +165,45 @@ export async function runPromote(session: RotationSession, versionNumber: number
   return { type: 'promoted' };
 }
 
+/**
+ * A version imported by hand has no provider key id, so its usage cannot be watched and
+ * it cannot be revoked by id. Find it among the provider's keys by its redacted value;
+ * only an unambiguous match counts.
+ */
+export async function ensureOldKeyRef(session: RotationSession): Promise<ProviderKeyRef | null> {
+  const known = session.data.oldKey;
+  if (known?.providerKeyId) return known;
+  const { provider, credential } = session;
+  if (provider.listKeys === undefined || !provider.capabilities.listKeys) return known;
+  const versionNumber = session.data.machine.oldVersion;
+  const value = (await session.deps.vault.reveal(credential, versionNumber)).reveal();
+  let candidates;
+  try {
+    candidates = await provider.listKeys({ credential: session.credentialRef(), signal: session.lease.signal });
+  } catch (error) {
+    session.note(`could not list ${provider.kind} keys to identify version ${versionNumber}: ${reasonOf(error)}`);
+    return known;
+  }
+  const matches = candidates.filter((key) => key.redactedValue !== null && matchesRedacted(value, key.redactedValue) === true);
+  const [match] = matches;
+  if (matches.length !== 1 || match === undefined) {
+    session.note(`version ${versionNumber} has no provider key id and ${matches.length === 0 ? 'no' : 'more than one'} provider key matches it`);
+    return known;
+  }
+  const fingerprint = known?.fingerprint ?? session.deps.vault.fingerprintOf(value);
+  const identified: ProviderKeyRef = { providerKeyId: match.providerKeyId, providerData: match.providerData, fingerprint };
+  await session.save({ oldKey: identified });
+  await session.audit('key-identify', 'ok', fingerprint, { version: versionNumber, providerKeyId: match.providerKeyId, by: 'redacted value' });
+  return identified;
+}
+
 export async function runRevokeOld(session: RotationSession, versionNumber: number): Promise<RotationEvent> {
   const { store, vault, clock, settings } = session.deps;
   const { credential, provider } = session;
   const version = await store.getVersion(credential.id, versionNumber);
   if (version === undefined) return { type: 'revoke-failed', reason: `version ${versionNumber} is missing` };
   const value = await vault.reveal(credential, versionNumber);
-  const keyRef = session.data.oldKey ?? { providerKeyId: version.providerKeyId, providerData: {}, fingerprint: version.fingerprint };
+  const keyRef = (await ensureOldKeyRef(session)) ?? { providerKeyId: version.providerKeyId, providerData: {}, fingerprint: version.fingerprint };
   let alreadyGone = false;
   if (provider.capabilities.revoke === 'api') {
     try {

@@ -68,7 +68,7 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
   const info = (key: FakeKey): ProviderKeyInfo => ({
     providerKeyId: key.id,
     name: key.name,
-    redactedValue: null,
+    redactedValue: `${key.value.slice(0, 8)}...${key.value.slice(-4)}`,
     createdAt: null,
     lastUsedAt: key.lastUsedAt,
     status: key.live ? 'active' : 'deleted',

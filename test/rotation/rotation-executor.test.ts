@@ -58,6 +58,19 @@ describe('rotation executor', () => {
     for (const value of fixture.plantedValues) expect(persisted).not.toContain(value.reveal());
   });
 
+  it('identifies a hand-imported old key at the provider by its redacted value, watches and revokes it', async () => {
+    fixture = await createRotationFixture({ importedWithoutKeyId: true });
+    fixture.fake.knobs.trafficOnUsagePoll = true;
+    const held = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 10, graceMaxSeconds: 60 });
+    // Its traffic is visible only because the key was identified.
+    expect(held.state).toBe('hold');
+    expect(held.data.oldKey?.providerKeyId).toBe('key_1');
+    expect(fixture.audit.names()).toContain('key-identify');
+    fixture.fake.knobs.trafficOnUsagePoll = false;
+    expect((await fixture.executor.resume(held.rotationId)).state).toBe('done');
+    expect(fixture.fake.isLive(fixture.firstValue.reveal())).toBe(false);
+  });
+
   it('runs a reload action after delivery, with the key in its environment', async () => {
     fixture = await createRotationFixture({
       reload: { kind: 'exec', command: [process.execPath, '-e', 'process.exit(process.env.REKEY_KEY && process.env.REKEY_KEY.startsWith("sk-proj-fake") ? 0 : 9)'] },

@@ -30,6 +30,8 @@ export interface FixtureOptions {
   settings?: RotationDeps['settings'];
   /** Another store (e.g. PostgreSQL); default: a SQLite file in the fixture's directory. */
   openStore?: (now: () => Date) => Promise<Store>;
+  /** Import the first version without its provider key id (as `credential add --read-value` does). */
+  importedWithoutKeyId?: boolean;
 }
 
 export async function createRotationFixture(options: FixtureOptions = {}) {
@@ -54,7 +56,7 @@ export async function createRotationFixture(options: FixtureOptions = {}) {
     policy: {},
   });
   const firstValue = fake.seed();
-  await vault.putVersion({ credential, value: firstValue, stage: 'current', providerKeyId: fake.keys[0]?.id ?? null, mintedBy: 'cli:test' });
+  await vault.putVersion({ credential, value: firstValue, stage: 'current', providerKeyId: options.importedWithoutKeyId === true ? null : (fake.keys[0]?.id ?? null), mintedBy: 'cli:test' });
   const envPath = join(directory, 'app.env');
   if (options.consumer !== false) {
     await store.addConsumer({
