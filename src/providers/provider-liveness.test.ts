@@ -23,7 +23,8 @@ function scripted(answers: Liveness[]) {
 
 describe('liveness helpers', () => {
   it('maps statuses: only 2xx is live, only 401/403 is dead', () => {
-    expect([200, 204, 401, 403, 404, 429, 500].map(livenessFromStatus)).toEqual(['live', 'live', 'dead', 'dead', 'unknown', 'unknown', 'unknown']);
+    expect([200, 204, 401, 403, 404, 429, 500].map((status) => livenessFromStatus(status))).toEqual(['live', 'live', 'dead', 'dead', 'unknown', 'unknown', 'unknown']);
+    expect(livenessFromStatus(403, [401])).toBe('unknown');
   });
 
   it('waits out an activation delay with growing pauses, on an injected clock', async () => {

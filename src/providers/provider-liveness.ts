@@ -7,9 +7,10 @@
  */
 import type { KeyTestRequest, KeyTestResult, Liveness, ProviderV1 } from './provider-spec.js';
 
-export function livenessFromStatus(status: number): Liveness {
+/** 2xx is live; the dead statuses (default 401 and 403) are dead; anything else is unknown. */
+export function livenessFromStatus(status: number, deadStatuses: readonly number[] = [401, 403]): Liveness {
   if (status >= 200 && status < 300) return 'live';
-  if (status === 401 || status === 403) return 'dead';
+  if (deadStatuses.includes(status)) return 'dead';
   return 'unknown';
 }
 

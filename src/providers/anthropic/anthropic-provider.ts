@@ -93,7 +93,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   async function livenessOf(value: SecretValue, signal: AbortSignal | undefined): Promise<{ liveness: KeyTestResult['liveness']; reason?: string }> {
     try {
       const response = await http.request({ operation: 'list models', method: 'GET', url: `${baseUrl}/v1/models`, headers: headersFor(value), acceptStatuses: [401, 403], signal });
-      const liveness = livenessFromStatus(response.status);
+      const liveness = livenessFromStatus(response.status, [401]);
       return liveness === 'live' ? { liveness } : { liveness, reason: `the key was refused (HTTP ${response.status})` };
     } catch (error) {
       return { liveness: 'unknown', reason: error instanceof ProviderError ? error.message : 'the check failed' };

@@ -162,7 +162,7 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = 
     const headers = { 'api-key': request.value };
     try {
       const response = await http.request({ operation: 'list models', method: 'GET', url: `${accountOf(request.credential).endpoint}/openai/models`, query: { 'api-version': dataPlaneApiVersion }, headers, acceptStatuses: [401, 403], signal: request.signal });
-      const liveness = livenessFromStatus(response.status);
+      const liveness = livenessFromStatus(response.status, [401]);
       if (liveness !== 'live') return { liveness, scopeMatches: null, models: [], reason: `the key was refused (HTTP ${response.status})` };
     } catch (error) {
       return { liveness: 'unknown', scopeMatches: null, models: [], reason: error instanceof ProviderError ? error.message : 'the check failed' };

@@ -8,7 +8,7 @@ import { ConfigError, ProviderError } from '../../core/errors.js';
 import { SecretValue } from '../../core/secret-value.js';
 import { backoffMs, bearerHeader, createProviderHttp, isOutcomeUnknown } from '../http/provider-http.js';
 import type { FetchFunction, ProviderHttp, RetrySettings } from '../http/provider-http.js';
-import { livenessFromStatus, matchesRedacted } from '../provider-liveness.js';
+import { matchesRedacted } from '../provider-liveness.js';
 import { loadBaseUrl, loadSecretSetting } from '../provider-settings.js';
 import type { Environment } from '../provider-settings.js';
 import { PROVIDER_SPEC_VERSION } from '../provider-spec.js';
@@ -162,11 +162,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   async function test(request: KeyTestRequest): Promise<KeyTestResult> {
     const models = request.models ?? request.credential.allowedModels;
     const headers = { authorization: bearerHeader(request.value) };
-    let liveness: KeyTestResult['liveness'];
+    // 401 is a dead key. A 403 can be a live restricted key without model-read permission:
+    // then the probes decide, and without a successful probe the answer is "unknown".
+    let modelsForbidden = false;
     try {
       const response = await http.request({ operation: 'list models', method: 'GET', url: `${baseUrl}/models`, headers, acceptStatuses: [401, 403], signal: request.signal });
-      liveness = livenessFromStatus(response.status);
-      if (liveness === 'dead') return { liveness, scopeMatches: null, models: [], reason: `the key was refused (HTTP ${response.status})` };
+      if (response.status === 401) return { liveness: 'dead', scopeMatches: null, models: [], reason: 'the key was refused (HTTP 401)' };
+      modelsForbidden = response.status === 403;
     } catch (error) {
       return { liveness: 'unknown', scopeMatches: null, models: [], reason: reasonOf(error) };
     }
@@ -196,6 +198,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     if (refused) {
       // /models said yes and a probe said no: the key is changing state. Never call that live.
       return { liveness: 'unknown', scopeMatches: null, models: probes, reason: 'the provider gave conflicting answers (a probe was refused)' };
+    }
+    if (modelsForbidden && !probes.some((probe) => probe.ok)) {
+      return { liveness: 'unknown', scopeMatches: null, models: probes, reason: 'the key may not list models (HTTP 403) and no model probe succeeded' };
     }
     const scopeMatches = await projectScopeMatches(request);
     return { liveness: 'live', scopeMatches, models: probes };
