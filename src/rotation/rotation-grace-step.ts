@@ -25,8 +25,11 @@ async function observe(
   const observations: UsageObservation[] = [];
   const failures: UsageSourceFailure[] = [];
   const keyRef = session.data.oldKey;
-  if (provider.usage !== undefined && provider.capabilities.usage && keyRef?.providerKeyId) {
-    const source = `provider:${provider.kind}`;
+  const source = `provider:${provider.kind}`;
+  if (provider.usage !== undefined && provider.capabilities.usage && !keyRef?.providerKeyId) {
+    // The provider could tell us, but we cannot name the key: unknown, not quiet.
+    failures.push({ source, reason: 'the old key is not identified at the provider' });
+  } else if (provider.usage !== undefined && provider.capabilities.usage && keyRef?.providerKeyId) {
     try {
       const usage = await provider.usage({
         credential: session.credentialRef(),

@@ -71,6 +71,16 @@ describe('rotation executor', () => {
     expect(fixture.fake.isLive(fixture.firstValue.reveal())).toBe(false);
   });
 
+  it('an old key the provider cannot identify is never taken as quiet', async () => {
+    fixture = await createRotationFixture({ importedWithoutKeyId: true });
+    const key = fixture.fake.keys[0];
+    if (key) key.value = `${key.value}-renamed`;
+    const held = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 10, graceMaxSeconds: 60 });
+    expect(held.state).toBe('hold');
+    expect(held.hold?.holders).toEqual(['provider:openai (unreadable)']);
+    expect(held.record.error).toContain('the old key is not identified at the provider');
+  });
+
   it('runs a reload action after delivery, with the key in its environment', async () => {
     fixture = await createRotationFixture({
       reload: { kind: 'exec', command: [process.execPath, '-e', 'process.exit(process.env.REKEY_KEY && process.env.REKEY_KEY.startsWith("sk-proj-fake") ? 0 : 9)'] },
