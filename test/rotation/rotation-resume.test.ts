@@ -18,10 +18,11 @@ const hang = () => new Promise<never>(() => undefined);
 function dyingStore(
   store: Store,
   when: { updateRotation?: (patch: RotationPatch) => boolean; appendJournal?: (entry: Omit<JournalEntry, 'seq'>) => boolean },
-): Store {
+): Store & { dead(): boolean } {
   let died = false;
   return new Proxy(store, {
     get(target, property, receiver) {
+      if (property === 'dead') return () => died;
       if (property === 'updateRotation' && when.updateRotation) {
         return (id: string, revision: number, patch: RotationPatch) =>
           died || when.updateRotation?.(patch) ? ((died = true), hang()) : target.updateRotation(id, revision, patch);
@@ -31,7 +32,7 @@ function dyingStore(
       }
       return Reflect.get(target, property, receiver) as unknown;
     },
-  });
+  }) as Store & { dead(): boolean };
 }
 
 describe('rotation resume after a crash', () => {
@@ -48,23 +49,17 @@ describe('rotation resume after a crash', () => {
     return { a: createRotationExecutor(depsA), b: createRotationExecutor(depsB) };
   }
 
-  async function startAndDie(executor: ReturnType<typeof createRotationExecutor>): Promise<string> {
-    void executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 5 });
-    for (let attempt = 0; attempt < 200; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      const [rotation] = await fixture.store.listRotations({});
-      const journal = rotation === undefined ? [] : await fixture.store.listJournal(rotation.id);
-      if (rotation !== undefined && journal.length > 0 && (await settled(rotation.id))) return rotation.id;
-    }
-    throw new Error('the worker never started');
+  /** Start a rotation on a worker that will die, and wait until it has (its hook fired). */
+  async function startAndDie(executor: ReturnType<typeof createRotationExecutor>, dead: () => boolean): Promise<string> {
+    void executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 5 }).catch(() => undefined);
+    for (let attempt = 0; attempt < 1000 && !dead(); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [rotation] = await fixture.store.listRotations({});
+    if (!dead() || rotation === undefined) throw new Error('the worker never reached its crash point');
+    return rotation.id;
   }
 
-  /** The dying worker has stopped making progress (its journal no longer grows). */
-  async function settled(rotationId: string): Promise<boolean> {
-    const before = (await fixture.store.listJournal(rotationId)).length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    return (await fixture.store.listJournal(rotationId)).length === before;
-  }
+  /** The fake provider's hang-after-mint knob switches itself off when it fires. */
+  const mintHung = () => fixture.fake.calls.includes('mint') && !fixture.fake.knobs.hangAfterMint;
 
   async function expectSafeEnd(rotationId: string) {
     const outcome = await createRotationExecutor(fixture.deps('worker-b')).resume(rotationId);
@@ -81,7 +76,7 @@ describe('rotation resume after a crash', () => {
   it('killed inside the mint call: the resumed worker revokes the half-minted key and mints again', async () => {
     fixture = await createRotationFixture({ settings: noRenew });
     fixture.fake.knobs.hangAfterMint = true;
-    const rotationId = await startAndDie(workers().a);
+    const rotationId = await startAndDie(workers().a, mintHung);
     expect(fixture.fake.keys).toHaveLength(2);
     expect(await fixture.orphans()).toHaveLength(1);
 
@@ -93,7 +88,7 @@ describe('rotation resume after a crash', () => {
   it('killed after mint was journaled but before the transition was saved: the outcome is replayed, not minted twice', async () => {
     fixture = await createRotationFixture({ settings: noRenew });
     const store = dyingStore(fixture.store, { updateRotation: (patch) => patch.state === 'test' });
-    const rotationId = await startAndDie(workers(store).a);
+    const rotationId = await startAndDie(workers(store).a, store.dead);
     expect((await fixture.store.getRotation(rotationId))?.state).toBe('mint');
 
     await expectSafeEnd(rotationId);
@@ -104,7 +99,7 @@ describe('rotation resume after a crash', () => {
   it('killed after delivering but before journaling it: delivery runs again (idempotent)', async () => {
     fixture = await createRotationFixture({ settings: noRenew });
     const store = dyingStore(fixture.store, { appendJournal: (entry) => entry.step === 'deliver' && entry.phase === 'end' });
-    const rotationId = await startAndDie(workers(store).a);
+    const rotationId = await startAndDie(workers(store).a, store.dead);
     expect(await fixture.stages()).toEqual({ 1: 'current', 2: 'pending' });
 
     await expectSafeEnd(rotationId);
@@ -114,7 +109,7 @@ describe('rotation resume after a crash', () => {
   it('killed after promote but before saving it: exactly one current throughout, resume carries on', async () => {
     fixture = await createRotationFixture({ settings: noRenew });
     const store = dyingStore(fixture.store, { updateRotation: (patch) => patch.state === 'grace' });
-    const rotationId = await startAndDie(workers(store).a);
+    const rotationId = await startAndDie(workers(store).a, store.dead);
     expect(await fixture.stages()).toEqual({ 1: 'previous', 2: 'current' });
     await expectSafeEnd(rotationId);
   });
@@ -122,7 +117,7 @@ describe('rotation resume after a crash', () => {
   it('killed during grace: the grace keeps its start and the old key is revoked only after the quiet window', async () => {
     fixture = await createRotationFixture({ settings: noRenew });
     const store = dyingStore(fixture.store, { appendJournal: (entry) => entry.step === 'watch-grace' && entry.phase === 'end' });
-    const rotationId = await startAndDie(workers(store).a);
+    const rotationId = await startAndDie(workers(store).a, store.dead);
     const before = await fixture.store.getRotation(rotationId);
     expect(fixture.fake.isLive(fixture.firstValue.reveal())).toBe(true);
     const outcome = await expectSafeEnd(rotationId);
@@ -132,7 +127,7 @@ describe('rotation resume after a crash', () => {
   it('a live holder keeps its lock: another worker cannot resume until it expires', async () => {
     fixture = await createRotationFixture({ settings: { ...noRenew, leaseWaitMs: 0 } });
     fixture.fake.knobs.hangAfterMint = true;
-    const rotationId = await startAndDie(workers().a);
+    const rotationId = await startAndDie(workers().a, mintHung);
     const error = await createRotationExecutor(fixture.deps('worker-b')).resume(rotationId).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConflictError);
     expect((error as ConflictError).hint).toContain('worker-a');
@@ -142,7 +137,7 @@ describe('rotation resume after a crash', () => {
   it('a crashed rotation can be aborted instead: the pending key is discarded and revoked, sinks get the old key back', async () => {
     fixture = await createRotationFixture({ settings: noRenew });
     const store = dyingStore(fixture.store, { appendJournal: (entry) => entry.step === 'deliver' && entry.phase === 'end' });
-    const rotationId = await startAndDie(workers(store).a);
+    const rotationId = await startAndDie(workers(store).a, store.dead);
     expect(await fixture.envVariable('OPENAI_API_KEY')).not.toBe(fixture.firstValue.reveal());
 
     const outcome = await createRotationExecutor(fixture.deps('worker-b')).decide(rotationId, 'abort', 'cli:alice');

@@ -13,28 +13,27 @@ describe('rotation scheduler', () => {
     await fixture.close();
   });
 
-  /** A worker that dies after delivering (its journal write never returns). */
+  /** A worker that dies as it is about to deliver (its journal write never returns). */
   async function crashMidRotation(): Promise<string> {
+    let dead = false;
     const dying = new Proxy(fixture.store, {
       get(target, property, receiver) {
         if (property === 'appendJournal') {
-          return (entry: Omit<JournalEntry, 'seq'>) =>
-            entry.step === 'deliver' && entry.phase === 'end' ? new Promise(() => undefined) : target.appendJournal(entry);
+          return (entry: Omit<JournalEntry, 'seq'>) => {
+            if (entry.step !== 'deliver') return target.appendJournal(entry);
+            dead = true;
+            return new Promise(() => undefined);
+          };
         }
         return Reflect.get(target, property, receiver) as unknown;
       },
     }) as Store;
-    void createRotationExecutor({ ...fixture.deps('doomed'), store: dying }).start({ credential: 'openai/ticketing/dev', actor: 'cli:test', graceQuietSeconds: 5 });
-    for (let attempt = 0; attempt < 300; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      const [rotation] = await fixture.store.listRotations({});
-      const journal = rotation === undefined ? [] : await fixture.store.listJournal(rotation.id);
-      if (rotation !== undefined && journal.some((entry) => entry.step === 'deliver')) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return rotation.id;
-      }
-    }
-    throw new Error('the doomed worker never reached deliver');
+    const doomed = createRotationExecutor({ ...fixture.deps('doomed'), store: dying });
+    void doomed.start({ credential: 'openai/ticketing/dev', actor: 'cli:test', graceQuietSeconds: 5 }).catch(() => undefined);
+    for (let attempt = 0; attempt < 500 && !dead; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [rotation] = await fixture.store.listRotations({});
+    if (!dead || rotation === undefined) throw new Error('the doomed worker never reached deliver');
+    return rotation.id;
   }
 
   it('resumes a rotation whose worker died once its lock has expired, and rotates what is due', async () => {
