@@ -25,6 +25,11 @@ export interface MintRequest {
   rotationId: string;
   /** For providers that cannot mint by API (Anthropic, manual): the value a person supplied. */
   suppliedValue?: SecretValue | undefined;
+  /**
+   * The version this key will replace, when there is one. Providers with fixed slots
+   * (Azure key1/key2) need it to mint into the slot that is NOT in use.
+   */
+  replacing?: { providerKeyId: string | null; providerData: Record<string, string> } | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -36,9 +36,8 @@ const keysSchema = z.object({ key1: z.string().min(1), key2: z.string().min(1) }
  * MintRequest plus the version being replaced (not yet in the v1 contract: callers pass
  * it here). Without it, mint refuses.
  */
-export interface AzureMintRequest extends MintRequest {
-  replacing?: { providerKeyId: string | null; providerData: Record<string, string> } | undefined;
-}
+/** `replacing` is required here (see provider-spec.ts); kept as a name for readers. */
+export type AzureMintRequest = MintRequest;
 
 export interface AzureOpenAIProviderOptions {
   /** An ARM bearer token, or a function that returns a fresh one; else `AZURE_MANAGEMENT_TOKEN`. */
