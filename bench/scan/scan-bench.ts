@@ -1,7 +1,8 @@
 /**
  * `bench:scan` — throughput and peak memory of `rekey scan` against secretlint (preset
  * recommend, installed into a temporary directory) and ripgrep (union regex), side by side
- * on one generated corpus of 25, 50 and 100 MB. Writes bench/scan/results.json.
+ * on one generated corpus of 25, 50 and 100 MB, and on the project's own node_modules (a
+ * real tree without planted keys). Writes bench/scan/results.json.
  *
  * The corpus (in a temporary directory, deleted afterwards) is real source text — the
  * project's own node_modules files — with fake keys of every format planted every ~100 KB,
@@ -59,6 +60,16 @@ interface Measurement {
   cpuSeconds: number;
   peakRssMegabytes: number;
   findings: number;
+}
+
+function treeBytes(directory: string): number {
+  let total = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) total += treeBytes(path);
+    else if (entry.isFile()) total += statSync(path).size;
+  }
+  return total;
 }
 
 function collectSourceFiles(directory: string, into: string[]): void {
@@ -241,45 +252,57 @@ function main(): void {
   const secretlintPrefix = skipSecretlint ? undefined : installSecretlint();
   const results: Array<Record<string, unknown>> = [];
   try {
-    for (const size of SIZES) {
-      const directories = size.parts.map((part) => join(corpus.root, part));
-      const bytes = size.parts.reduce((sum, part) => sum + (corpus.bytes[part] ?? 0), 0);
-      const planted = size.parts.reduce((sum, part) => sum + (corpus.planted[part] ?? 0), 0);
+    const scenarios = [
+      ...SIZES.map((size) => ({
+        label: `generated ${size.megabytes} MB`,
+        sizeMegabytes: size.megabytes as number | null,
+        directories: size.parts.map((part) => join(corpus.root, part)),
+        bytes: size.parts.reduce((sum, part) => sum + (corpus.bytes[part] ?? 0), 0),
+        planted: size.parts.reduce((sum, part) => sum + (corpus.planted[part] ?? 0), 0) as number | null,
+      })),
+      // A real tree with no planted key: the project's own node_modules.
+      { label: 'node_modules', sizeMegabytes: null, directories: [join(repositoryRoot, 'node_modules')], bytes: treeBytes(join(repositoryRoot, 'node_modules')), planted: null },
+    ];
+    for (const scenario of scenarios) {
       for (const tool of tools(secretlintPrefix)) {
         const runs: Measurement[] = [];
-        for (let run = 0; run < RUNS; run += 1) runs.push(tool.run(directories));
+        for (let run = 0; run < RUNS; run += 1) runs.push(tool.run(scenario.directories));
         const seconds = median(runs.map((measurement) => measurement.seconds));
+        const cpuSeconds = median(runs.map((measurement) => measurement.cpuSeconds));
         const entry = {
           tool: tool.name,
-          sizeMegabytes: size.megabytes,
-          bytes,
-          plantedKeys: planted,
+          scenario: scenario.label,
+          sizeMegabytes: scenario.sizeMegabytes,
+          bytes: scenario.bytes,
+          plantedKeys: scenario.planted,
           runs,
           medianSeconds: seconds,
-          medianMegabytesPerSecond: Number((bytes / 1e6 / seconds).toFixed(1)),
-          medianCpuSeconds: median(runs.map((measurement) => measurement.cpuSeconds)),
-          megabytesPerCpuSecond: Number((bytes / 1e6 / median(runs.map((measurement) => measurement.cpuSeconds))).toFixed(1)),
+          medianMegabytesPerSecond: Number((scenario.bytes / 1e6 / seconds).toFixed(1)),
+          medianCpuSeconds: cpuSeconds,
+          megabytesPerCpuSecond: Number((scenario.bytes / 1e6 / cpuSeconds).toFixed(1)),
           medianPeakRssMegabytes: Number(median(runs.map((measurement) => measurement.peakRssMegabytes)).toFixed(1)),
           findings: runs[0]?.findings,
         };
         results.push(entry);
-        console.log(`${String(size.megabytes).padStart(3)} MB  ${tool.name.padEnd(30)} ${entry.medianMegabytesPerSecond.toFixed(1).padStart(8)} MB/s  ${entry.megabytesPerCpuSecond.toFixed(1).padStart(8)} MB/cpu-s  peak ${entry.medianPeakRssMegabytes.toFixed(0).padStart(5)} MB  findings ${entry.findings} (planted ${planted})`);
+        console.log(`${scenario.label.padEnd(18)} ${tool.name.padEnd(30)} ${entry.medianMegabytesPerSecond.toFixed(1).padStart(8)} MB/s  ${entry.megabytesPerCpuSecond.toFixed(1).padStart(8)} MB/cpu-s  peak ${entry.medianPeakRssMegabytes.toFixed(0).padStart(5)} MB  findings ${entry.findings} (planted ${scenario.planted ?? '-'})`);
       }
     }
   } finally {
     if (!keep) rmSync(corpus.root, { recursive: true, force: true });
     if (secretlintPrefix !== undefined) rmSync(secretlintPrefix, { recursive: true, force: true });
   }
-  const figure = (tool: string, megabytes: number, field: string): number =>
-    Number(results.find((entry) => entry.tool === tool && entry.sizeMegabytes === megabytes)?.[field] ?? NaN);
+  const figure = (tool: string, scenario: string, field: string): number =>
+    Number(results.find((entry) => entry.tool === tool && entry['scenario'] === scenario)?.[field] ?? NaN);
   const ratio = (numerator: number, denominator: number): number => Number((numerator / denominator).toFixed(2));
   const workersTool = `rekey (${availableParallelism()} workers)`;
   const ratios: Record<string, number> = {};
-  for (const field of ['medianMegabytesPerSecond', 'megabytesPerCpuSecond']) {
-    const rekeyBest = Math.max(figure('rekey (1 thread)', 100, field), figure(workersTool, 100, field));
-    ratios[`${field}: rekey best / secretlint (100 MB)`] = ratio(rekeyBest, figure('secretlint (preset recommend)', 100, field));
-    ratios[`${field}: ripgrep 2 threads / rekey best (100 MB)`] = ratio(figure('ripgrep (2 threads)', 100, field), rekeyBest);
-    ratios[`${field}: ripgrep 1 thread / rekey 1 thread (100 MB)`] = ratio(figure('ripgrep (1 thread)', 100, field), figure('rekey (1 thread)', 100, field));
+  for (const scenario of ['generated 100 MB', 'node_modules']) {
+    for (const field of ['medianMegabytesPerSecond', 'megabytesPerCpuSecond']) {
+      const rekeyBest = Math.max(figure('rekey (1 thread)', scenario, field), figure(workersTool, scenario, field));
+      ratios[`${scenario}, ${field}: rekey best / secretlint`] = ratio(rekeyBest, figure('secretlint (preset recommend)', scenario, field));
+      ratios[`${scenario}, ${field}: ripgrep 2 threads / rekey best`] = ratio(figure('ripgrep (2 threads)', scenario, field), rekeyBest);
+      ratios[`${scenario}, ${field}: ripgrep 1 thread / rekey 1 thread`] = ratio(figure('ripgrep (1 thread)', scenario, field), figure('rekey (1 thread)', scenario, field));
+    }
   }
   const ripgrepVersion = spawnSync('rg', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
   const output = {

@@ -17,7 +17,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { CompiledDetectors } from './detectors/detector-registry.js';
 import { defaultDetectors } from './detectors/detector-registry.js';
 import type { RawMatch } from './scan-engine.js';
-import { scanText } from './scan-engine.js';
+import { hasAnchor, scanText } from './scan-engine.js';
 
 export type TextEncoding = 'latin1' | 'utf16le' | 'utf16be' | 'binary';
 
@@ -109,6 +109,7 @@ export function createChunkScanner(options: ChunkScannerOptions): ChunkScanner {
   let oddByte: Buffer | undefined;
 
   let carry = '';
+  let pushed = false;
   let acceptFrom = 0;
   /** Absolute character index of `carry[0]`. */
   let baseChar = 0;
@@ -178,10 +179,13 @@ export function createChunkScanner(options: ChunkScannerOptions): ChunkScanner {
 
   return {
     push(bytes) {
+      pushed = true;
       const text = carry + decode(bytes);
       return process(text, false);
     },
     finish(bytes) {
+      // A whole input in one piece with no anchor (the common case): nothing to decode.
+      if (!pushed && decoder === undefined && bytes !== undefined && !hasAnchor(bytes, compiled)) return [];
       const last = bytes === undefined ? '' : decode(bytes);
       const tail = decoder === undefined ? '' : decoder.end();
       const text = carry + last + tail;

@@ -97,6 +97,35 @@ function runDetector(detector: Detector, text: string, window: Window, into: Raw
 }
 
 /**
+ * Whether `bytes` (an ASCII-compatible encoding) contain any anchor: the prefilter alone,
+ * on raw bytes, so text without an anchor is never decoded into a string.
+ */
+export function hasAnchor(bytes: Uint8Array, compiled: CompiledDetectors = defaultDetectors()): boolean {
+  const { pivotTable, anchorsByPivot } = compiled;
+  const length = bytes.length;
+  let previous = length > 0 ? (bytes[0] as number) : 0;
+  for (let index = 1; index < length; index += 1) {
+    const code = bytes[index] as number;
+    const pair = (previous << 8) | code;
+    previous = code;
+    if (pivotTable[pair] !== 1) continue;
+    for (const entry of anchorsByPivot.get(pair) ?? []) {
+      const position = index - 1 - entry.pivot;
+      if (position < 0 || position + entry.literal.length > length) continue;
+      let equal = true;
+      for (let offset = 0; offset < entry.literal.length; offset += 1) {
+        if (bytes[position + offset] !== entry.literal.charCodeAt(offset)) {
+          equal = false;
+          break;
+        }
+      }
+      if (equal) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Finds every key in `text`. Matches are sorted by start offset; one key matched by two
  * detectors is reported once, by the first detector in registry order.
  */
