@@ -123,8 +123,18 @@ async function propagation(servers: RunningChild[], token: string, rotate: Retur
   };
 }
 
-async function main(): Promise<void> {
-  const machine = describeMachine();
+interface Scenario {
+  setup: BenchSetup;
+  proxyTokens: string[];
+  readToken: string;
+  proxy: RunningChild;
+  servers: RunningChild[];
+  rotate: ReturnType<typeof createRotator>;
+  close(): Promise<void>;
+}
+
+/** A fresh emulator, database and servers per scenario, so one scenario's history does not slow the next. */
+async function startScenario(): Promise<Scenario> {
   const setup = await createBenchSetup(NAME, { databaseUrl: DATABASE_URL });
   const children: RunningChild[] = [];
   try {
@@ -134,47 +144,70 @@ async function main(): Promise<void> {
     const proxy = await spawnRole('proxy', setup.childEnv);
     children.push(proxy);
     const servers = [await spawnRole('serve', setup.childEnv)];
-    if (DATABASE_URL !== undefined) servers.push(await spawnRole('serve', setup.childEnv));
     children.push(...servers);
-    const rotate = createRotator(setup);
-
-    process.stderr.write(`A: proxy, ${ROTATIONS} rotations at ${RATE} req/s\n`);
-    const proxyClients = Array.from({ length: 8 }, (_unused, index) => new OpenAI({ apiKey: proxyTokens[index % proxyTokens.length], baseURL: `${proxy.url}/v1`, maxRetries: 0, timeout: 30_000 }));
-    const throughProxy = await loadDuringRotations(proxyClients, rotate);
-    process.stderr.write(`   ${JSON.stringify(throughProxy)}\n`);
-
-    process.stderr.write(`B: SDK, ${ROTATIONS} rotations at ${RATE} req/s\n`);
-    const sdkSources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: (servers[index % servers.length] as RunningChild).url, token: readToken, instance: `pod-${index}` } }));
-    const sdkClients = sdkSources.map((source) => rotationProofOpenAI(OpenAI, source, { baseURL: setup.openaiBaseUrl, maxRetries: 0, timeout: 30_000 }));
-    const throughSdk = await loadDuringRotations(sdkClients, rotate);
-    await Promise.all(sdkSources.map((source) => source.close()));
-    process.stderr.write(`   ${JSON.stringify(throughSdk)}\n`);
-
-    process.stderr.write(`C: propagation to ${PROPAGATION_CLIENTS} SDK clients over ${ROTATIONS} promotes\n`);
-    const propagated = await propagation(servers, readToken, rotate);
-    process.stderr.write(`   p50 ${propagated.p50Milliseconds} ms, p99 ${propagated.p99Milliseconds} ms\n`);
-
-    const results = {
-      date: new Date().toISOString(),
-      machine,
-      store: DATABASE_URL === undefined ? 'SQLite (WAL), servers poll version stages every 250 ms' : 'PostgreSQL, servers woken by LISTEN/NOTIFY from the versions stage trigger (poll every 2 s as fallback)',
-      method: {
-        clients: 'official openai SDK (maxRetries 0, one request in five streamed), 8 clients, 48 in flight at most, paced',
-        rotation: `mint at the emulator Admin API → pending → promote → ${GRACE_MS} ms grace → revoke at the emulator → mark revoked`,
-        processes: 'emulator, rekey proxy and rekey serve each in their own process; clients and rotations in the main process; all on loopback',
+    if (DATABASE_URL !== undefined) {
+      servers.push(await spawnRole('serve', setup.childEnv));
+      children.push(servers[1] as RunningChild);
+    }
+    return {
+      setup, proxyTokens, readToken, proxy, servers, rotate: createRotator(setup),
+      async close() {
+        for (const child of children) await child.stop();
+        await setup.close();
       },
-      proxy: throughProxy,
-      sdk: throughSdk,
-      propagation: propagated,
     };
-    const suffix = DATABASE_URL === undefined ? '' : '-postgres';
-    writeFileSync(join(resolve(import.meta.dirname, '../../../bench/proxy'), `load-results${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
-    process.stdout.write(JSON.stringify({ proxy: throughProxy, sdk: throughSdk, propagation: { ...propagated, perRotation: undefined } }, null, 2) + '\n');
-    if (throughProxy.failures > 0 || throughSdk.failures > 0) process.exitCode = 1;
-  } finally {
+  } catch (error) {
     for (const child of children) await child.stop();
     await setup.close();
+    throw error;
   }
+}
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+
+  process.stderr.write(`A: proxy, ${ROTATIONS} rotations at ${RATE} req/s\n`);
+  let scenario = await startScenario();
+  const { proxyTokens } = scenario;
+  const proxyUrl = scenario.proxy.url;
+  const proxyClients = Array.from({ length: 8 }, (_unused, index) => new OpenAI({ apiKey: proxyTokens[index % proxyTokens.length], baseURL: `${proxyUrl}/v1`, maxRetries: 0, timeout: 30_000 }));
+  const throughProxy = await loadDuringRotations(proxyClients, scenario.rotate).finally(() => scenario.close());
+  process.stderr.write(`   ${JSON.stringify(throughProxy)}\n`);
+
+  process.stderr.write(`B: SDK, ${ROTATIONS} rotations at ${RATE} req/s\n`);
+  scenario = await startScenario();
+  const { servers, readToken, setup } = scenario;
+  const sdkSources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: (servers[index % servers.length] as RunningChild).url, token: readToken, instance: `pod-${index}` } }));
+  const sdkClients = sdkSources.map((source) => rotationProofOpenAI(OpenAI, source, { baseURL: setup.openaiBaseUrl, maxRetries: 0, timeout: 30_000 }));
+  const throughSdk = await loadDuringRotations(sdkClients, scenario.rotate).finally(async () => {
+    await Promise.all(sdkSources.map((source) => source.close()));
+    await scenario.close();
+  });
+  process.stderr.write(`   ${JSON.stringify(throughSdk)}\n`);
+
+  process.stderr.write(`C: propagation to ${PROPAGATION_CLIENTS} SDK clients over ${ROTATIONS} promotes\n`);
+  scenario = await startScenario();
+  const current = scenario;
+  const propagated = await propagation(current.servers, current.readToken, current.rotate).finally(() => current.close());
+  process.stderr.write(`   p50 ${propagated.p50Milliseconds} ms, p99 ${propagated.p99Milliseconds} ms\n`);
+
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    store: DATABASE_URL === undefined ? 'SQLite (WAL), servers poll version stages every 250 ms' : 'PostgreSQL, servers woken by LISTEN/NOTIFY from the versions stage trigger (poll every 2 s as fallback); two serve instances',
+    method: {
+      clients: 'official openai SDK (maxRetries 0, one request in five streamed), 8 clients, 48 in flight at most, paced',
+      rotation: `mint at the emulator Admin API → pending → promote → ${GRACE_MS} ms grace → revoke at the emulator → mark revoked`,
+      processes: 'emulator, rekey proxy and rekey serve each in their own process (fresh ones per scenario); clients and rotations in the main process; all on loopback',
+    },
+    proxy: throughProxy,
+    sdk: throughSdk,
+    propagation: propagated,
+  };
+  const suffix = DATABASE_URL === undefined ? '' : '-postgres';
+  writeFileSync(join(resolve(import.meta.dirname, '../../../bench/proxy'), `load-results${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ proxy: throughProxy, sdk: throughSdk, propagation: { ...propagated, perRotation: undefined } }, null, 2) + '\n');
+  if (throughProxy.failures > 0 || throughSdk.failures > 0) process.exitCode = 1;
 }
 
 await main();

@@ -28,9 +28,9 @@ export interface KeySource {
   /** The last loaded keys without waiting (undefined before the first load). */
   peek(): readonly SdkKey[] | undefined;
   /**
-   * Reload now. With `notOlderThan` (a `performance.now()` time, e.g. when a request that
-   * got a 401 was sent), a reload started at or after that time is reused instead of
-   * starting another, so a burst of 401s costs one reload.
+   * Reload now. With `notOlderThan` (a `performance.now()` time, e.g. when a 401 arrived),
+   * a reload started at or after that time is reused instead of starting another, so a
+   * burst of 401s costs at most two reloads.
    */
   refresh(options?: { notOlderThan?: number }): Promise<void>;
   onChange(listener: (keys: readonly SdkKey[]) => void): () => void;
@@ -78,6 +78,21 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   const reported = new Set<number>();
   let checkInTimer: NodeJS.Timeout | undefined;
   let promptCheckIn: NodeJS.Timeout | undefined;
+
+  let followUp: Promise<void> | undefined;
+
+  function reload(): Promise<void> {
+    const startedAt = performance.now();
+    lastLoadStartedAt = startedAt;
+    const done = driver
+      .load()
+      .then(accept, (error: unknown) => onError(error as Error))
+      .finally(() => {
+        if (refreshing?.done === done) refreshing = undefined;
+      });
+    refreshing = { startedAt, done };
+    return done;
+  }
 
   function accept(list: KeyList): void {
     // A late answer (an older generation than we hold) must not bring an old key back.
@@ -151,18 +166,15 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     refresh(options = {}) {
       if (keys === undefined) return start().then(() => undefined);
       const notOlderThan = options.notOlderThan ?? performance.now();
-      if (refreshing !== undefined && refreshing.startedAt >= notOlderThan) return refreshing.done;
-      if (refreshing === undefined && lastLoadStartedAt >= notOlderThan) return Promise.resolve();
-      const startedAt = performance.now();
-      lastLoadStartedAt = startedAt;
-      const done = driver
-        .load()
-        .then(accept, (error: unknown) => onError(error as Error))
-        .finally(() => {
-          if (refreshing?.done === done) refreshing = undefined;
-        });
-      refreshing = { startedAt, done };
-      return done;
+      if (refreshing === undefined) return lastLoadStartedAt >= notOlderThan ? Promise.resolve() : reload();
+      if (refreshing.startedAt >= notOlderThan) return refreshing.done;
+      // The reload in flight may have read the keys before what the caller saw: one more
+      // reload follows it, shared by every caller in the same position.
+      followUp ??= refreshing.done.then(() => {
+        followUp = undefined;
+        return reload();
+      });
+      return followUp;
     },
 
     onChange(listener) {

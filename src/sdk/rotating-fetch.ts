@@ -41,13 +41,13 @@ export async function fetchWithKeys(
   };
 
   const first = await source.current();
-  const sentAt = performance.now();
   const response = await send(first);
   if (response.status !== 401) return response;
 
-  // Maybe a rotation happened that we have not heard of: reload (or reuse a reload started
-  // after this request was sent), then try a key we have not tried.
-  await source.refresh({ notOlderThan: sentAt });
+  // Maybe a rotation happened that we have not heard of: reload (or share a reload that
+  // started after this 401 arrived: only such a read is sure to see what caused it), then
+  // try a key we have not tried.
+  await source.refresh({ notOlderThan: performance.now() });
   const other = (await source.candidates()).find((key) => !key.value.equals(first.value));
   if (other === undefined) return response;
   await response.body?.cancel();
