@@ -42,7 +42,8 @@ export interface RotationLease {
 export async function acquireRotationLease(deps: ResolvedDeps, credentialId: string, waitMs: number): Promise<RotationLease | undefined> {
   const { store, clock, settings } = deps;
   const name = leaseNameFor(credentialId);
-  const holder = deps.workerId;
+  // Unique per acquisition: two runs in one process must not share a lock.
+  const holder = `${deps.workerId}/${randomUUID().slice(0, 8)}`;
   const started = clock.now().getTime();
   while (!(await store.acquireLease(name, holder, settings.leaseTtlMs, clock.now()))) {
     if (clock.now().getTime() - started >= waitMs) return undefined;

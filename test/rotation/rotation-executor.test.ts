@@ -294,6 +294,16 @@ describe('rotation executor', () => {
     expect((await fixture.executor.resume(held.rotationId)).state).toBe('done');
   });
 
+  it('lets only one of two concurrent starts in the same process run', async () => {
+    fixture = await createRotationFixture({ mint: 'human' });
+    const results = await Promise.allSettled([
+      fixture.executor.start({ credential: 'openai/ticketing/dev', actor }),
+      fixture.executor.start({ credential: 'openai/ticketing/dev', actor }),
+    ]);
+    expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await fixture.store.listRotations({})).toHaveLength(1);
+  });
+
   it('refuses a second rotation while one is active, and a drill on production', async () => {
     fixture = await createRotationFixture({ mint: 'human' });
     await fixture.executor.start({ credential: 'openai/ticketing/dev', actor });
