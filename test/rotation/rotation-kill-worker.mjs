@@ -2,7 +2,7 @@
 // the built engine (dist/) against a SQLite file, the emulator and an env file, and kills
 // itself with SIGKILL at the point named in its arguments: after a journal entry, after a
 // saved transition, or in the middle of a provider or sink call. Secrets come through the
-// environment, never argv.
+// environment, never argv (REKEY_TEST_DATABASE_URL selects PostgreSQL instead of the file).
 //
 //   node rotation-kill-worker.mjs start  <sqlitePath> <credential> <killPoint|none> <standard|emergency>
 //   node rotation-kill-worker.mjs resume <sqlitePath> <rotationId>
@@ -26,7 +26,8 @@ const die = (point) => {
   if (point === killPoint) process.kill(process.pid, 'SIGKILL');
 };
 
-const realStore = await openStore({ sqlitePath });
+const databaseUrl = process.env.REKEY_TEST_DATABASE_URL || undefined;
+const realStore = await openStore({ sqlitePath, databaseUrl });
 const store = new Proxy(realStore, {
   get(object, property) {
     if (property === 'appendJournal') {
