@@ -5,7 +5,7 @@
  * the load generator is this process (Node fetch, keep-alive). Portkey is installed into
  * a temporary directory with `npm install --prefix`, never into the project.
  *
- *   npm run build && node dist/bench/proxy/proxy-bench.js [--rounds 3] [--seconds 8] [--sequential 600] [--concurrency 32] [--no-portkey]
+ *   npm run build && node dist/bench/proxy/proxy-bench.js [--cycles 5] [--seconds 3] [--sequential 1500] [--concurrency 32] [--no-portkey]
  *
  * Writes bench/proxy/results.json and bench/proxy/README.md.
  */
@@ -26,23 +26,15 @@ interface Target {
   headers: Record<string, string>;
 }
 
-interface RoundFigures {
-  latencyP50Milliseconds: number;
-  latencyP99Milliseconds: number;
-  latencyMeanMilliseconds: number;
-  throughputPerSecond: number;
-  failures: number;
-}
-
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   const value = index < 0 ? undefined : Number(process.argv[index + 1]);
   return value === undefined || !Number.isFinite(value) || value <= 0 ? fallback : value;
 }
 
-const ROUNDS = option('rounds', 3);
-const SECONDS = option('seconds', 8);
-const SEQUENTIAL = option('sequential', 600);
+const ROUNDS = option('cycles', 5);
+const SECONDS = option('seconds', 3);
+const SEQUENTIAL = option('sequential', 1500);
 const CONCURRENCY = option('concurrency', 32);
 const WITH_PORTKEY = !process.argv.includes('--no-portkey');
 const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
@@ -53,18 +45,8 @@ async function call(target: Target): Promise<boolean> {
   return response.status === 200 && text.includes('chat.completion');
 }
 
-async function latency(target: Target, count: number): Promise<{ p50: number; p99: number; mean: number; failures: number }> {
-  const samples: number[] = [];
-  let failures = 0;
-  for (let index = 0; index < count; index += 1) {
-    const started = performance.now();
-    const ok = await call(target).catch(() => false);
-    const elapsed = performance.now() - started;
-    if (ok) samples.push(elapsed);
-    else failures += 1;
-  }
-  samples.sort((left, right) => left - right);
-  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), mean: samples.reduce((sum, value) => sum + value, 0) / Math.max(1, samples.length), failures };
+async function warmUp(target: Target, count: number): Promise<void> {
+  for (let index = 0; index < count; index += 1) await call(target).catch(() => false);
 }
 
 async function throughput(target: Target, seconds: number, concurrency: number): Promise<{ perSecond: number; failures: number }> {
@@ -130,37 +112,49 @@ async function main(): Promise<void> {
 
     for (const target of targets) {
       if (!(await call(target))) throw new Error(`${target.name} does not answer a chat completion`);
-      await latency(target, 100); // warm-up
+      await warmUp(target, 100);
     }
 
-    const rounds: Record<string, RoundFigures[]> = Object.fromEntries(targets.map((target) => [target.name, []]));
-    for (let round_ = 1; round_ <= ROUNDS; round_ += 1) {
-      // Rotate the order each round: the emulator slows slightly as its usage log grows.
-      const ordered = targets.map((_target, index) => targets[(index + round_ - 1) % targets.length] as Target);
-      for (const target of ordered) {
-        process.stderr.write(`round ${round_}/${ROUNDS}: ${target.name}\n`);
-        const measured = await latency(target, SEQUENTIAL);
-        const load = await throughput(target, SECONDS, CONCURRENCY);
-        rounds[target.name]?.push({
-          latencyP50Milliseconds: round(measured.p50, 3),
-          latencyP99Milliseconds: round(measured.p99, 3),
-          latencyMeanMilliseconds: round(measured.mean, 3),
-          throughputPerSecond: round(load.perSecond, 1),
-          failures: measured.failures + load.failures,
-        });
+    // Latency: one request to each target in turn (order rotating), so every target sees
+    // the same background load (this machine is shared); then p50/p99 per target.
+    process.stderr.write(`latency: ${SEQUENTIAL} interleaved rounds of one request per target\n`);
+    const samples: Record<string, number[]> = Object.fromEntries(targets.map((target) => [target.name, []]));
+    const failures: Record<string, number> = Object.fromEntries(targets.map((target) => [target.name, 0]));
+    for (let index = 0; index < SEQUENTIAL; index += 1) {
+      for (let offset = 0; offset < targets.length; offset += 1) {
+        const target = targets[(index + offset) % targets.length] as Target;
+        const started = performance.now();
+        const ok = await call(target).catch(() => false);
+        if (ok) samples[target.name]?.push(performance.now() - started);
+        else failures[target.name] = (failures[target.name] ?? 0) + 1;
       }
+    }
+    // Throughput: short windows per target, order rotating per cycle; ratios within a cycle.
+    process.stderr.write(`throughput: ${ROUNDS} cycles of ${SECONDS} s per target, ${CONCURRENCY} concurrent\n`);
+    const windows: Record<string, number[]> = Object.fromEntries(targets.map((target) => [target.name, []]));
+    const ratios: Record<string, number[]> = Object.fromEntries(targets.map((target) => [target.name, []]));
+    for (let cycle = 0; cycle < ROUNDS; cycle += 1) {
+      const perCycle: Record<string, number> = {};
+      for (let offset = 0; offset < targets.length; offset += 1) {
+        const target = targets[(cycle + offset) % targets.length] as Target;
+        const load = await throughput(target, SECONDS, CONCURRENCY);
+        perCycle[target.name] = load.perSecond;
+        windows[target.name]?.push(round(load.perSecond, 1));
+        failures[target.name] = (failures[target.name] ?? 0) + load.failures;
+      }
+      for (const target of targets) ratios[target.name]?.push((perCycle[target.name] ?? 0) / (perCycle.direct ?? Number.NaN));
     }
 
     const summary = Object.fromEntries(
       targets.map((target) => {
-        const list = rounds[target.name] ?? [];
+        const sorted = [...(samples[target.name] ?? [])].sort((left, right) => left - right);
         return [
           target.name,
           {
-            latencyP50Milliseconds: round(median(list.map((each) => each.latencyP50Milliseconds)), 3),
-            latencyP99Milliseconds: round(median(list.map((each) => each.latencyP99Milliseconds)), 3),
-            throughputPerSecond: round(median(list.map((each) => each.throughputPerSecond)), 1),
-            failures: list.reduce((sum, each) => sum + each.failures, 0),
+            latencyP50Milliseconds: round(percentile(sorted, 0.5), 3),
+            latencyP99Milliseconds: round(percentile(sorted, 0.99), 3),
+            throughputPerSecond: round(median(windows[target.name] ?? []), 1),
+            failures: failures[target.name] ?? 0,
           },
         ];
       }),
@@ -172,23 +166,26 @@ async function main(): Promise<void> {
         : {
             addedLatencyP50Milliseconds: round(summary[name].latencyP50Milliseconds - direct.latencyP50Milliseconds, 3),
             addedLatencyP99Milliseconds: round(summary[name].latencyP99Milliseconds - direct.latencyP99Milliseconds, 3),
-            throughputRatioToDirect: round(summary[name].throughputPerSecond / direct.throughputPerSecond, 3),
+            throughputRatioToDirect: round(median(ratios[name] ?? []), 3),
           };
+    const perCycleRekeyVsPortkey = (windows['rekey-proxy'] ?? []).map((value, index) => value / ((windows.portkey ?? [])[index] ?? Number.NaN));
     const results = {
       date: new Date().toISOString(),
       machine,
       method: {
         request: 'POST /v1/chat/completions (gpt-4o-mini, non-streaming) against the rekey provider emulator',
         processes: 'emulator, rekey proxy and Portkey each in their own Node process; the load generator (Node fetch, keep-alive) in another',
-        latency: `${SEQUENTIAL} sequential requests per round (after 100 warm-up), p50 and p99`,
-        throughput: `${CONCURRENCY} concurrent closed-loop clients for ${SECONDS} s per round`,
-        rounds: `${ROUNDS} (target order rotated each round)`,
-        figures: 'medians over rounds',
+        latency: `${SEQUENTIAL} rounds of one sequential request per target, interleaved (order rotating), after 100 warm-up each; p50 and p99 over all samples`,
+        throughput: `${ROUNDS} cycles; per cycle each target gets ${SECONDS} s of ${CONCURRENCY} concurrent closed-loop clients (order rotating); figures are medians over cycles, ratios are medians of within-cycle ratios`,
         portkey: portkeyInstall === undefined ? 'not run (--no-portkey)' : `@portkey-ai/gateway ${portkeyInstall.version}, provider openai with x-portkey-custom-host pointing at the emulator`,
       },
       summary,
-      relative: { rekeyProxy: added('rekey-proxy'), portkey: added('portkey'), rekeyVsPortkeyThroughput: summary.portkey === undefined ? undefined : round(summary['rekey-proxy'].throughputPerSecond / summary.portkey.throughputPerSecond, 3) },
-      rounds,
+      relative: {
+        rekeyProxy: added('rekey-proxy'),
+        portkey: added('portkey'),
+        rekeyVsPortkeyThroughput: summary.portkey === undefined ? undefined : round(median(perCycleRekeyVsPortkey), 3),
+      },
+      throughputWindows: windows,
     };
     const output = resolve(import.meta.dirname, '../../../bench/proxy');
     writeFileSync(join(output, 'results.json'), JSON.stringify(results, null, 2) + '\n');
