@@ -1,5 +1,6 @@
 /** Renders bench/proxy/README.md from the figures of a run (the same figures as results.json). */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 interface Summary {
   latencyP50Milliseconds: number;
@@ -21,6 +22,64 @@ interface Results {
 }
 
 const fixed = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+
+interface LoadFigures {
+  requests: number;
+  failures: number;
+  ratePerSecond: number;
+  latencyP50Milliseconds: number;
+  latencyP99Milliseconds: number;
+  rotations: number;
+}
+
+interface LoadResults {
+  date: string;
+  store: string;
+  machine: { loadAverageAtStart: number[] };
+  proxy: LoadFigures;
+  sdk: LoadFigures;
+  propagation: { clients: number; serverInstances: number; rotations: number; samples: number; p50Milliseconds: number; p99Milliseconds: number; maxMilliseconds: number };
+}
+
+/** The load-run section, from load-results*.json beside the README (written by load-main.ts). */
+function loadSection(directory: string): string {
+  const runs = ['load-results.json', 'load-results-postgres.json']
+    .map((name) => join(directory, name))
+    .filter((path) => existsSync(path))
+    .map((path) => JSON.parse(readFileSync(path, 'utf8')) as LoadResults);
+  if (runs.length === 0) return '';
+  const rows = runs.flatMap((run) => [
+    `| ${run.store.split(',')[0]} | proxy | ${run.proxy.rotations} | ${run.proxy.requests} | **${run.proxy.failures}** | ${run.proxy.ratePerSecond.toFixed(1)} | ${run.proxy.latencyP50Milliseconds} / ${run.proxy.latencyP99Milliseconds} |`,
+    `| ${run.store.split(',')[0]} | SDK | ${run.sdk.rotations} | ${run.sdk.requests} | **${run.sdk.failures}** | ${run.sdk.ratePerSecond.toFixed(1)} | ${run.sdk.latencyP50Milliseconds} / ${run.sdk.latencyP99Milliseconds} |`,
+  ]);
+  const propagation = runs.map(
+    (run) =>
+      `| ${run.store.split(',')[0]} | ${run.propagation.serverInstances} | ${run.propagation.clients} | ${run.propagation.rotations} | ${run.propagation.samples} | **${run.propagation.p50Milliseconds}** | **${run.propagation.p99Milliseconds}** | ${run.propagation.maxMilliseconds} |`,
+  );
+  return `
+## Load during rotations (\`load-main.ts\`)
+
+Official \`openai\` clients (maxRetries 0, one request in five streamed) at a paced 250 req/s,
+(a) through \`rekey proxy\` with virtual tokens and (b) straight to the emulator with
+\`rotationProofOpenAI\` + \`createKeySource\` (keys from \`rekey serve\` by long poll), during
+back-to-back rotations (mint at the emulator → pending → promote → 1 s grace → revoke the old
+key at the emulator). Every server is its own process. Run: \`npm run build && node
+dist/bench/proxy/load-main.js\` (PostgreSQL: set \`REKEY_BENCH_DATABASE_URL\` to a throwaway database).
+
+| store | path | rotations | requests | failed | req/s achieved | latency p50 / p99 ms |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Propagation: time from \`promote\` until each SDK client holds the new key.
+
+| store | serve instances | SDK clients | promotes | samples | p50 ms | p99 ms | max ms |
+|---|---|---|---|---|---|---|---|
+${propagation.join('\n')}
+
+Files: ${runs.map((run) => `${run.date.slice(0, 16)}Z, load average at start ${run.machine.loadAverageAtStart.join(' / ')}`).join('; ')} — see \`load-results.json\` and \`load-results-postgres.json\`.
+A req/s a little under 250 means the paced load could not be sustained on this shared 2-core machine, not that requests failed.
+`;
+}
 
 export function writeBenchReadme(file: string, results: Results): void {
   const rows = (['direct', 'rekey-proxy', 'portkey'] as const)
@@ -65,6 +124,6 @@ ${Object.entries(results.method).map(([name, value]) => `- ${name}: ${value}`).j
   moves from run to run with that load (read it as "same order of magnitude", not a ranking).
 - The emulator answers instantly; real providers take hundreds of milliseconds, next to which
   the added latency here is small.
-`;
+${loadSection(dirname(file))}`;
   writeFileSync(file, text);
 }

@@ -14,7 +14,7 @@
  * PostgreSQL, servers hear promotes by LISTEN/NOTIFY, and C runs against two serve instances.
  * Writes bench/proxy/load-results.json (or load-results-postgres.json).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { SecretValue } from '../../src/core/secret-value.js';
@@ -24,6 +24,7 @@ import { openStoredAccessTokens } from '../../src/server/stored-tokens.js';
 import { spawnRole, type RunningChild } from './bench-processes.js';
 import { createBenchSetup, describeMachine, percentile, round, type BenchSetup, type MintedKey } from './bench-setup.js';
 import { runLoad, type LoadResult } from './load-generator.js';
+import { writeBenchReadme } from './bench-readme.js';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -205,7 +206,10 @@ async function main(): Promise<void> {
     propagation: propagated,
   };
   const suffix = DATABASE_URL === undefined ? '' : '-postgres';
-  writeFileSync(join(resolve(import.meta.dirname, '../../../bench/proxy'), `load-results${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
+  const output = resolve(import.meta.dirname, '../../../bench/proxy');
+  writeFileSync(join(output, `load-results${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
+  // The README shows both the proxy benchmark and these figures.
+  if (existsSync(join(output, 'results.json'))) writeBenchReadme(join(output, 'README.md'), JSON.parse(readFileSync(join(output, 'results.json'), 'utf8')) as Parameters<typeof writeBenchReadme>[1]);
   process.stdout.write(JSON.stringify({ proxy: throughProxy, sdk: throughSdk, propagation: { ...propagated, perRotation: undefined } }, null, 2) + '\n');
   if (throughProxy.failures > 0 || throughSdk.failures > 0) process.exitCode = 1;
 }
