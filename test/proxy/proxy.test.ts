@@ -86,6 +86,14 @@ describe('proxy', () => {
     expect(after - before).toBe(completionTokens);
   });
 
+  it('exposes health and Prometheus metrics by credential, version and token, without secrets', async () => {
+    expect(await (await fetch(`${proxy.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`rekey_proxy_requests_total\\{credential="${NAME}",version="1",token="ticketing-api",status="200"\\} \\d+`));
+    expect(metrics).toContain('direction="output"');
+    for (const secret of planted) expect(metrics).not.toContain(secret);
+  });
+
   it('refuses a wrong or missing virtual token with 401, and a real provider key is not a virtual token', async () => {
     await expect(client('rk_proxy_aaaaaaaaaaaa_' + 'A'.repeat(43)).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     await expect(client(planted[0] ?? '').models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
