@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,7 +59,9 @@ function readEnvFile(): Record<string, string> {
 /** Every value the consumer file holds is a key rekey minted or imported: plant it. */
 function learnDelivered(label: string): Record<string, string> {
   const entries = readEnvFile();
-  for (const [name, value] of Object.entries(entries)) session.plant(`${label}:${name}`, value);
+  for (const [name, value] of Object.entries(entries)) {
+    if (name.startsWith('OPENAI_API_KEY')) session.plant(`${label}:${name}`, value);
+  }
   return entries;
 }
 
@@ -104,9 +106,12 @@ beforeAll(async () => {
   envFile = join(root, 'app', 'app.env');
   probeOut = join(root, 'reload-probe.jsonl');
   emulator = await startEmulator({ port: 0, seed: 4242 });
+  mkdirSync(join(root, 'tmp'));
   session = createHygieneSession(() => ({
     REKEY_HOME: home,
     HOME: root,
+    // A private temporary directory, so whatever rekey leaves there is searched too.
+    TMPDIR: join(root, 'tmp'),
     OPENAI_ADMIN_KEY: emulator.adminKeys.openai.reveal(),
     OPENAI_BASE_URL: emulator.openaiBaseUrl,
   }));
@@ -192,6 +197,9 @@ describe('secret hygiene across every rekey command', () => {
   }, STEP_TIMEOUT);
 
   it('consumer add (an env-file with a reload command) and list', async () => {
+    // The app's existing .env, readable by everyone: rekey must make it private when it writes a key.
+    writeFileSync(envFile, 'APP_NAME=hygiene\n', { mode: 0o644 });
+    chmodSync(envFile, 0o644);
     await session.rekey([
       'consumer', 'add', OPENAI, 'app-env', '--path', envFile, '--var', 'OPENAI_API_KEY',
       '--reload-exec', `${process.execPath} ${join(root, 'reload-probe.mjs')} ${probeOut}`,
@@ -201,7 +209,8 @@ describe('secret hygiene across every rekey command', () => {
 
   it('rotate --dry-run, then a full rotation with a short grace', async () => {
     await Promise.all([session.rekey(['rotate', OPENAI, '--dry-run']), session.rekey(['rotate', OPENAI, '--dry-run', '--json'])]);
-    const first = await session.rekey(['rotate', OPENAI, ...GRACE, '--json'], { sample: dataDirectory() });
+    const temporaryFiles = session.sampleDirectory(join(root, 'tmp'), 'the first rotation');
+    const first = await session.rekey(['rotate', OPENAI, ...GRACE, '--json'], { sample: dataDirectory() }).finally(() => temporaryFiles.stop());
     expect(JSON.parse(first.stdout)).toMatchObject({ state: 'done', from: 1, to: 2 });
     const v2 = learnDelivered('rotation-1')['OPENAI_API_KEY'] ?? '';
     expect(v2).toMatch(/^sk-/);
@@ -209,6 +218,7 @@ describe('secret hygiene across every rekey command', () => {
     expect(emulator.isKeyLive(values.seeded)).toBe(false);
     expect(emulator.isKeyLive(v2)).toBe(true);
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(envFile, 'utf8')).toContain('APP_NAME=hygiene');
     // A dry run over a consumer file that now holds a key: the diff must show hints only.
     await session.rekey(['rotate', OPENAI, '--dry-run']);
     const second = await session.rekey(['rotate', OPENAI, ...GRACE], { sample: dataDirectory() });
@@ -380,7 +390,7 @@ describe('secret hygiene across every rekey command', () => {
     await Promise.all([session.rekey(['token', 'list']), session.rekey(['token', 'list', '--json'])]);
     const current = readEnvFile()['OPENAI_API_KEY'] ?? '';
 
-    const env = { REKEY_HOME: home, HOME: root };
+    const env = { REKEY_HOME: home, HOME: root, TMPDIR: join(root, 'tmp') };
     const serve = startWatched(['serve', '--port', '0'], { env });
     const proxy = startWatched(['proxy', '--port', '0', '--openai-upstream', emulator.openaiBaseUrl], { env });
     const sampler = session.sampleDirectory(home, 'serve and proxy', dataDirectory().allowedFor);
@@ -425,6 +435,24 @@ describe('secret hygiene across every rekey command', () => {
       session.record('rekey serve', await serve.stop());
       session.record('rekey proxy', await proxy.stop());
     }
+    // An upstream that refuses connections: the proxy's error and log carry no key or token.
+    const closed = createServer();
+    await new Promise<void>((resolvePromise) => closed.listen(0, '127.0.0.1', resolvePromise));
+    const deadUpstream = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/v1`;
+    await new Promise((resolvePromise) => closed.close(resolvePromise));
+    const broken = startWatched(['proxy', '--port', '0', '--openai-upstream', deadUpstream], { env });
+    try {
+      const brokenUrl = (await broken.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
+      const failed = await fetch(`${brokenUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${values.proxyToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+      session.record('HTTP body from a proxy with a dead upstream', { stdout: await failed.text(), stderr: '', commandLines: [] });
+    } finally {
+      session.record('rekey proxy (dead upstream)', await broken.stop());
+    }
     await session.rekey(['token', 'revoke', 'hygiene-reader', '--yes']);
     await session.rekey(['token', 'revoke', 'hygiene-app', '--yes', '--json']);
     await session.rekey(['token', 'list', '--all', '--output', 'csv']);
@@ -459,18 +487,30 @@ describe('secret hygiene across every rekey command', () => {
       REKEY_EMULATOR_ANTHROPIC_ADMIN_KEY: session.plant('emulator-command-anthropic-admin', `sk-ant-admin01-${randomAlphanumeric(86)}AA`),
       REKEY_EMULATOR_OPENROUTER_MANAGEMENT_KEY: session.plant('emulator-command-openrouter', `sk-or-v1-${randomAlphanumeric(64).toLowerCase()}`),
     };
-    const running = startWatched(['emulator', '--port', '0'], { env: { HOME: root, ...given } });
+    const stateFile = join(root, 'emulator-state.json');
+    const running = startWatched(['emulator', '--port', '0', '--state-file', stateFile], { env: { HOME: root, TMPDIR: join(root, 'tmp'), ...given } });
     try {
       const url = (await running.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
-      const models = await fetch(`${url}/v1/organization/projects`, { headers: { authorization: `Bearer ${given.REKEY_EMULATOR_ADMIN_KEY}` } });
-      expect(models.status).toBe(200);
-      await models.text();
+      const admin = { authorization: `Bearer ${given.REKEY_EMULATOR_ADMIN_KEY}`, 'content-type': 'application/json' };
+      const project = (await (await fetch(`${url}/v1/organization/projects`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'state' }) })).json()) as { id: string };
+      const account = (await (await fetch(`${url}/v1/organization/projects/${project.id}/service_accounts`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'svc' }) })).json()) as { api_key: { value: string } };
+      const minted = session.plant('emulator-command-minted', account.api_key.value);
+      const chat = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${minted}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(chat.status).toBe(200);
+      await chat.text();
       const refused = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${values.manualFirst}` } });
       expect(refused.status).toBe(401);
       await refused.text();
     } finally {
       session.record('rekey emulator', await running.stop());
     }
+    // The state file keeps key hashes, never values.
+    expect(existsSync(stateFile)).toBe(true);
+    session.addFile(stateFile);
   }, STEP_TIMEOUT);
 
   it('other master key sources: REKEY_MASTER_KEY (rotated from stdin), a passphrase, and a wrong key', async () => {
@@ -507,6 +547,7 @@ describe('secret hygiene across every rekey command', () => {
 
   it('finds no planted value in any output, file under the data directory or argument list', () => {
     if (existsSync(probeOut)) session.addFile(probeOut);
+    session.addTree(join(root, 'tmp'));
     const files = session.addTree(home, dataDirectory().allowedFor);
     for (const line of session.commandLines) session.haystacks.push({ source: `argv: ${line.slice(0, 120)}`, bytes: Buffer.from(line) });
     const leaks = findLeaks(session.haystacks, session.secrets);

@@ -12,7 +12,9 @@ const found = (text: string | Buffer, allowed?: string[]) =>
 describe('leak search', () => {
   it('finds the value raw, truncated, in hex and in base64 at any alignment inside a longer blob', () => {
     expect(found(`{"value":"${key}"}`)).toEqual(['key:raw']);
-    expect(found(`oops ${key.slice(0, 40)}…`)).toEqual(['key:middle']);
+    expect(found(`oops ${key.slice(0, 40)}…`)).toEqual(['key:head']);
+    expect(found(`oops …${key.slice(10, 40)}…`)).toEqual(['key:middle']);
+    expect(found(`…${key.slice(-30)}`)).toEqual(['key:tail']);
     expect(found(Buffer.from(key).toString('hex').toUpperCase())).toEqual(['key:HEX']);
     for (const prefix of ['', 'a', 'ab', 'abc']) {
       expect(found(Buffer.from(`${prefix}${key}"}`).toString('base64'))).toEqual([expect.stringMatching(/^key:base64@\d$/)]);
