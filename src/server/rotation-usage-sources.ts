@@ -19,7 +19,12 @@ import { usageBucketOf, type UsageReportSource } from './usage-reports.js';
 export const PROXY_RESOLUTION_SECONDS = 5;
 export const SDK_RESOLUTION_SECONDS = 30;
 
-export function createRotationUsageSources(options: { reports: UsageReportSource; clock: Clock }): UsageSource[] {
+export function createRotationUsageSources(options: {
+  reports: UsageReportSource;
+  clock: Clock;
+  /** Override how stale each source may be (e.g. a deployment with a shorter SDK check-in interval). */
+  resolutionSeconds?: { proxy?: number; sdk?: number };
+}): UsageSource[] {
   const { reports, clock } = options;
   const sourceFor = (name: 'proxy' | 'sdk', resolutionSeconds: number): UsageSource => ({
     name,
@@ -41,5 +46,8 @@ export function createRotationUsageSources(options: { reports: UsageReportSource
         );
     },
   });
-  return [sourceFor('proxy', PROXY_RESOLUTION_SECONDS), sourceFor('sdk', SDK_RESOLUTION_SECONDS)];
+  return [
+    sourceFor('proxy', options.resolutionSeconds?.proxy ?? PROXY_RESOLUTION_SECONDS),
+    sourceFor('sdk', options.resolutionSeconds?.sdk ?? SDK_RESOLUTION_SECONDS),
+  ];
 }
