@@ -50,6 +50,14 @@ describe('own keys and baselines', () => {
     expect(owned[0]?.fingerprint).toBe(fingerprint(salt, ours));
   });
 
+  it('accepts the vault\'s fingerprintOf instead of its salt', async () => {
+    const { findings } = await scanString(text);
+    const owned = await matchFindings(findings, lookup, (value) => fingerprint(salt, value));
+    expect(owned.map((own) => own.ownership.stage)).toEqual(['current', 'previous', 'current']);
+    const service = createScanService({ ownKeys: { lookup, fingerprintOf: (value) => fingerprint(salt, value) } });
+    expect((await scanString(text, service)).findings.filter((finding) => finding.ownership !== undefined)).toHaveLength(3);
+  });
+
   it('a different salt recognises nothing (fingerprints are salted like the vault)', async () => {
     const { findings } = await scanString(text);
     expect(await matchFindings(findings, lookup, randomBytes(32))).toEqual([]);

@@ -21,15 +21,19 @@ export interface OwnKeyFinding {
   fingerprint: string;
 }
 
+/** The vault's salt (fingerprinted here with `fingerprint`), or the vault's own `fingerprintOf`. */
+export type Fingerprinter = Buffer | ((value: string) => string);
+
 /**
  * Sets `ownership` on every finding that is a version of one of our credentials and
  * returns those. Each distinct value is looked up once.
  */
-export async function matchFindings(findings: readonly Finding[], lookup: OwnKeyLookup, salt: Buffer): Promise<OwnKeyFinding[]> {
+export async function matchFindings(findings: readonly Finding[], lookup: OwnKeyLookup, fingerprinter: Fingerprinter): Promise<OwnKeyFinding[]> {
+  const fingerprintOf = typeof fingerprinter === 'function' ? fingerprinter : (value: string) => fingerprint(fingerprinter, value);
   const cache = new Map<string, Promise<OwnKeyMatch | undefined>>();
   const owned: OwnKeyFinding[] = [];
   for (const finding of findings) {
-    const print = fingerprint(salt, finding.secret.reveal());
+    const print = fingerprintOf(finding.secret.reveal());
     let pending = cache.get(print);
     if (pending === undefined) {
       pending = lookup(print);

@@ -39,8 +39,11 @@ export interface OwnKeyFoundEvent {
 
 export interface ScanServiceDependencies {
   compiled?: CompiledDetectors | undefined;
-  /** Recognises our own keys: the vault's salt and a store-backed fingerprint lookup. */
-  ownKeys?: { salt: Buffer; lookup: OwnKeyLookup } | undefined;
+  /**
+   * Recognises our own keys: a store-backed fingerprint lookup, and either the vault's salt
+   * or the vault's `fingerprintOf` (the same HMAC either way).
+   */
+  ownKeys?: { lookup: OwnKeyLookup; salt: Buffer } | { lookup: OwnKeyLookup; fingerprintOf: (value: string) => string } | undefined;
   baseline?: Baseline | undefined;
   verifier?: KeyVerifier | undefined;
   /**
@@ -116,7 +119,7 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
         if (kept.length === 0) return;
         const owned = dependencies.ownKeys === undefined
           ? []
-          : await matchFindings(kept, dependencies.ownKeys.lookup, dependencies.ownKeys.salt);
+          : await matchFindings(kept, dependencies.ownKeys.lookup, 'salt' in dependencies.ownKeys ? dependencies.ownKeys.salt : dependencies.ownKeys.fingerprintOf);
         if (dependencies.verifier !== undefined) {
           for (const finding of kept) finding.verification = await dependencies.verifier.verify(finding);
         }

@@ -21,7 +21,7 @@ export const DEFAULT_BASELINE_FILE = '.rekey-baseline.json';
  * emergency rotation that `--rotate` starts for each own key found.
  */
 export interface ScanCommandWiring {
-  ownKeys?: (() => Promise<{ salt: Buffer; lookup: OwnKeyLookup } | undefined>) | undefined;
+  ownKeys?: (() => Promise<{ lookup: OwnKeyLookup; salt: Buffer } | { lookup: OwnKeyLookup; fingerprintOf: (value: string) => string } | undefined>) | undefined;
   /** Starts an emergency rotation; resolves once the old key is dead (with when, if known). */
   rotate?: ((event: OwnKeyFoundEvent) => Promise<{ oldKeyDeadAt?: Date } | void>) | undefined;
 }
