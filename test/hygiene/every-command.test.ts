@@ -40,6 +40,11 @@ let projectId: string;
 let seededKeyId: string;
 let importedProjectId: string;
 let checkServer: Server;
+let webhookServer: Server;
+let webhookUrl: string;
+let webhookSecret: string;
+/** Everything the webhook receiver got: method, path, headers and body. */
+const webhookRequests: string[] = [];
 let checkUrl: string;
 /** Values the manual credential's liveness check accepts; the rest get 401. */
 const liveManualValues = new Set<string>();
@@ -107,11 +112,23 @@ beforeAll(async () => {
   probeOut = join(root, 'reload-probe.jsonl');
   emulator = await startEmulator({ port: 0, seed: 4242 });
   mkdirSync(join(root, 'tmp'));
+  webhookSecret = `whsec_${randomAlphanumeric(40)}`;
+  webhookServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      webhookRequests.push(`${request.method ?? ''} ${request.url ?? ''}\n${JSON.stringify(request.headers)}\n${body}`);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolvePromise) => webhookServer.listen(0, '127.0.0.1', resolvePromise));
+  webhookUrl = `http://127.0.0.1:${(webhookServer.address() as AddressInfo).port}/rekey-hook`;
   session = createHygieneSession(() => ({
     REKEY_HOME: home,
     HOME: root,
     // A private temporary directory, so whatever rekey leaves there is searched too.
     TMPDIR: join(root, 'tmp'),
+    REKEY_WEBHOOK_SECRET: webhookSecret,
     OPENAI_ADMIN_KEY: emulator.adminKeys.openai.reveal(),
     OPENAI_BASE_URL: emulator.openaiBaseUrl,
   }));
@@ -120,6 +137,7 @@ beforeAll(async () => {
   seededKeyId = seeded.keyId;
   values.seeded = session.plant('seeded-openai-key', seeded.key.reveal());
   session.plant('openai-admin-key', emulator.adminKeys.openai.reveal());
+  session.plant('webhook-signing-secret', webhookSecret);
   session.plant('anthropic-admin-key', emulator.adminKeys.anthropic.reveal());
   const imported = await emulator.seedOpenAIProject('imported');
   importedProjectId = imported.projectId;
@@ -147,7 +165,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emulator?.close();
-  await new Promise((resolvePromise) => (checkServer === undefined ? resolvePromise(undefined) : checkServer.close(resolvePromise)));
+  for (const server of [checkServer, webhookServer]) {
+    await new Promise((resolvePromise) => (server === undefined ? resolvePromise(undefined) : server.close(resolvePromise)));
+  }
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
 
@@ -204,6 +224,8 @@ describe('secret hygiene across every rekey command', () => {
       'consumer', 'add', OPENAI, 'app-env', '--path', envFile, '--var', 'OPENAI_API_KEY',
       '--reload-exec', `${process.execPath} ${join(root, 'reload-probe.mjs')} ${probeOut}`,
     ]);
+    // A webhook that tells another system the key changed: reference, fingerprint and hint only.
+    await session.rekey(['consumer', 'add', OPENAI, 'notify', '--kind', 'webhook', '--config', `url=${webhookUrl}`, '--config', 'name=OPENAI_API_KEY']);
     await Promise.all([session.rekey(['consumer', 'list', OPENAI]), session.rekey(['consumer', 'list', OPENAI, '--json'])]);
   }, STEP_TIMEOUT);
 
@@ -274,6 +296,22 @@ describe('secret hygiene across every rekey command', () => {
     expect(emulator.isKeyLive(before)).toBe(false);
     await session.rekey(['rotate', '--due', '--dry-run']);
     await session.rekey(['rotate', '--due', '--json']);
+  }, STEP_TIMEOUT);
+
+  it('a grace that holds, then rotations end-grace; a manual rotation waiting for a value, then rotations abort', async () => {
+    const held = await session.rekey(['rotate', OPENAI, '--grace-quiet', '8s', '--grace-max', '2s', '--json'], { expectCodes: [0, 1], sample: dataDirectory() });
+    const outcome = JSON.parse(held.stdout) as { rotation: string; state: string };
+    learnDelivered('held-grace');
+    if (outcome.state === 'hold') {
+      await session.rekey(['rotations', 'show', outcome.rotation]);
+      await session.rekey(['rotations', 'end-grace', outcome.rotation, '--yes']);
+    }
+    await session.rekey(['rotations', 'show', outcome.rotation, '--json']);
+
+    const waiting = await session.rekey(['rotate', MANUAL, '--json'], { expectCodes: [0, 1] });
+    const pending = JSON.parse(waiting.stdout) as { rotation: string; state: string };
+    expect(pending.state).toBe('awaiting-value');
+    await session.rekey(['rotations', 'abort', pending.rotation, '--yes']);
   }, STEP_TIMEOUT);
 
   it('rotate while the provider fails (5xx): error paths carry no value', async () => {
@@ -547,6 +585,8 @@ describe('secret hygiene across every rekey command', () => {
 
   it('finds no planted value in any output, file under the data directory or argument list', () => {
     if (existsSync(probeOut)) session.addFile(probeOut);
+    expect(webhookRequests.length).toBeGreaterThanOrEqual(1);
+    session.record('webhook requests received', { stdout: webhookRequests.join('\n'), stderr: '', commandLines: [] });
     session.addTree(join(root, 'tmp'));
     const files = session.addTree(home, dataDirectory().allowedFor);
     for (const line of session.commandLines) session.haystacks.push({ source: `argv: ${line.slice(0, 120)}`, bytes: Buffer.from(line) });

@@ -61,10 +61,12 @@ export function createHygieneSession(baseEnv: () => Record<string, string | unde
       const label = `rekey ${args.join(' ')}`;
       const sampler = options.sample === undefined ? undefined : session.sampleDirectory(options.sample.directory, label, options.sample.allowedFor);
       let result: WatchedResult;
+      const started = Date.now();
       try {
         result = await runWatched(args, { ...options, env: { ...baseEnv(), ...options.env } });
       } finally {
         sampler?.stop();
+        if (process.env.HYGIENE_DEBUG === '1') process.stderr.write(`hygiene: ${Date.now() - started} ms ${label}\n`);
       }
       const expected = options.expectCodes ?? [0];
       if (!expected.includes(result.code)) {
