@@ -49,7 +49,7 @@ export function formatFindingLine(finding: Finding): string {
 export function formatSummary(report: ScanReport): string {
   const { stats } = report;
   const megabytes = (stats.bytes / 1e6).toFixed(1);
-  const scanned = stats.blobs > 0 ? `${stats.blobs} blobs` : `${stats.files} files`;
+  const scanned = stats.blobs > 0 ? `${stats.blobs} blob${stats.blobs === 1 ? '' : 's'}` : `${stats.files} file${stats.files === 1 ? '' : 's'}`;
   const count = report.findings.length;
   const suppressed = report.suppressed > 0 ? ` (${report.suppressed} accepted by the baseline)` : '';
   return `${count} finding${count === 1 ? '' : 's'}${suppressed} in ${scanned}, ${megabytes} MB` +

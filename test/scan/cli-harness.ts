@@ -1,51 +1,28 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const repositoryRoot = resolve(import.meta.dirname, '..', '..');
-const compiledCommands = join(repositoryRoot, 'dist', 'src', 'cli', 'commands');
+const binary = join(repositoryRoot, 'dist', 'src', 'cli', 'bin.js');
 
 /** Why the CLI tests cannot run, or undefined when they can (CI builds before testing). */
 export function cliUnavailableReason(): string | undefined {
-  return existsSync(join(compiledCommands, 'scan-command.js'))
-    ? undefined
-    : 'dist/ is not built: run `npm run build` first (`npm test` does)';
+  return existsSync(binary) ? undefined : 'dist/ is not built: run `npm run build` first (`npm test` does)';
 }
 
-let entry: string | undefined;
-
-/**
- * A `rekey` entry script with the scan, redact and hook commands registered exactly as the
- * CLI registers them, and the CLI's error-to-exit-code mapping. It imports the compiled
- * commands, so the hook it installs runs real compiled code.
- */
+/** The real `rekey` entry script (compiled), as the package's `bin` runs it. */
 export function cliEntry(): string {
-  if (entry !== undefined) return entry;
-  const url = (path: string): string => pathToFileURL(path).href;
-  const script = `
-import { Command, CommanderError } from ${JSON.stringify(url(join(repositoryRoot, 'node_modules', 'commander', 'esm.mjs')))};
-import { exitCodeFor, isRekeyError } from ${JSON.stringify(url(join(repositoryRoot, 'dist', 'src', 'core', 'errors.js')))};
-import { register as scan } from ${JSON.stringify(url(join(compiledCommands, 'scan-command.js')))};
-import { register as redact } from ${JSON.stringify(url(join(compiledCommands, 'redact-command.js')))};
-import { register as hook } from ${JSON.stringify(url(join(compiledCommands, 'hook-command.js')))};
-const program = new Command('rekey').exitOverride();
-scan(program); redact(program); hook(program);
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  if (isRekeyError(error)) {
-    process.stderr.write('rekey: ' + error.message + '\\n' + (error.hint ? 'hint: ' + error.hint + '\\n' : ''));
-  } else process.stderr.write('rekey: unexpected error: ' + (error instanceof Error ? error.message : String(error)) + '\\n');
-  process.exitCode = exitCodeFor(error);
+  return binary;
 }
-`;
-  const directory = mkdtempSync(join(tmpdir(), 'rekey-cli-'));
-  entry = join(directory, 'rekey-entry.mjs');
-  writeFileSync(entry, script);
-  return entry;
+
+/** A data directory that does not exist: the scanner runs without a vault (no ownership). */
+const isolatedHome = join(mkdtempSync(join(tmpdir(), 'rekey-scan-home-')), 'absent');
+
+export function cliEnvironment(): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = { ...process.env, REKEY_HOME: isolatedHome, NO_COLOR: '1' };
+  delete environment['REKEY_DATABASE_URL'];
+  return environment;
 }
 
 export interface CliResult {
@@ -56,7 +33,7 @@ export interface CliResult {
 
 export function runCli(args: readonly string[], options: { cwd: string; input?: string | Buffer }): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliEntry(), ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binary, ...args], { cwd: options.cwd, env: cliEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

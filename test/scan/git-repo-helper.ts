@@ -19,6 +19,8 @@ export function createTempRepository(prefix = 'rekey-scan-repo-'): {
         GIT_AUTHOR_NAME: 'Ada Tester', GIT_AUTHOR_EMAIL: 'ada@example.test',
         GIT_COMMITTER_NAME: 'Ada Tester', GIT_COMMITTER_EMAIL: 'ada@example.test',
         GIT_CONFIG_NOSYSTEM: '1',
+        // A pre-commit hook that runs rekey sees no vault.
+        REKEY_HOME: join(root, '.rekey-home-absent'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

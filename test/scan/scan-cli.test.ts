@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeKey, seededRandom } from '../../bench/scan/fake-key-generator.js';
-import { cliEntry, cliUnavailableReason, runCli } from './cli-harness.js';
+import { cliEntry, cliEnvironment, cliUnavailableReason, runCli } from './cli-harness.js';
 import { createTempRepository } from './git-repo-helper.js';
 
 const unavailable = cliUnavailableReason();
@@ -94,7 +94,7 @@ describe.skipIf(unavailable !== undefined)(`rekey scan / redact / hook (CLI)${un
 
   it('redact replaces keys line by line without waiting for the end of input', async () => {
     const key = fakeKey('anthropic-api-key', random);
-    const child = spawn(process.execPath, [cliEntry(), 'redact'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry(), 'redact'], { env: cliEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     const firstLine = new Promise<void>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -124,7 +124,7 @@ describe.skipIf(unavailable !== undefined)(`rekey scan / redact / hook (CLI)${un
     const key = fakeKey('openrouter-api-key', random);
     write('src/llm.ts', `const client = new OpenRouter({ apiKey: "${key}" });\n`);
     git('add', '.');
-    const blocked = spawnSync('git', ['commit', '-q', '-m', 'add key'], { cwd: root, encoding: 'utf8' });
+    const blocked = spawnSync('git', ['commit', '-q', '-m', 'add key'], { cwd: root, encoding: 'utf8', env: cliEnvironment() });
     expect(blocked.status).not.toBe(0);
     expect(blocked.stdout + blocked.stderr).toContain('openrouter-api-key');
     expect(blocked.stdout + blocked.stderr).not.toContain(key);
@@ -136,5 +136,6 @@ describe.skipIf(unavailable !== undefined)(`rekey scan / redact / hook (CLI)${un
     const refused = await runCli(['hook', 'install'], { cwd: root });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('not written by rekey');
+    expect(refused.stderr).toContain('hint:');
   });
 });
