@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
@@ -49,6 +49,15 @@ interface ScanOptions {
   verifyTimeout?: string;
   rotate?: boolean;
   workers?: string;
+}
+
+/**
+ * One worker per idle core, at most 4: workers cost start-up CPU and only pay when a core
+ * is free to run them (measured in bench/scan on a shared 2-core machine).
+ */
+function defaultWorkers(): number {
+  const idleCores = availableParallelism() - Math.round(loadavg()[0] ?? 0);
+  return Math.max(1, Math.min(4, idleCores));
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -102,7 +111,7 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--verify-timeout must be a positive number of milliseconds');
     verifier = createKeyVerifier({ baseUrls: parseBaseUrls(options.verifyBaseUrl), timeoutMs: timeout });
   }
-  const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
+  const workers = options.workers === undefined ? defaultWorkers() : Number(options.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
   const ownKeys = wiring.ownKeys === undefined ? undefined : await wiring.ownKeys();
   const rotations: Array<{ credential: string; seconds: number | undefined; error?: string }> = [];
@@ -185,7 +194,7 @@ export function register(program: Command): void {
     .option('--verify-base-url <provider=url>', 'override a provider base URL for --verify (repeatable)', collect, [])
     .option('--verify-timeout <ms>', 'timeout of each verification request')
     .option('--rotate', 'start an emergency rotation for each finding that is one of our keys')
-    .option('--workers <count>', 'worker threads for directory scans (default: one per core)')
+    .option('--workers <count>', 'worker threads for large directory scans (default: one per idle core, at most 4)')
     .action(async (paths: string[], options: ScanOptions) => {
       await runScan(paths, options);
     });
