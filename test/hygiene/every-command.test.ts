@@ -551,7 +551,7 @@ describe('secret hygiene across every rekey command', () => {
     session.addFile(stateFile);
   }, STEP_TIMEOUT);
 
-  it('other master key sources: REKEY_MASTER_KEY (rotated from stdin), a passphrase, and a wrong key', async () => {
+  it('other master key sources (REKEY_MASTER_KEY rotated from stdin, a passphrase), wrong keys and a database URL with a password', async () => {
     const envHome = join(root, 'home-env');
     const masterKey = session.plant('env-master-key', randomBytes(32));
     const nextMasterKey = session.plant('env-master-key-next', randomBytes(32));
@@ -571,6 +571,14 @@ describe('secret hygiene across every rekey command', () => {
     await session.rekey(['credential', 'add', 'manual/pass/prod', '--provider', 'manual', '--read-value'], { env: withPassphrase, input: `${values.manualThird}\n` });
     await session.rekey(['doctor', '--json'], { env: withPassphrase });
     await session.rekey(['credential', 'list'], { env: { ...withPassphrase, REKEY_PASSPHRASE: session.plant('wrong-passphrase', `wrong passphrase ${randomAlphanumeric(24)}`) }, expectCodes: [1] });
+    await session.rekey(['init', '--passphrase'], { env: { REKEY_HOME: join(root, 'home-short'), REKEY_PASSPHRASE: session.plant('short-passphrase', `x${randomAlphanumeric(6)}`) }, expectCodes: [1, 2] });
+    await session.rekey(['master-key', 'rotate', '--yes', '--new-key-from-stdin'], { env: withKey(nextMasterKey), input: `${values.manualFirst}\n`, expectCodes: [1, 2] });
+
+    // A database password in REKEY_DATABASE_URL: wrong, unreachable or unsupported, never echoed.
+    const password = session.plant('database-password', `pw${randomAlphanumeric(30)}`);
+    for (const url of [`postgres://rekey:${password}@127.0.0.1:5432/rekey_hygiene_missing`, `postgres://rekey:${password}@127.0.0.1:1/rekey`, `mysql://rekey:${password}@127.0.0.1/rekey`]) {
+      await session.rekey(['doctor'], { env: { ...withKey(nextMasterKey), REKEY_DATABASE_URL: url }, expectCodes: [1, 2, 3] });
+    }
     for (const other of [envHome, passphraseHome]) session.addTree(other);
   }, STEP_TIMEOUT);
 
