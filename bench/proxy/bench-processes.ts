@@ -19,6 +19,7 @@ export function spawnAndWait(command: string, args: string[], env: Record<string
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
+      if (process.env.REKEY_BENCH_VERBOSE === '1') process.stderr.write(chunk);
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -39,6 +39,7 @@ interface LoadResults {
   proxy: LoadFigures;
   sdk: LoadFigures;
   propagation: { clients: number; serverInstances: number; rotations: number; samples: number; p50Milliseconds: number; p99Milliseconds: number; maxMilliseconds: number };
+  engine?: { proxy: LoadFigures & { secondsPerRotation: number[] }; sdk: LoadFigures & { secondsPerRotation: number[] } };
 }
 
 /** The load-run section, from load-results*.json beside the README (written by load-main.ts). */
@@ -51,6 +52,12 @@ function loadSection(directory: string): string {
   const rows = runs.flatMap((run) => [
     `| ${run.store.split(',')[0]} | proxy | ${run.proxy.rotations} | ${run.proxy.requests} | **${run.proxy.failures}** | ${run.proxy.ratePerSecond.toFixed(1)} | ${run.proxy.latencyP50Milliseconds} / ${run.proxy.latencyP99Milliseconds} |`,
     `| ${run.store.split(',')[0]} | SDK | ${run.sdk.rotations} | ${run.sdk.requests} | **${run.sdk.failures}** | ${run.sdk.ratePerSecond.toFixed(1)} | ${run.sdk.latencyP50Milliseconds} / ${run.sdk.latencyP99Milliseconds} |`,
+    ...(run.engine === undefined
+      ? []
+      : (['proxy', 'sdk'] as const).map((path) => {
+          const figures = run.engine?.[path] as LoadFigures & { secondsPerRotation: number[] };
+          return `| ${run.store.split(',')[0]} | ${path === 'proxy' ? 'proxy' : 'SDK'}, rotation engine (${figures.secondsPerRotation.join(' / ')} s each) | ${figures.rotations} | ${figures.requests} | **${figures.failures}** | ${figures.ratePerSecond.toFixed(1)} | ${figures.latencyP50Milliseconds} / ${figures.latencyP99Milliseconds} |`;
+        })),
   ]);
   const propagation = runs.map(
     (run) =>
@@ -63,7 +70,8 @@ Official \`openai\` clients (maxRetries 0, one request in five streamed) at a pa
 (a) through \`rekey proxy\` with virtual tokens and (b) straight to the emulator with
 \`rotationProofOpenAI\` + \`createKeySource\` (keys from \`rekey serve\` by long poll), during
 back-to-back rotations (mint at the emulator → pending → promote → 1 s grace → revoke the old
-key at the emulator). Every server is its own process. Run: \`npm run build && node
+key at the emulator), and with rotations run by the rotation engine itself, whose grace ends
+when proxy metering / SDK check-ins show the old version quiet for 2 s. Every server is its own process. Run: \`npm run build && node
 dist/bench/proxy/load-main.js\` (PostgreSQL: set \`REKEY_BENCH_DATABASE_URL\` to a throwaway database).
 
 | store | path | rotations | requests | failed | req/s achieved | latency p50 / p99 ms |

@@ -18,6 +18,8 @@ function setting(name: string): string {
   return value;
 }
 
+const reportError = (message: string) => process.stderr.write(`${process.argv[2] ?? 'role'}: ${message}\n`);
+
 async function openData() {
   const store = await openStore({ databaseUrl: process.env.REKEY_BENCH_DATABASE_URL, sqlitePath: setting('REKEY_BENCH_SQLITE') });
   const vault = createVault({
@@ -34,12 +36,12 @@ async function main(role: string | undefined): Promise<{ url: string; close(): P
   }
   if (role === 'proxy') {
     const data = await openData();
-    const proxy = await startProxy({ ...data, upstreams: { openai: setting('REKEY_BENCH_UPSTREAM') }, databaseUrl: process.env.REKEY_BENCH_DATABASE_URL });
+    const proxy = await startProxy({ ...data, upstreams: { openai: setting('REKEY_BENCH_UPSTREAM') }, databaseUrl: process.env.REKEY_BENCH_DATABASE_URL, onError: reportError });
     return { url: proxy.url, close: async () => (await proxy.close(), await data.store.close()) };
   }
   if (role === 'serve') {
     const data = await openData();
-    const server = await startKeyServer({ ...data, databaseUrl: process.env.REKEY_BENCH_DATABASE_URL });
+    const server = await startKeyServer({ ...data, databaseUrl: process.env.REKEY_BENCH_DATABASE_URL, onError: reportError });
     return { url: server.url, close: async () => (await server.close(), await data.store.close()) };
   }
   throw new Error(`unknown role ${role ?? '(none)'}`);

@@ -26,6 +26,7 @@ export interface MintedKey {
 export interface BenchSetup {
   directory: string;
   emulator: RunningChild;
+  adminKey: string;
   openaiBaseUrl: string;
   store: Store;
   vault: Vault;
@@ -65,12 +66,13 @@ export async function createBenchSetup(credentialName: string, options: { databa
   await store.migrate();
   const vault = createVault({ store, envelope: createEnvelope(masterKey), fingerprintSalt: salt });
   const firstKey = await mint('bench-0');
-  const credential = await store.createCredential({ name: credentialName, provider: 'openai', scope: {}, environment: 'prod', owner: null, purpose: 'benchmark', allowedModels: [], tags: {}, policy: {} });
+  const credential = await store.createCredential({ name: credentialName, provider: 'openai', scope: { project: firstKey.projectId }, environment: 'prod', owner: null, purpose: 'benchmark', allowedModels: [], tags: {}, policy: {} });
   await vault.putVersion({ credential, value: new SecretValue(firstKey.value), stage: 'current', providerKeyId: firstKey.keyId, mintedBy: 'bench' });
 
   return {
     directory,
     emulator,
+    adminKey,
     openaiBaseUrl,
     store,
     vault,

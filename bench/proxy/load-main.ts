@@ -4,7 +4,9 @@
  *      during 20 back-to-back rotations: failed requests must be 0;
  *   B. official `openai` clients made rotation-proof by the SDK (keys from rekey serve by
  *      long poll) → emulator, same load and rotations: 0 failures;
- *   C. propagation: time from promote until each of 100 SDK clients uses the new key.
+ *   C. propagation: time from promote until each of 100 SDK clients uses the new key;
+ *   D, E. as A and B, with rotations run by the rotation engine, whose grace ends when the
+ *      proxy metering / SDK check-ins show the old version quiet.
  * Rotations are done as the rotation engine does them: mint at the emulator (Admin API),
  * store pending, promote, grace, revoke at the emulator, mark revoked.
  *
@@ -17,10 +19,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { systemClock } from '../../src/core/clock.js';
 import { SecretValue } from '../../src/core/secret-value.js';
+import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
+import { createRotationExecutor } from '../../src/rotation/rotation-executor.js';
+import { createRotationUsageSources } from '../../src/server/rotation-usage-sources.js';
 import { createKeySource, rotationProofOpenAI, type KeySource } from '../../src/sdk/index.js';
 import { issueAccessToken } from '../../src/server/access-tokens.js';
-import { openStoredAccessTokens } from '../../src/server/stored-tokens.js';
+import { openStoredAccessTokens, openStoredUsageReports } from '../../src/server/stored-tokens.js';
 import { spawnRole, type RunningChild } from './bench-processes.js';
 import { createBenchSetup, describeMachine, percentile, round, type BenchSetup, type MintedKey } from './bench-setup.js';
 import { runLoad, type LoadResult } from './load-generator.js';
@@ -36,6 +43,7 @@ const ROTATIONS = option('rotations', 20);
 const RATE = option('rate', 250);
 const GRACE_MS = option('grace-ms', 1000);
 const PROPAGATION_CLIENTS = 100;
+const ENGINE_ROTATIONS = option('engine-rotations', 5);
 const DATABASE_URL = process.env.REKEY_BENCH_DATABASE_URL;
 const NAME = 'openai/load/prod';
 
@@ -58,16 +66,47 @@ function createRotator(setup: BenchSetup) {
   };
 }
 
-async function loadDuringRotations(clients: OpenAI[], rotate: ReturnType<typeof createRotator>): Promise<LoadResult & { rotations: number; rotationSeconds: number }> {
+/**
+ * Rotations by the rotation engine itself (src/rotation): mint in the credential's project,
+ * test, promote, grace that ends when the proxy metering / SDK check-ins show the old
+ * version quiet for 2 s, revoke and confirm dead.
+ */
+function createEngineRotator(setup: BenchSetup) {
+  const provider = createOpenAIProvider({ adminKey: new SecretValue(setup.adminKey), baseUrl: setup.openaiBaseUrl });
+  const executor = createRotationExecutor({
+    store: setup.store,
+    vault: setup.vault,
+    audit: createAuditLog({ store: setup.store, clock: systemClock }),
+    providers: { resolve: () => provider },
+    sinks: {
+      create: async () => { throw new Error('the load run has no sink consumers'); },
+      reloadAction: () => { throw new Error('the load run has no sink consumers'); },
+    },
+    clock: systemClock,
+    // The proxy flushes its meter every 2 s; load-run SDK clients check in every second.
+    usageSources: createRotationUsageSources({ reports: openStoredUsageReports(setup.store), clock: systemClock, resolutionSeconds: { proxy: 3, sdk: 2 } }),
+    settings: { gracePollMinMs: 250, gracePollMaxMs: 500, testTimeoutMs: 20_000, revokeConfirmTimeoutMs: 20_000 },
+  });
+  const seconds: number[] = [];
+  const rotate = async () => {
+    const started = performance.now();
+    const outcome = await executor.start({ credential: NAME, actor: 'load', graceQuietSeconds: 2, graceMaxSeconds: 60 });
+    if (outcome.state !== 'done') throw new Error(`rotation ended in ${outcome.state}: ${outcome.failure ?? outcome.hold?.reason ?? ''}`);
+    seconds.push(round((performance.now() - started) / 1000, 1));
+  };
+  return { rotate, seconds };
+}
+
+async function loadDuringRotations(clients: OpenAI[], rotate: (graceMilliseconds: number) => Promise<void>, rotations = ROTATIONS): Promise<LoadResult & { rotations: number; rotationSeconds: number }> {
   let running = true;
   const load = runLoad({ clients, ratePerSecond: RATE, concurrency: 48, stop: () => !running });
   await new Promise((resolveWait) => setTimeout(resolveWait, 500));
   const started = performance.now();
-  for (let index = 0; index < ROTATIONS; index += 1) await rotate(GRACE_MS);
+  for (let index = 0; index < rotations; index += 1) await rotate(GRACE_MS);
   const rotationSeconds = (performance.now() - started) / 1000;
   await new Promise((resolveWait) => setTimeout(resolveWait, 500));
   running = false;
-  return { ...(await load), rotations: ROTATIONS, rotationSeconds: round(rotationSeconds, 1) };
+  return { ...(await load), rotations, rotationSeconds: round(rotationSeconds, 1) };
 }
 
 async function propagation(servers: RunningChild[], token: string, rotate: ReturnType<typeof createRotator>) {
@@ -192,6 +231,35 @@ async function main(): Promise<void> {
   const propagated = await propagation(current.servers, current.readToken, current.rotate).finally(() => current.close());
   process.stderr.write(`   p50 ${propagated.p50Milliseconds} ms, p99 ${propagated.p99Milliseconds} ms\n`);
 
+  process.stderr.write(`D: proxy, ${ENGINE_ROTATIONS} rotations by the rotation engine (grace on observed usage)\n`);
+  scenario = await startScenario();
+  const engineProxy = (() => {
+    const current_ = scenario;
+    const engine = createEngineRotator(current_.setup);
+    const clients = Array.from({ length: 8 }, (_unused, index) => new OpenAI({ apiKey: current_.proxyTokens[index % current_.proxyTokens.length], baseURL: `${current_.proxy.url}/v1`, maxRetries: 0, timeout: 30_000 }));
+    return loadDuringRotations(clients, engine.rotate, ENGINE_ROTATIONS)
+      .then((result) => ({ ...result, secondsPerRotation: engine.seconds }))
+      .finally(() => current_.close());
+  })();
+  const throughEngineProxy = await engineProxy;
+  process.stderr.write(`   ${JSON.stringify(throughEngineProxy)}\n`);
+
+  process.stderr.write(`E: SDK, ${ENGINE_ROTATIONS} rotations by the rotation engine (grace on observed usage)\n`);
+  scenario = await startScenario();
+  const engineSdk = await (async () => {
+    const current_ = scenario;
+    const engine = createEngineRotator(current_.setup);
+    const sources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: (current_.servers[index % current_.servers.length] as RunningChild).url, token: current_.readToken, instance: `pod-${index}`, checkInIntervalMilliseconds: 1_000 } }));
+    const clients = sources.map((source) => rotationProofOpenAI(OpenAI, source, { baseURL: current_.setup.openaiBaseUrl, maxRetries: 0, timeout: 30_000 }));
+    try {
+      return { ...(await loadDuringRotations(clients, engine.rotate, ENGINE_ROTATIONS)), secondsPerRotation: engine.seconds };
+    } finally {
+      await Promise.all(sources.map((source) => source.close()));
+      await current_.close();
+    }
+  })();
+  process.stderr.write(`   ${JSON.stringify(engineSdk)}\n`);
+
   const results = {
     date: new Date().toISOString(),
     machine,
@@ -204,6 +272,11 @@ async function main(): Promise<void> {
     proxy: throughProxy,
     sdk: throughSdk,
     propagation: propagated,
+    engine: {
+      rotation: 'the rotation engine (src/rotation): mint in the project, test, promote, grace until the old version is quiet for 2 s in proxy metering / SDK check-ins, revoke at the provider and confirm dead',
+      proxy: throughEngineProxy,
+      sdk: engineSdk,
+    },
   };
   const suffix = DATABASE_URL === undefined ? '' : '-postgres';
   const output = resolve(import.meta.dirname, '../../../bench/proxy');
@@ -211,7 +284,7 @@ async function main(): Promise<void> {
   // The README shows both the proxy benchmark and these figures.
   if (existsSync(join(output, 'results.json'))) writeBenchReadme(join(output, 'README.md'), JSON.parse(readFileSync(join(output, 'results.json'), 'utf8')) as Parameters<typeof writeBenchReadme>[1]);
   process.stdout.write(JSON.stringify({ proxy: throughProxy, sdk: throughSdk, propagation: { ...propagated, perRotation: undefined } }, null, 2) + '\n');
-  if (throughProxy.failures > 0 || throughSdk.failures > 0) process.exitCode = 1;
+  if (throughProxy.failures + throughSdk.failures + throughEngineProxy.failures + engineSdk.failures > 0) process.exitCode = 1;
 }
 
 await main();

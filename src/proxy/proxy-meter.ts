@@ -4,6 +4,7 @@
  * and are flushed as deltas to the usage-report store (what the rotation's grace check
  * reads) every few seconds; cumulative totals feed `/metrics`.
  */
+import { RekeyError } from '../core/errors.js';
 import type { UsageReport, UsageReportStore } from '../server/usage-reports.js';
 
 export interface MeterKey {
@@ -94,12 +95,15 @@ export function createProxyMeter(options: { usage: UsageReportStore; now?: () =>
       // Keep the counts for the next flush rather than lose them.
       for (const [id, counts] of entries) {
         const into = countsIn(delta, id);
+        // Keep when the traffic happened: a retried flush must not make old traffic look recent.
+        if (into.requests === 0 && into.inputTokens === 0 && into.outputTokens === 0) into.lastAt = counts.lastAt;
         into.requests += counts.requests;
         into.inputTokens += counts.inputTokens;
         into.outputTokens += counts.outputTokens;
         for (const [status, count] of counts.statuses) into.statuses.set(status, (into.statuses.get(status) ?? 0) + count);
       }
-      options.onError?.(`usage flush failed (${(error as Error).name})`);
+      // rekey errors are value-free by contract; anything else is reported by kind only.
+      options.onError?.(`usage flush failed: ${error instanceof RekeyError ? error.message : (error as Error).name}`);
     }
   }
 
