@@ -42,6 +42,22 @@ async function verify(sink: Sink, slot: SinkSlot, expected: string): Promise<'ma
 export interface DeliverOptions {
   /** Versioned slots to remove in the same pass (rollback removes the discarded version). */
   removeVersions?: number[] | undefined;
+  /**
+   * Rollback: touch only consumers that hold this version (main or versioned slot), or
+   * whose contents cannot be read; a consumer the new key never reached has nothing to undo.
+   */
+  onlyWhereHolding?: { version: number; fingerprint: string } | undefined;
+}
+
+async function holdsVersion(sink: Sink, target: { version: number; fingerprint: string }): Promise<boolean> {
+  if (sink.readFingerprint === undefined) return true;
+  try {
+    const main = await sink.readFingerprint('main');
+    if (main.state === 'present' && fingerprintsEqual(main.fingerprint, target.fingerprint)) return true;
+    return (await sink.readFingerprint({ version: target.version })).state === 'present';
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -67,6 +83,7 @@ export async function deliverVersion(
     try {
       const sink = await sinks.create(consumer);
       label = sink.describe();
+      if (options.onlyWhereHolding !== undefined && !(await holdsVersion(sink, options.onlyWhereHolding))) continue;
       session.progress('deliver', 'note', `writing ${label}`);
       const verified = await withRetries(session, async () => {
         await sink.write('main', value);
@@ -170,8 +187,11 @@ export async function runRollback(session: RotationSession, oldVersion: number, 
 
     // Sinks are touched only if delivery ever began (it may have been cut short by a crash).
     const journal = await store.listJournal(session.rotationId);
-    if (journal.some((entry) => entry.step === 'deliver')) {
-      const { failures } = await deliverVersion(session, oldVersion, { removeVersions: [newVersion] });
+    if (journal.some((entry) => entry.step === 'deliver') && discarded !== undefined) {
+      const { failures } = await deliverVersion(session, oldVersion, {
+        removeVersions: [newVersion],
+        onlyWhereHolding: { version: newVersion, fingerprint: discarded.fingerprint },
+      });
       if (failures.length > 0) return { type: 'rollback-failed', reason: `could not put the old key back: ${summarize(failures)}` };
     }
 

@@ -62,6 +62,12 @@ export interface RotationExecutor {
   /** Continue after a crash, a hold, or with the value a person supplied. */
   resume(rotationId: string, options?: { actor?: string; suppliedValue?: SecretValue | undefined }): Promise<RotationOutcome>;
   decide(rotationId: string, decision: Exclude<RotationDecision, 'resume'>, actor: string): Promise<RotationOutcome>;
+  /**
+   * Ask a rotation that is in grace, possibly running in another process, to end its
+   * grace now (journaled; the grace step sees it within seconds). For a held grace use
+   * `decide(…, 'end-grace')`.
+   */
+  request(rotationId: string, request: 'end-grace', options: { actor: string; reason: string }): Promise<void>;
   plan(request: StartRotationRequest): Promise<RotationPlan>;
   /** Does the credential's current key answer at the provider (staged soak, `rotations show`)? */
   checkCurrent(credential: string): Promise<{ version: number | null; liveness: 'live' | 'dead' | 'unknown'; reason?: string | undefined }>;
@@ -268,6 +274,17 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
         }),
       );
       return outcomeOf(rotationId);
+    },
+
+    async request(rotationId, request, options) {
+      const { record, credential } = await rotationAndCredential(rotationId);
+      if (record.state !== 'grace') {
+        throw new ConflictError(`rotation ${rotationId} is ${record.state}, not in grace`, {
+          hint: record.state === 'hold' ? `end a held grace with \`rekey rotations end-grace ${rotationId}\`` : undefined,
+        });
+      }
+      await store.appendJournal({ rotationId, at: clock.now(), step: 'request', phase: 'note', detail: { request, actor: options.actor, reason: options.reason } });
+      await deps.audit.record({ event: 'rotation-request', actor: options.actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { rotation: rotationId, request, reason: options.reason } });
     },
 
     async checkCurrent(name) {

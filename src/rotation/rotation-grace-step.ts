@@ -61,6 +61,17 @@ async function observe(
   return { observations, failures };
 }
 
+/** Check between polls for an early end requested from outside (a person, a leak of the old key). */
+const REQUEST_CHECK_MS = 2_000;
+
+/** A request to end this grace, journaled by `executor.request` after the grace began. */
+async function endRequested(session: RotationSession, since: Date): Promise<string | undefined> {
+  const journal = await session.deps.store.listJournal(session.rotationId);
+  const request = journal.find((entry) => entry.step === 'request' && entry.phase === 'note' && entry.detail['request'] === 'end-grace' && entry.at >= since);
+  if (request === undefined) return undefined;
+  return `${String(request.detail['actor'] ?? 'someone')} asked to end the grace: ${String(request.detail['reason'] ?? 'no reason given')}`;
+}
+
 export async function runWatchGrace(session: RotationSession, versionNumber: number, options: { restart: boolean }): Promise<RotationEvent> {
   const { store, clock, settings } = session.deps;
   const quietSeconds = session.data.options.graceQuietSeconds;
@@ -80,6 +91,12 @@ export async function runWatchGrace(session: RotationSession, versionNumber: num
 
   for (;;) {
     await session.lease.renew();
+    const requested = await endRequested(session, graceStartedAt);
+    if (requested !== undefined) {
+      await session.save({ grace: { action: 'end', reason: requested, at: clock.now().toISOString() } });
+      await session.audit('grace-end', 'ok', fingerprint, { version: versionNumber, reason: requested, evidence: 'request' });
+      return { type: 'grace-ended' };
+    }
     const { observations, failures } = await observe(session, versionNumber, fingerprint, graceStartedAt);
     history.push(...observations);
     const now = clock.now();
@@ -101,6 +118,9 @@ export async function runWatchGrace(session: RotationSession, versionNumber: num
       session.progress('grace', 'wait', decision.reason);
       lastReason = decision.reason;
     }
-    await session.sleep(pollMs);
+    for (let waited = 0; waited < pollMs; waited += REQUEST_CHECK_MS) {
+      await session.sleep(Math.min(REQUEST_CHECK_MS, pollMs - waited));
+      if (waited + REQUEST_CHECK_MS < pollMs && (await endRequested(session, graceStartedAt)) !== undefined) break;
+    }
   }
 }

@@ -74,7 +74,7 @@ const cases: Case[] = [
   { label: 'test', state: { name: 'test', context: minted }, legal: { 'test-passed': 'deliver', 'test-failed': 'rollback', ...pre } },
   { label: 'deliver', state: { name: 'deliver', context: minted }, legal: { delivered: 'promote', 'deliver-failed': 'hold', ...pre } },
   { label: 'promote', state: { name: 'promote', context: minted }, legal: { promoted: 'grace', 'promote-failed': 'hold', rollback: 'rollback' } },
-  { label: 'grace', state: { name: 'grace', context: promoted }, legal: { 'grace-ended': 'revoke', 'grace-held': 'hold', rollback: 'rollback' } },
+  { label: 'grace', state: { name: 'grace', context: promoted }, legal: { 'grace-ended': 'revoke', 'end-grace': 'revoke', 'grace-held': 'hold', rollback: 'rollback' } },
   { label: 'revoke', state: { name: 'revoke', context: promoted }, legal: { 'old-revoked': 'finish', 'revoke-failed': 'hold' } },
   { label: 'finish', state: { name: 'finish', context: { ...promoted, oldRevoked: true } }, legal: { finished: 'done', 'finish-failed': 'hold' } },
   { label: 'rollback (asked)', state: { name: 'rollback', context: { ...minted, rollbackOutcome: 'rolled-back' } }, legal: { 'rolled-back': 'rolled-back', 'rollback-failed': 'hold' } },

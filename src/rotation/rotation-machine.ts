@@ -371,7 +371,8 @@ function next(state: RotationState, event: RotationEvent): TransitionResult | un
       return undefined;
 
     case 'grace':
-      if (event.type === 'grace-ended') return enter('revoke', context);
+      // A person (or a leak of the old key) may end the grace early.
+      if (event.type === 'grace-ended' || event.type === 'end-grace') return enter('revoke', context);
       if (event.type === 'grace-held') {
         return hold(context, { reason: event.reason, resumeTo: 'grace', holders: event.holders });
       }

@@ -36,7 +36,17 @@ export interface FixtureOptions {
 
 export async function createRotationFixture(options: FixtureOptions = {}) {
   const directory = await mkdtemp(join(tmpdir(), 'rekey-rotation-'));
-  const clock = createManualClock(new Date('2026-05-01T09:00:00Z'));
+  const manual = createManualClock(new Date('2026-05-01T09:00:00Z'));
+  // Time moves only when someone sleeps; each sleep also yields to the event loop, so a
+  // worker polling in virtual time (SQLite answers synchronously) cannot starve the others.
+  const clock = {
+    now: () => manual.now(),
+    advance: (milliseconds: number) => manual.advance(milliseconds),
+    async sleep(milliseconds: number) {
+      manual.advance(milliseconds);
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
   const now = () => clock.now();
   const store: Store = options.openStore === undefined ? await openStore({ sqlitePath: join(directory, 'rekey.db'), now }) : await options.openStore(now);
   await store.migrate();
