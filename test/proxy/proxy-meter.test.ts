@@ -38,7 +38,8 @@ describe('proxy meter', () => {
     const errors: string[] = [];
     const meter = createProxyMeter({ usage, now: () => now, flushIntervalMilliseconds: 3_600_000, onError: (message) => errors.push(message) });
     meter.request(key, 200);
-    await meter.flush();
+    now = new Date('2026-05-01T10:02:00Z');
+    await meter.flush(); // fails two minutes after the traffic
     now = new Date('2026-05-01T10:05:00Z');
     failing = false;
     await meter.flush();
