@@ -28,7 +28,7 @@ const STEP_TIMEOUT = 60_000;
 /** A short quiet window, and a bound so that a rotation that cannot see usage holds instead of waiting a day. */
 const GRACE = ['--grace-quiet', '1s', '--grace-max', '20s'];
 /** rekey's own secrets, which no reload command (an arbitrary program) should receive. */
-const REKEY_OWN_SECRETS = ['OPENAI_ADMIN_KEY', 'ANTHROPIC_ADMIN_KEY', 'OPENROUTER_MANAGEMENT_KEY', 'REKEY_MASTER_KEY', 'REKEY_PASSPHRASE', 'REKEY_NEW_PASSPHRASE', 'REKEY_DATABASE_URL'];
+const REKEY_OWN_SECRETS = ['OPENAI_ADMIN_KEY', 'ANTHROPIC_ADMIN_KEY', 'OPENROUTER_MANAGEMENT_KEY', 'REKEY_MASTER_KEY', 'REKEY_PASSPHRASE', 'REKEY_NEW_PASSPHRASE', 'REKEY_DATABASE_URL', 'REKEY_WEBHOOK_SECRET'];
 
 let root: string;
 let home: string;
@@ -491,6 +491,36 @@ describe('secret hygiene across every rekey command', () => {
     } finally {
       session.record('rekey proxy (dead upstream)', await broken.stop());
     }
+    // What reaches the provider: the real key, never the virtual token (recorded by a stand-in upstream).
+    const upstreamSaw: string[] = [];
+    const recorder = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        upstreamSaw.push(`${request.method ?? ''} ${request.url ?? ''}\n${JSON.stringify(request.headers)}\n${body}`);
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion', created: 0, model: 'gpt-4o-mini', choices: [] }));
+      });
+    });
+    await new Promise<void>((resolvePromise) => recorder.listen(0, '127.0.0.1', resolvePromise));
+    const recording = startWatched(['proxy', '--port', '0', '--openai-upstream', `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/v1`], { env });
+    try {
+      const recordingUrl = (await recording.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
+      const relayed = await fetch(`${recordingUrl}/v1/chat/completions?trace=1`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${values.proxyToken}`, 'x-api-key': values.proxyToken, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(relayed.status).toBe(200);
+      session.record('HTTP body relayed by the proxy', { stdout: await relayed.text(), stderr: '', commandLines: [] });
+    } finally {
+      session.record('rekey proxy (recording upstream)', await recording.stop());
+      await new Promise((resolvePromise) => recorder.close(resolvePromise));
+    }
+    expect(upstreamSaw.length).toBe(1);
+    expect(upstreamSaw[0]).toContain(`Bearer ${current}`);
+    expect(upstreamSaw[0]).not.toContain(values.proxyToken);
+    expect(upstreamSaw[0]).not.toContain(values.proxyToken.slice(-24));
+
     await session.rekey(['token', 'revoke', 'hygiene-reader', '--yes']);
     await session.rekey(['token', 'revoke', 'hygiene-app', '--yes', '--json']);
     await session.rekey(['token', 'list', '--all', '--output', 'csv']);
