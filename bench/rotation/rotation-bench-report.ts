@@ -1,0 +1,155 @@
+/** The shape of bench/rotation/results.json and the README generated from it. */
+import type { FleetResults } from './bench-fleet.js';
+import { PHASE_ORDER, type PhaseResults } from './bench-phases.js';
+
+export interface RotationBenchResults {
+  date: string;
+  machine: { cpuModel: string; cores: number; memoryGiB: number; node: string; os: string };
+  benchSeconds: number;
+  phases: PhaseResults;
+  fleets: FleetResults[];
+}
+
+const PHASE_NOTES: Record<string, string> = {
+  start: 'lease, pre-checks, rotation record, `rotation-start` audit',
+  lock: 'confirm no other active rotation',
+  mint: 'create a service account named after the rotation (its key comes back once), seal it as version N+1 `pending`',
+  test: '`GET /models`, one chat probe per allowed model, scope check (list project keys)',
+  deliver: 'env file: write main + versioned slot (atomic, fsync), read back, compare fingerprints',
+  promote: 'pending → current, current → previous in one transaction',
+  grace: 'poll the old key\'s usage and `last_used_at` until quiet for the window',
+  revoke: 'delete the old key\'s service account, confirm the key answers 401',
+  finish: 'stage the old version `revoked`, remove its versioned slot, `rotation-end`',
+  'between steps': 'journal `begin` writes and persisted transitions',
+};
+
+const number = (value: number) => value.toLocaleString('en-US');
+
+function phaseTable(phases: PhaseResults): string {
+  const rows = PHASE_ORDER.map((name) => {
+    const figure = phases.phasesMs[name];
+    const calls = phases.providerCallsPerRotation.byPhase[name] ?? 0;
+    const writes = phases.storeCallsPerRotation.writesByPhase[name] ?? 0;
+    return `| ${name} | ${figure === undefined ? '-' : `**${number(figure.median)}**`} | ${figure === undefined ? '-' : number(figure.p90)} | ${calls} | ${writes} | ${PHASE_NOTES[name] ?? ''} |`;
+  });
+  const total = phases.totalMs;
+  return [
+    '| Phase | Median ms | p90 ms | Provider requests | Store writes | What it does |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+    ...rows,
+    `| **total** | **${number(total.median)}** | ${number(total.p90)} | ${phases.providerCallsPerRotation.total} | ${phases.storeCallsPerRotation.writes} | one \`executor.start()\` call (${phases.storeCallsPerRotation.total} store calls in all) |`,
+  ].join('\n');
+}
+
+function fleetTable(fleets: FleetResults[]): string {
+  const header = `| | ${fleets.map((fleet) => `${fleet.settings.concurrency} in flight`).join(' | ')} |`;
+  const line = `| --- | ${fleets.map(() => '---:').join(' | ')} |`;
+  const row = (label: string, cell: (fleet: FleetResults) => string) => `| ${label} | ${fleets.map(cell).join(' | ')} |`;
+  return [
+    header,
+    line,
+    row('Credentials rotated (`done`)', (fleet) => `${number(fleet.states['done'] ?? 0)} / ${number(fleet.settings.credentials)}`),
+    row('Not done (held, failed, threw)', (fleet) => number(fleet.settings.credentials - (fleet.states['done'] ?? 0))),
+    row('Wall time', (fleet) => `${number(fleet.wallSeconds)} s`),
+    row('**Rotations per minute**', (fleet) => `**${number(fleet.rotationsPerMinute)}**`),
+    row('One rotation, median / p90', (fleet) => `${number(Math.round(fleet.rotationMs.median))} / ${number(Math.round(fleet.rotationMs.p90))} ms`),
+    row('**Provider requests per rotation**', (fleet) => `**${fleet.providerCalls.perRotation}**`),
+    row('Store calls per rotation (writes)', (fleet) => `${fleet.storeCallsPerRotation.total} (${fleet.storeCallsPerRotation.writes})`),
+    row('429s seen (per rotation)', (fleet) => `${number(fleet.providerCalls.status429)} (${fleet.providerCalls.status429PerRotation})`),
+    row('Keys active at the emulator after the run', (fleet) => number(fleet.check.activeKeysAtProvider)),
+    row('**Orphans** (active at the provider, unknown to the store)', (fleet) => `**${fleet.check.orphans}**`),
+    row('Credentials with exactly one `current`', (fleet) => number(fleet.check.credentialsWithExactlyOneCurrent)),
+    row('Current keys accepted by the emulator', (fleet) => number(fleet.check.currentKeysLive)),
+    row('Old keys still live after `done`', (fleet) => number(fleet.check.oldKeysStillLiveAfterDone.length)),
+    row('Consumers holding the current key (main slot)', (fleet) => number(fleet.check.consumersOnCurrent)),
+    row('Consumers still holding the old versioned slot', (fleet) => number(fleet.check.consumersStillHoldingOldSlot.length)),
+    row('Version stages after the run', (fleet) => Object.entries(fleet.check.stages).map(([stage, count]) => `${stage} ${number(count)}`).join(', ')),
+    row('Seeding (not timed in the rate)', (fleet) => `${number(fleet.seedSeconds)} s`),
+  ].join('\n');
+}
+
+function routeTable(fleets: FleetResults[]): string {
+  const routes = [...new Set(fleets.flatMap((fleet) => Object.keys(fleet.providerCalls.byRoutePerRotation)))];
+  return [
+    `| Request | ${fleets.map((fleet) => `${fleet.settings.concurrency} in flight`).join(' | ')} |`,
+    `| --- | ${fleets.map(() => '---:').join(' | ')} |`,
+    ...routes.map((route) => `| \`${route}\` | ${fleets.map((fleet) => fleet.providerCalls.byRoutePerRotation[route] ?? 0).join(' | ')} |`),
+  ].join('\n');
+}
+
+function notDoneSection(fleets: FleetResults[]): string {
+  const lines = fleets.flatMap((fleet) => fleet.notDone.map((item) => `- ${fleet.settings.concurrency} in flight: ${item.credential} ended \`${item.state}\`: ${item.reason}`));
+  if (lines.length === 0) return 'Every rotation of every fleet run ended `done`.';
+  return ['Rotations that did not end `done` (at most 20 per run listed; all are counted above):', '', ...lines].join('\n');
+}
+
+export function renderRotationBenchReadme(results: RotationBenchResults): string {
+  const { machine, phases } = results;
+  const fleet = results.fleets[0];
+  const phaseKnobs = phases.settings.knobs;
+  return `# Rotation benchmark
+
+Generated by \`npm run bench:rotation\` (source: \`rotation-bench.ts\`); raw figures in \`results.json\`.
+The whole run took ${number(results.benchSeconds)} s.
+
+- Date: ${results.date}
+- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}
+- Setup (both parts): the provider emulator in the same process (loopback HTTP, ${phaseKnobs.latencyMs} ms added
+  latency per request, no activation or revocation delay), the SQLite store (WAL,
+  \`synchronous=FULL\`) with the vault, the OpenAI adapter, one env-file consumer per
+  credential, no reload action, and the real rotation executor (\`createRotationExecutor\`).
+  Grace windows are **scaled down to seconds** so that the run stays under ten minutes:
+  quiet window ${phases.settings.graceQuietSeconds} s (production default 15 min), grace polled every
+  ${number(phases.settings.gracePollMinMs)} ms (the engine's default floor; every other executor setting is its default). Nothing uses the old keys during
+  the run, so every grace ends on observed quiet once the window is covered.
+- Provider requests are counted by the \`fetch\` given to the OpenAI adapter
+  (\`createOpenAIProvider({ fetch })\`): every attempt, retries included, is one HTTP request
+  the emulator received. 429s are counted from the statuses it answered.
+
+## Time per phase of one rotation
+
+${phases.settings.rotations} rotations of one credential, one after another, no faults. Each phase is timed from
+the executor's progress events (\`begin\` to \`end\` of the step, the step's journal \`end\`
+write included). Median and p90 by nearest rank, in milliseconds.
+
+${phaseTable(phases)}
+
+## Fleet: ${fleet === undefined ? 'not run' : `${number(fleet.settings.credentials)} credentials`}
+
+${fleet === undefined ? '' : `Each credential has its own emulator project, a seeded service-account key (version 1,
+\`current\`) and its own env-file consumer in a temporary directory. All are rotated once,
+with at most N rotations in flight in one process, while the emulator answers
+${Math.round(fleet.settings.knobs.rate429 * 100)}% of requests with 429 and \`retry-after: ${fleet.settings.knobs.retryAfterSeconds}\`
+(the adapter's HTTP helper waits and retries). Grace: quiet ${fleet.settings.graceQuietSeconds} s, max ${fleet.settings.graceMaxSeconds} s.
+Rotations per minute count rotations that ended \`done\`, over the wall time of the rotations
+(seeding excluded).
+
+${fleetTable(results.fleets)}
+
+### Orphan check, after each run
+
+- Every non-admin OpenAI key the emulator lists with status \`active\` (\`listAllKeys()\`) must
+  be known to the store as a \`current\` version, or as the \`pending\`/\`previous\` version of a
+  rotation that has not finished. Anything else is an orphan.
+- Every credential has exactly one \`current\` version, and the emulator accepts its key.
+- Every old (seeded) key of a rotation that ended \`done\` is dead (\`isKeyLive\` false).
+- Every consumer's env file holds the current key in its main slot and no longer holds the
+  old versioned slot.
+
+${notDoneSection(results.fleets)}
+
+### Provider requests per rotation, by route
+
+${routeTable(results.fleets)}
+`}
+## Reading the figures
+
+- The machine is a shared 2-core container with other engineers' work running, so treat
+  the figures as orders of magnitude.
+- A rotation here is bounded by its grace window: with a real 15-minute window (or 24-48 h
+  by policy) the time per rotation is the grace, and the fleet rate is set by how many
+  rotations may wait in grace at once, not by the engine.
+- Everything runs in one Node process: the emulator, the executor, the store and the
+  consumers' files share its event loop and the two cores.
+`;
+}
