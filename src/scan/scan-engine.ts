@@ -109,7 +109,7 @@ export function hasAnchor(bytes: Uint8Array, compiled: CompiledDetectors = defau
     const pair = (previous << 8) | code;
     previous = code;
     if (pivotTable[pair] !== 1) continue;
-    for (const entry of anchorsByPivot.get(pair) ?? []) {
+    for (const entry of anchorsByPivot[pair] ?? []) {
       const position = index - 1 - entry.pivot;
       if (position < 0 || position + entry.literal.length > length) continue;
       let equal = true;
@@ -142,7 +142,7 @@ export function scanText(text: string, compiled: CompiledDetectors = defaultDete
     const pair = (previous << 8) | code;
     previous = code;
     if (pivotTable[pair] !== 1) continue;
-    for (const entry of anchorsByPivot.get(pair) ?? []) {
+    for (const entry of anchorsByPivot[pair] ?? []) {
       const position = index - 1 - entry.pivot;
       if (position < 0 || !text.startsWith(entry.literal, position)) continue;
       for (const detector of entry.detectors) {

@@ -22,8 +22,10 @@ function rarity(code: number): number {
   const character = String.fromCharCode(code);
   const lowerRank = LOWER_BY_FREQUENCY.indexOf(character);
   if (lowerRank !== -1) return lowerRank;
-  if (code >= 65 && code <= 90) return 24 + LOWER_BY_FREQUENCY.indexOf(character.toLowerCase()) / 4;
-  if (code >= 48 && code <= 57) return 22;
+  // Capitals start identifiers and sentences (`Content`, `To`): rarer than most lower-case
+  // letters, not rare. Digits are frequent in numbers.
+  if (code >= 65 && code <= 90) return 6 + LOWER_BY_FREQUENCY.indexOf(character.toLowerCase()) / 4;
+  if (code >= 48 && code <= 57) return 14;
   if (character === ' ' || character === '\n') return -10;
   return 18;
 }
@@ -45,8 +47,8 @@ export interface CompiledDetectors {
    * the text — one table read per byte — and checks the few candidates it flags.
    */
   pivotTable: Uint8Array;
-  /** The anchors whose pivot pair is each flagged pair. */
-  anchorsByPivot: ReadonlyMap<number, readonly AnchorEntry[]>;
+  /** The anchors whose pivot pair is each flagged pair, indexed by the pair (65,536 slots). */
+  anchorsByPivot: ReadonlyArray<readonly AnchorEntry[] | undefined>;
   /** The longest possible span (window) of any detector, for chunk overlap. */
   maxReach: number;
 }
@@ -79,14 +81,14 @@ export function compileDetectors(detectors: readonly Detector[] = allDetectors):
     }
   }
   const pivotTable = new Uint8Array(65536);
-  const anchorsByPivot = new Map<number, AnchorEntry[]>();
+  const anchorsByPivot: Array<AnchorEntry[] | undefined> = new Array<AnchorEntry[] | undefined>(65536).fill(undefined);
   for (const [literal, list] of byAnchor) {
     const pivot = choosePivot(literal);
     const key = (literal.charCodeAt(pivot) << 8) | literal.charCodeAt(pivot + 1);
     pivotTable[key] = 1;
-    const entries = anchorsByPivot.get(key) ?? [];
+    const entries = anchorsByPivot[key] ?? [];
     entries.push({ literal, pivot, detectors: list });
-    anchorsByPivot.set(key, entries);
+    anchorsByPivot[key] = entries;
   }
   return { detectors, pivotTable, anchorsByPivot, maxReach };
 }
