@@ -120,6 +120,20 @@ describe('rotation CLI commands', () => {
     expect(outcome.secondsToOldKeyDead).toBeLessThan(60);
   });
 
+  it('makes a leaked key dead for scan --rotate and says when', async () => {
+    const { rotateLeakedKey } = await import('../../src/cli/commands/rotate-command.js');
+    const { current, value } = await withCliContext(async ({ store, vault }) => {
+      const credential = await store.getCredential('openai/cli/dev');
+      const version = credential === undefined ? undefined : await store.getVersionByStage(credential.id, 'current');
+      if (credential === undefined || version === undefined) throw new Error('no current version');
+      return { current: version, value: await vault.reveal(credential, version.number) };
+    });
+    const foundAt = new Date();
+    const result = await rotateLeakedKey({ fingerprint: current.fingerprint, foundAt, where: 'logs/app.log:12' });
+    expect(result.oldKeyDeadAt?.getTime()).toBeGreaterThanOrEqual(foundAt.getTime());
+    expect(emulator.isKeyLive(value.reveal())).toBe(false);
+  });
+
   it('rejects bad usage with a usage error', async () => {
     await expect(rekey('rotate')).rejects.toThrow(/name the credential to rotate, or pass --due/);
     await expect(rekey('rotate', 'openai/cli/dev', '--grace-quiet', 'soon')).rejects.toThrow(/not a duration/);

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { parseDurationSeconds, formatDuration } from '../../core/duration.js';
-import { UsageError } from '../../core/errors.js';
+import { ConflictError, UsageError } from '../../core/errors.js';
 import type { SecretValue } from '../../core/secret-value.js';
 import type { RotationProgress } from '../../rotation/rotation-deps.js';
 import type { RotationExecutor, RotationOutcome, RotationPlan } from '../../rotation/rotation-executor.js';
@@ -111,6 +111,26 @@ export function printOutcome(outcome: RotationOutcome): void {
     const seconds = (new Date(outcome.data.oldKeyDeadAt).getTime() - new Date(outcome.data.startedAt).getTime()) / 1000;
     process.stdout.write(`old key dead ${formatDuration(seconds)} after the rotation started\n`);
   }
+}
+
+/**
+ * For `rekey scan --rotate` (the scan command's `rotate` wiring): make a leaked key of
+ * ours dead — an emergency rotation, or ending the grace that still keeps it alive — and
+ * say when it died. Resolves once it is dead, or throws with what went wrong.
+ */
+export async function rotateLeakedKey(event: { fingerprint: string; foundAt: Date; where?: string | undefined }): Promise<{ oldKeyDeadAt?: Date }> {
+  return withCliContext(async (context) => {
+    const { respondToLeak } = await import('../../rotation/leak-response.js');
+    const executor = await openRotationExecutor(context);
+    const responses = await respondToLeak(
+      { store: context.store, executor, audit: context.audit, clock: context.clock },
+      { fingerprint: event.fingerprint, foundAt: event.foundAt, actor: context.actor, where: event.where, force: true },
+    );
+    const failed = responses.find((response) => response.action === 'failed');
+    if (failed !== undefined) throw new ConflictError(`the leaked key of ${failed.credential} (version ${failed.version}) is not yet dead: ${failed.reason ?? 'unknown'}`);
+    const deaths = responses.flatMap((response) => (response.oldKeyDeadAt === null ? [] : [response.oldKeyDeadAt.getTime()]));
+    return deaths.length === 0 ? {} : { oldKeyDeadAt: new Date(Math.max(...deaths)) };
+  });
 }
 
 function printPlan(plan: RotationPlan): void {

@@ -46,6 +46,15 @@ async function decide(rotationId: string, decision: Decision, options: { yes?: b
   await confirm(question, options.yes);
   await withCliContext(async (context) => {
     const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
+    // A grace that a live worker is running: ask it (it checks every few seconds).
+    const record = await context.store.getRotation(rotationId);
+    const lease = record === undefined ? undefined : await context.store.getLease(`rotation:${record.credentialId}`);
+    if (decision === 'end-grace' && record?.state === 'grace' && lease !== undefined && lease.expiresAt > context.clock.now()) {
+      await executor.request(rotationId, 'end-grace', { actor: context.actor, reason: 'asked from the command line' });
+      if (options.json === true) printJson({ rotation: rotationId, requested: 'end-grace' });
+      else process.stdout.write(`asked the worker running rotation ${rotationId} to end its grace; it revokes the old key within seconds\n`);
+      return;
+    }
     const outcome = await executor.decide(rotationId, decision, context.actor);
     if (options.json === true) printJson(outcomeJson(outcome));
     else printOutcome(outcome);
