@@ -30,6 +30,7 @@ export function reportToJson(report: ScanReport): Record<string, unknown> {
     suppressed: report.suppressed,
     stats: report.stats,
     ...(report.hookErrors.length === 0 ? {} : { hookErrors: report.hookErrors }),
+    ...(report.unreadable.length === 0 ? {} : { unreadable: report.unreadable }),
   };
 }
 

@@ -88,6 +88,8 @@ export interface ScanReport {
   suppressed: number;
   stats: ScanStats;
   hookErrors: Array<{ hint: string; message: string }>;
+  /** The first 20 files that could not be read, with the reason (`EACCES`…): not clean, unknown. */
+  unreadable: Array<{ path: string; reason: string }>;
 }
 
 export interface ScanCallbacks {
@@ -109,6 +111,7 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
         suppressed: 0,
         stats: { files: 0, blobs: 0, bytes: 0, binaries: 0, unreadable: 0 },
         hookErrors: [],
+        unreadable: [],
       };
 
       async function accept(found: Finding[]): Promise<void> {
@@ -155,6 +158,7 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
       await scanFilesInParallel(everyFile(), workers, async (file, result) => {
         if (result.kind === 'unreadable') {
           report.stats.unreadable += 1;
+          if (report.unreadable.length < 20) report.unreadable.push({ path: file.relative, reason: result.reason });
           return;
         }
         report.stats.files += 1;

@@ -42,6 +42,14 @@ describe('scan targets', () => {
     expect(all.findings.every((finding) => !JSON.stringify(finding).includes(visible) && !JSON.stringify(finding).includes(ignored))).toBe(true);
   });
 
+  it.skipIf(process.platform !== 'linux')('names files it could not read instead of reporting them clean (linux: /proc/self/mem fails to read)', async () => {
+    // A regular file that opens but cannot be read, even as root.
+    const report = await createScanService().scan({ paths: ['/proc/self/mem'] });
+    expect(report.unreadable).toEqual([{ path: '/proc/self/mem', reason: 'EIO' }]);
+    expect(report.stats.unreadable).toBe(1);
+    expect(report.stats.files).toBe(0);
+  });
+
   it('scans every blob of every branch once, naming commit, author and path', async () => {
     const { root, git, write } = repository();
     const removed = fakeKey('anthropic-api-key', random);

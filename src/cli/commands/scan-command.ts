@@ -164,6 +164,7 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
     else await writeFile(options.outFile, rendered);
   }
   process.stderr.write(formatSummary(report) + '\n');
+  for (const file of report.unreadable) process.stderr.write(`could not read ${file.path} (${file.reason}): not scanned\n`);
   for (const rotation of rotations) {
     process.stderr.write(`emergency rotation of ${rotation.credential}: old key dead ${rotation.seconds === undefined ? '(time unknown)' : `${rotation.seconds.toFixed(1)} s after the finding`}\n`);
   }
