@@ -15,15 +15,26 @@ import type { OwnKeyFoundEvent } from '../../scan/scan-service.js';
 const TOOL_VERSION = '0.1.0';
 export const DEFAULT_BASELINE_FILE = '.rekey-baseline.json';
 
+/** What `rotate` did for one own key; `undefined` when it did nothing (policy says alert). */
+export interface LeakRotationOutcome {
+  /** `emergency-rotation`, `grace-ended`, `pending-discarded`, `alert-only`, `failed`… */
+  action: string;
+  /** When the leaked key was confirmed dead, if it was. */
+  oldKeyDeadAt?: Date | null | undefined;
+  reason?: string | null | undefined;
+}
+
 /**
  * What the CLI entry wires in (the scanner does not reach into the store or the rotation
- * engine itself): the vault's salt with a store-backed fingerprint lookup, and the
- * emergency rotation that `--rotate` starts for each own key found.
+ * engine itself): the vault's salt (or `fingerprintOf`) with a store-backed fingerprint
+ * lookup, and the leak response for each own key found. `rotate` is called for every own
+ * key: with `requested: true` under `--rotate` (rotate whatever the policy says), with
+ * `requested: false` otherwise (act only where the credential's policy says
+ * `onLeak: rotate`; return undefined to do nothing). `respondToLeak` fits.
  */
 export interface ScanCommandWiring {
   ownKeys?: (() => Promise<{ lookup: OwnKeyLookup; salt: Buffer } | { lookup: OwnKeyLookup; fingerprintOf: (value: string) => string } | undefined>) | undefined;
-  /** Starts an emergency rotation; resolves once the old key is dead (with when, if known). */
-  rotate?: ((event: OwnKeyFoundEvent) => Promise<{ oldKeyDeadAt?: Date } | void>) | undefined;
+  rotate?: ((event: OwnKeyFoundEvent, options: { requested: boolean }) => Promise<LeakRotationOutcome[] | undefined>) | undefined;
 }
 
 let wiring: ScanCommandWiring = {};
@@ -114,23 +125,26 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
   const workers = options.workers === undefined ? defaultWorkers() : Number(options.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
   const ownKeys = wiring.ownKeys === undefined ? undefined : await wiring.ownKeys();
-  const rotations: Array<{ credential: string; seconds: number | undefined; error?: string }> = [];
+  const rotations: Array<{ credential: string; outcome: LeakRotationOutcome; seconds: number | undefined }> = [];
   const rotate = wiring.rotate;
+  const requested = options.rotate === true;
   const service = createScanService({
     parallelism: workers,
     baseline,
     verifier,
     ownKeys,
-    onOwnKeyFound: options.rotate === true && rotate !== undefined
-      ? async (event) => {
-        const outcome = await rotate(event);
-        const deadAt = outcome === undefined ? undefined : outcome.oldKeyDeadAt ?? new Date();
-        rotations.push({
-          credential: event.ownership.credential,
-          seconds: deadAt === undefined ? undefined : (deadAt.getTime() - event.foundAt.getTime()) / 1000,
-        });
-      }
-      : undefined,
+    onOwnKeyFound: rotate === undefined
+      ? undefined
+      : async (event) => {
+        for (const outcome of (await rotate(event, { requested })) ?? []) {
+          const deadAt = outcome.oldKeyDeadAt ?? undefined;
+          rotations.push({
+            credential: event.ownership.credential,
+            outcome,
+            seconds: deadAt === undefined ? undefined : (deadAt.getTime() - event.foundAt.getTime()) / 1000,
+          });
+        }
+      },
   });
 
   const streamText = format === 'text' && options.outFile === undefined;
@@ -166,7 +180,9 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
   process.stderr.write(formatSummary(report) + '\n');
   for (const file of report.unreadable) process.stderr.write(`could not read ${file.path} (${file.reason}): not scanned\n`);
   for (const rotation of rotations) {
-    process.stderr.write(`emergency rotation of ${rotation.credential}: old key dead ${rotation.seconds === undefined ? '(time unknown)' : `${rotation.seconds.toFixed(1)} s after the finding`}\n`);
+    const dead = rotation.seconds === undefined ? 'old key not confirmed dead' : `old key dead ${rotation.seconds.toFixed(1)} s after the finding`;
+    const reason = rotation.outcome.reason === undefined || rotation.outcome.reason === null ? '' : ` (${rotation.outcome.reason})`;
+    process.stderr.write(`leak of ${rotation.credential}: ${rotation.outcome.action}, ${dead}${reason}\n`);
   }
   for (const failure of report.hookErrors) {
     process.stderr.write(`rotation for ${failure.hint} failed: ${failure.message}\n`);
@@ -194,7 +210,7 @@ export function register(program: Command): void {
     .option('--verify', 'check each finding with one authenticated request: live, dead or unknown')
     .option('--verify-base-url <provider=url>', 'override a provider base URL for --verify (repeatable)', collect, [])
     .option('--verify-timeout <ms>', 'timeout of each verification request')
-    .option('--rotate', 'start an emergency rotation for each finding that is one of our keys')
+    .option('--rotate', 'rotate every leaked key of ours at once (without it, only where the policy says onLeak: rotate)')
     .option('--workers <count>', 'worker threads for large directory scans (default: one per idle core, at most 4)')
     .action(async (paths: string[], options: ScanOptions) => {
       await runScan(paths, options);

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeKey, seededRandom } from '../../../bench/scan/fake-key-generator.js';
+import { fingerprint } from '../../crypto/fingerprint.js';
+import { createMemoryLookup } from '../../scan/own-keys.js';
+import { register, setScanCommandWiring } from './scan-command.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'rekey-scan-command-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+afterEach(() => {
+  setScanCommandWiring({});
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const program = new Command('rekey').exitOverride();
+  register(program);
+  await program.parseAsync(['node', 'rekey', 'scan', '--workers', '1', ...args]);
+  const exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);
+  vi.restoreAllMocks();
+  return { stdout, stderr, exitCode };
+}
+
+describe('rekey scan: own keys and the leak response wiring', () => {
+  const salt = randomBytes(32);
+  const key = fakeKey('openai-project-key', seededRandom(81));
+  const file = join(directory, 'app.env');
+  writeFileSync(file, `OPENAI_API_KEY=${key}\n`);
+  const ownKeys = async () => ({ salt, lookup: createMemoryLookup([[fingerprint(salt, key), { credential: 'openai/app/prod', stage: 'current' }]]) });
+
+  it('marks our key and, without --rotate, lets the wiring decide by policy (here: do nothing)', async () => {
+    const calls: boolean[] = [];
+    setScanCommandWiring({ ownKeys, rotate: async (_event, options) => (calls.push(options.requested), undefined) });
+    const result = await run([file]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).toContain('ours: openai/app/prod (current)');
+    expect(calls).toEqual([false]);
+    expect(result.stderr).not.toContain('leak of');
+    expect(result.stdout + result.stderr).not.toContain(key);
+  });
+
+  it('with --rotate, asks for the rotation and prints the time from finding to old key dead', async () => {
+    setScanCommandWiring({
+      ownKeys,
+      rotate: async (event, options) => [{
+        action: options.requested ? 'emergency-rotation' : 'alert-only',
+        oldKeyDeadAt: new Date(event.foundAt.getTime() + 1500),
+        reason: null,
+      }],
+    });
+    const result = await run(['--rotate', file]);
+    expect(result.stderr).toContain('leak of openai/app/prod: emergency-rotation, old key dead 1.5 s after the finding');
+    expect(result.exitCode).toBe(3);
+  });
+
+  it('--rotate without a wired rotation engine is a usage error', async () => {
+    setScanCommandWiring({ ownKeys });
+    await expect(run(['--rotate', file])).rejects.toThrow(/--rotate needs the rotation engine/);
+  });
+});
