@@ -37,28 +37,41 @@ describe('rekey scan: own keys and the leak response wiring', () => {
   writeFileSync(file, `OPENAI_API_KEY=${key}\n`);
   const ownKeys = async () => ({ salt, lookup: createMemoryLookup([[fingerprint(salt, key), { credential: 'openai/app/prod', stage: 'current' }]]) });
 
-  it('marks our key and, without --rotate, lets the wiring decide by policy (here: do nothing)', async () => {
-    const calls: boolean[] = [];
-    setScanCommandWiring({ ownKeys, rotate: async (_event, options) => (calls.push(options.requested), undefined) });
+  it('marks our key; without --rotate only the policy response runs (here: nothing to do)', async () => {
+    const calls: string[] = [];
+    setScanCommandWiring({
+      ownKeys,
+      rotate: async () => {
+        calls.push('rotate');
+      },
+      respondByPolicy: async (event) => (calls.push(`policy:${event.ownership.credential}`), undefined),
+    });
     const result = await run([file]);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toContain('ours: openai/app/prod (current)');
-    expect(calls).toEqual([false]);
+    expect(calls).toEqual(['policy:openai/app/prod']);
     expect(result.stderr).not.toContain('leak of');
     expect(result.stdout + result.stderr).not.toContain(key);
   });
 
-  it('with --rotate, asks for the rotation and prints the time from finding to old key dead', async () => {
+  it('with --rotate, rotates each own key and prints the time from finding to old key dead', async () => {
+    const calls: string[] = [];
     setScanCommandWiring({
       ownKeys,
-      rotate: async (event, options) => [{
-        action: options.requested ? 'emergency-rotation' : 'alert-only',
-        oldKeyDeadAt: new Date(event.foundAt.getTime() + 1500),
-        reason: null,
-      }],
+      rotate: async (event) => (calls.push(event.ownership.stage), { oldKeyDeadAt: new Date(event.foundAt.getTime() + 1500) }),
+      respondByPolicy: async () => (calls.push('policy'), undefined),
     });
     const result = await run(['--rotate', file]);
+    expect(calls).toEqual(['current']);
     expect(result.stderr).toContain('leak of openai/app/prod: emergency-rotation, old key dead 1.5 s after the finding');
+    expect(result.exitCode).toBe(3);
+  });
+
+  it('a rotation that fails is reported, and the scan still reports its findings', async () => {
+    setScanCommandWiring({ ownKeys, rotate: async () => { throw new Error('provider down'); } });
+    const result = await run(['--rotate', file]);
+    expect(result.stderr).toContain('rotation for sk-proj-…');
+    expect(result.stderr).toContain('failed: provider down');
     expect(result.exitCode).toBe(3);
   });
 

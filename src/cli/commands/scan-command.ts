@@ -15,26 +15,27 @@ import type { OwnKeyFoundEvent } from '../../scan/scan-service.js';
 const TOOL_VERSION = '0.1.0';
 export const DEFAULT_BASELINE_FILE = '.rekey-baseline.json';
 
-/** What `rotate` did for one own key; `undefined` when it did nothing (policy says alert). */
+/** What the leak response did for one own key. */
 export interface LeakRotationOutcome {
-  /** `emergency-rotation`, `grace-ended`, `pending-discarded`, `alert-only`, `failed`… */
-  action: string;
+  /** `emergency-rotation`, `grace-ended`, `pending-discarded`, `alert-only`… (default: rotated). */
+  action?: string | undefined;
   /** When the leaked key was confirmed dead, if it was. */
   oldKeyDeadAt?: Date | null | undefined;
-  reason?: string | null | undefined;
 }
 
 /**
  * What the CLI entry wires in (the scanner does not reach into the store or the rotation
  * engine itself): the vault's salt (or `fingerprintOf`) with a store-backed fingerprint
- * lookup, and the leak response for each own key found. `rotate` is called for every own
- * key: with `requested: true` under `--rotate` (rotate whatever the policy says), with
- * `requested: false` otherwise (act only where the credential's policy says
- * `onLeak: rotate`; return undefined to do nothing). `respondToLeak` fits.
+ * lookup, and the leak response.
+ * - `rotate` runs under `--rotate`, once per own key found: make the leaked key dead now,
+ *   whatever the policy says; resolve when it is dead (throw when it could not be).
+ * - `respondByPolicy` (optional) runs without `--rotate`, once per own key found: act only
+ *   where the credential's policy says `onLeak: rotate`; resolve undefined to do nothing.
  */
 export interface ScanCommandWiring {
   ownKeys?: (() => Promise<{ lookup: OwnKeyLookup; salt: Buffer } | { lookup: OwnKeyLookup; fingerprintOf: (value: string) => string } | undefined>) | undefined;
-  rotate?: ((event: OwnKeyFoundEvent, options: { requested: boolean }) => Promise<LeakRotationOutcome[] | undefined>) | undefined;
+  rotate?: ((event: OwnKeyFoundEvent) => Promise<LeakRotationOutcome | void>) | undefined;
+  respondByPolicy?: ((event: OwnKeyFoundEvent) => Promise<LeakRotationOutcome | undefined>) | undefined;
 }
 
 let wiring: ScanCommandWiring = {};
@@ -125,25 +126,24 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
   const workers = options.workers === undefined ? defaultWorkers() : Number(options.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
   const ownKeys = wiring.ownKeys === undefined ? undefined : await wiring.ownKeys();
-  const rotations: Array<{ credential: string; outcome: LeakRotationOutcome; seconds: number | undefined }> = [];
-  const rotate = wiring.rotate;
-  const requested = options.rotate === true;
+  const rotations: Array<{ credential: string; action: string; seconds: number | undefined }> = [];
+  const respond = options.rotate === true ? wiring.rotate : wiring.respondByPolicy;
   const service = createScanService({
     parallelism: workers,
     baseline,
     verifier,
     ownKeys,
-    onOwnKeyFound: rotate === undefined
+    onOwnKeyFound: respond === undefined
       ? undefined
       : async (event) => {
-        for (const outcome of (await rotate(event, { requested })) ?? []) {
-          const deadAt = outcome.oldKeyDeadAt ?? undefined;
-          rotations.push({
-            credential: event.ownership.credential,
-            outcome,
-            seconds: deadAt === undefined ? undefined : (deadAt.getTime() - event.foundAt.getTime()) / 1000,
-          });
-        }
+        const outcome = await respond(event);
+        if (outcome === undefined) return;
+        const deadAt = outcome.oldKeyDeadAt ?? undefined;
+        rotations.push({
+          credential: event.ownership.credential,
+          action: outcome.action ?? 'emergency-rotation',
+          seconds: deadAt === undefined ? undefined : (deadAt.getTime() - event.foundAt.getTime()) / 1000,
+        });
       },
   });
 
@@ -181,8 +181,7 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
   for (const file of report.unreadable) process.stderr.write(`could not read ${file.path} (${file.reason}): not scanned\n`);
   for (const rotation of rotations) {
     const dead = rotation.seconds === undefined ? 'old key not confirmed dead' : `old key dead ${rotation.seconds.toFixed(1)} s after the finding`;
-    const reason = rotation.outcome.reason === undefined || rotation.outcome.reason === null ? '' : ` (${rotation.outcome.reason})`;
-    process.stderr.write(`leak of ${rotation.credential}: ${rotation.outcome.action}, ${dead}${reason}\n`);
+    process.stderr.write(`leak of ${rotation.credential}: ${rotation.action}, ${dead}\n`);
   }
   for (const failure of report.hookErrors) {
     process.stderr.write(`rotation for ${failure.hint} failed: ${failure.message}\n`);
