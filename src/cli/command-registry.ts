@@ -23,6 +23,12 @@ import { register as token } from './commands/token-command.js';
 function scan(program: Command): void {
   setScanCommandWiring({
     ownKeys: async () => (await import('./own-key-lookup.js')).loadOwnKeyLookup(),
+    rotate: async (event) =>
+      (await import('./commands/rotate-command.js')).rotateLeakedKey({
+        fingerprint: event.fingerprint,
+        foundAt: event.foundAt,
+        where: event.finding.location.path ?? undefined,
+      }),
   });
   scanCommand(program);
 }
