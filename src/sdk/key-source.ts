@@ -75,6 +75,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   let stopWatching: (() => void) | undefined;
   let closed = false;
   const uses = new Map<number, number>();
+  const lastUse = new Map<number, number>();
   const reported = new Set<number>();
   let checkInTimer: NodeJS.Timeout | undefined;
   let promptCheckIn: NodeJS.Timeout | undefined;
@@ -134,7 +135,12 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     if (driver.checkIn === undefined) return;
     const counted = [...uses.entries()].filter(([, requests]) => requests > 0);
     const held = keys?.[0]?.version ?? null;
-    const versions = counted.length > 0 ? counted.map(([version, requests]) => ({ version, requests })) : held === null ? [] : [{ version: held, requests: 0 }];
+    const versions =
+      counted.length > 0
+        ? counted.map(([version, requests]) => ({ version, requests, ...(lastUse.has(version) ? { lastUsedAt: lastUse.get(version) } : {}) }))
+        : held === null
+          ? []
+          : [{ version: held, requests: 0 }];
     if (versions.length === 0) return;
     for (const [version] of counted) uses.set(version, 0);
     try {
@@ -185,6 +191,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     recordUse(key) {
       if (key.version === null) return;
       uses.set(key.version, (uses.get(key.version) ?? 0) + 1);
+      lastUse.set(key.version, Date.now());
       // The first use of a version is reported promptly, so a grace check sees a switch within a second.
       if (!reported.has(key.version) && promptCheckIn === undefined && driver.checkIn !== undefined && !closed) {
         promptCheckIn = setTimeout(() => {

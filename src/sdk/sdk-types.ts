@@ -28,7 +28,7 @@ export interface KeyDriver {
   /** Starts watching; `emit` gets a fresh list whenever it changes. Returns a stop function. */
   watch?(emit: (list: KeyList) => void, onError: (error: Error) => void): () => void;
   /** Reports use of versions (endpoint only). */
-  checkIn?(versions: Array<{ version: number; requests: number }>): Promise<void>;
+  checkIn?(versions: Array<{ version: number; requests: number; lastUsedAt?: number | undefined }>): Promise<void>;
 }
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;

@@ -6,8 +6,8 @@
  *   const reports = openStoredUsageReports(store);
  *   executor deps: { …, usageSources: createRotationUsageSources({ reports, clock }) }
  *
- * A report with requests is activity at `lastSeenAt`; an SDK check-in with 0 requests only
- * says "this process holds that version" and is not activity. Counts cover whole minutes
+ * Activity is the last report with requests (`lastUsedAt`); an SDK check-in with 0 requests
+ * only says "this process holds that version" and is not activity. Counts cover whole minutes
  * from the one containing `since`. Resolution: how stale a source can be — the proxy
  * flushes every 2 s, an SDK checks in every 15 s (and within 0.2 s of first using a version).
  */
@@ -37,7 +37,7 @@ export function createRotationUsageSources(options: {
           (observation): UsageObservation => ({
             source: name,
             consumer: observation.consumer,
-            lastUsedAt: observation.requests > 0 ? observation.lastSeenAt : null,
+            lastUsedAt: observation.lastUsedAt,
             requests: observation.requests,
             countedSince: new Date(usageBucketOf(since)),
             observedAt,

@@ -36,7 +36,16 @@ const checkInSchema = z
     credential: z.string().min(1).max(200),
     instance: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/).optional(),
     versions: z
-      .array(z.object({ version: z.number().int().positive(), requests: z.number().int().min(0).max(1e9) }).strict())
+      .array(
+        z
+          .object({
+            version: z.number().int().positive(),
+            requests: z.number().int().min(0).max(1e9),
+            /** When this process last used the version (ms since epoch); the server clamps it to the last day. */
+            lastUsedAt: z.number().int().positive().optional(),
+          })
+          .strict(),
+      )
       .min(1)
       .max(10),
   })
@@ -148,14 +157,15 @@ export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
     }
     const token = context.get('token');
     const consumer = parsed.data.instance === undefined ? token.name : `${token.name}/${parsed.data.instance}`;
-    const at = deps.now();
+    const now = deps.now().getTime();
     await deps.usage.record(
       parsed.data.versions.map((entry) => ({
         credentialId: set.credential.id,
         versionNumber: entry.version,
         source: 'sdk' as const,
         consumer,
-        at,
+        // A count re-sent after a failed check-in keeps the time of its use, so old traffic never looks recent.
+        at: new Date(entry.requests > 0 && entry.lastUsedAt !== undefined ? Math.min(now, Math.max(now - 86_400_000, entry.lastUsedAt)) : now),
         requests: entry.requests,
         status2xx: 0,
         status4xx: 0,

@@ -4,7 +4,9 @@
  * virtual token) and SDK check-ins (one per application read token and instance).
  *
  * Reports are aggregated per minute, so `observations(…, since)` counts requests from the
- * minute that contains `since` onwards; `lastSeenAt` is exact.
+ * minute that contains `since` onwards. Within a minute, once a consumer reported requests,
+ * its time moves only with reports that carry requests, so `lastUsedAt` is the last use
+ * (SDKs send the time of their last use; the proxy the time of its last request).
  */
 
 export type UsageSource = 'proxy' | 'sdk';
@@ -13,7 +15,10 @@ export interface UsageObservation {
   source: UsageSource;
   /** The virtual token's or read token's name, plus `/<instance>` when an SDK instance named itself. */
   consumer: string;
+  /** The latest report from this consumer about this version (a check-in may only say it holds the key). */
   lastSeenAt: Date;
+  /** When it last used this version (the latest report with requests), or null: it only held the key. */
+  lastUsedAt: Date | null;
   /** Requests made with this version since `since` (0 means the consumer only held the key). */
   requests: number;
 }
@@ -62,20 +67,21 @@ export function createMemoryUsageReportStore(): UsageReportStore & { all(): Usag
           rows.set(key, { ...report, bucket });
           continue;
         }
+        // Same rule as the SQL upsert: once the row has requests, only reports with requests move its time.
+        if (report.at > existing.at && (report.requests > 0 || existing.requests === 0)) existing.at = report.at;
         existing.requests += report.requests;
         existing.status2xx += report.status2xx;
         existing.status4xx += report.status4xx;
         existing.status5xx += report.status5xx;
         existing.inputTokens += report.inputTokens;
         existing.outputTokens += report.outputTokens;
-        if (report.at > existing.at) existing.at = report.at;
       }
     },
     async observations(credentialId, versionNumber, since) {
       return mergeObservations(
         [...rows.values()]
           .filter((row) => row.credentialId === credentialId && row.versionNumber === versionNumber && row.bucket >= usageBucketOf(since))
-          .map((row) => ({ source: row.source, consumer: row.consumer, lastSeenAt: row.at, requests: row.requests })),
+          .map((row) => ({ source: row.source, consumer: row.consumer, lastSeenAt: row.at, lastUsedAt: row.requests > 0 ? row.at : null, requests: row.requests })),
       );
     },
     all: () => [...rows.values()].map(({ bucket: _bucket, ...report }) => report),
@@ -92,6 +98,7 @@ export function mergeObservations(items: readonly UsageObservation[]): UsageObse
     else {
       existing.requests += item.requests;
       if (item.lastSeenAt > existing.lastSeenAt) existing.lastSeenAt = item.lastSeenAt;
+      if (item.lastUsedAt !== null && (existing.lastUsedAt === null || item.lastUsedAt > existing.lastUsedAt)) existing.lastUsedAt = item.lastUsedAt;
     }
   }
   return [...merged.values()].sort((left, right) => right.lastSeenAt.getTime() - left.lastSeenAt.getTime());

@@ -141,8 +141,25 @@ describe('key-delivery endpoint', () => {
     expect(response.status).toBe(204);
     const credential = await fixture.store.getCredential(NAME);
     const observations = await usage.observations(credential?.id ?? '', 1, new Date('2026-05-01T10:00:00Z'));
-    expect(observations).toEqual([{ source: 'sdk', consumer: 'ticketing-api/host-1', lastSeenAt: new Date('2026-05-01T10:00:30Z'), requests: 42 }]);
+    expect(observations).toEqual([{ source: 'sdk', consumer: 'ticketing-api/host-1', lastSeenAt: new Date('2026-05-01T10:00:30Z'), lastUsedAt: new Date('2026-05-01T10:00:30Z'), requests: 42 }]);
     expect(await usage.observations(credential?.id ?? '', 2, new Date('2026-05-01T10:00:00Z'))).toEqual([]);
+  });
+
+  it('keeps the time of use a client reports (a count re-sent after a failed check-in is not recent traffic)', async () => {
+    const response = await app.request('/v1/check-ins', {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ credential: NAME, versions: [{ version: 1, requests: 5, lastUsedAt: Date.parse('2026-05-01T09:58:10Z') }, { version: 2, requests: 0, lastUsedAt: Date.parse('2026-05-01T09:00:00Z') }] }),
+    });
+    expect(response.status).toBe(204);
+    const credential = await fixture.store.getCredential(NAME);
+    expect(await usage.observations(credential?.id ?? '', 1, new Date('2026-05-01T09:50:00Z'))).toEqual([
+      expect.objectContaining({ consumer: 'ticketing-api', lastUsedAt: new Date('2026-05-01T09:58:10Z'), requests: 5 }),
+    ]);
+    // Holding a version (no requests) is seen now, and is not use.
+    expect(await usage.observations(credential?.id ?? '', 2, new Date('2026-05-01T09:50:00Z'))).toEqual([
+      expect.objectContaining({ lastSeenAt: new Date('2026-05-01T10:00:30Z'), lastUsedAt: null, requests: 0 }),
+    ]);
   });
 
   it('rejects a malformed check-in with a message naming the field, and an out-of-scope one with 403', async () => {

@@ -50,12 +50,20 @@ function usageSuite(label: string, open: () => Promise<UsageReportStore>) {
       await usage.record([report({}), report({ at: new Date('2026-05-01T10:00:50Z'), requests: 2 }), report({ consumer: 'other', at: new Date('2026-05-01T10:00:20Z') })]);
       await usage.record([report({ at: new Date('2026-05-01T10:03:05Z'), requests: 5 }), report({ versionNumber: 2, requests: 9 })]);
       expect(await usage.observations('cred-1', 1, new Date('2026-05-01T09:00:00Z'))).toEqual([
-        { source: 'proxy', consumer: 'app', lastSeenAt: new Date('2026-05-01T10:03:05Z'), requests: 8 },
-        { source: 'proxy', consumer: 'other', lastSeenAt: new Date('2026-05-01T10:00:20Z'), requests: 1 },
+        { source: 'proxy', consumer: 'app', lastSeenAt: new Date('2026-05-01T10:03:05Z'), lastUsedAt: new Date('2026-05-01T10:03:05Z'), requests: 8 },
+        { source: 'proxy', consumer: 'other', lastSeenAt: new Date('2026-05-01T10:00:20Z'), lastUsedAt: new Date('2026-05-01T10:00:20Z'), requests: 1 },
       ]);
       // From the minute containing `since` onwards.
       expect(await usage.observations('cred-1', 1, new Date('2026-05-01T10:03:30Z'))).toEqual([
-        { source: 'proxy', consumer: 'app', lastSeenAt: new Date('2026-05-01T10:03:05Z'), requests: 5 },
+        { source: 'proxy', consumer: 'app', lastSeenAt: new Date('2026-05-01T10:03:05Z'), lastUsedAt: new Date('2026-05-01T10:03:05Z'), requests: 5 },
+      ]);
+      // A later check-in without requests (holding only) is not use, and does not move the last use.
+      await usage.record([report({ source: 'sdk', consumer: 'pod', at: new Date('2026-05-01T10:05:01Z'), requests: 3 }), report({ source: 'sdk', consumer: 'pod', at: new Date('2026-05-01T10:05:40Z'), requests: 0 })]);
+      await usage.record([report({ source: 'sdk', consumer: 'idle', at: new Date('2026-05-01T10:05:10Z'), requests: 0 }), report({ source: 'sdk', consumer: 'idle', at: new Date('2026-05-01T10:05:50Z'), requests: 0 })]);
+      const sdk = (await usage.observations('cred-1', 1, new Date('2026-05-01T10:05:00Z'))).filter((observation) => observation.source === 'sdk');
+      expect(sdk).toEqual([
+        { source: 'sdk', consumer: 'idle', lastSeenAt: new Date('2026-05-01T10:05:50Z'), lastUsedAt: null, requests: 0 },
+        { source: 'sdk', consumer: 'pod', lastSeenAt: new Date('2026-05-01T10:05:01Z'), lastUsedAt: new Date('2026-05-01T10:05:01Z'), requests: 3 },
       ]);
       expect(await usage.observations('cred-1', 3, new Date('2026-05-01T09:00:00Z'))).toEqual([]);
       expect(await usage.observations('cred-2', 1, new Date('2026-05-01T09:00:00Z'))).toEqual([]);

@@ -1,10 +1,11 @@
 /**
  * Usage reports (migration 2): one row per credential, key version, source, consumer
- * and minute, upserted by adding counts, so many proxy instances can report at once.
+ * and minute, upserted by adding counts, so many proxy instances can report at once. Once a
+ * row has requests, only reports with requests move its time (so it is the last use).
  * The shapes match `UsageReportStore` in src/server/usage-reports.ts (structurally).
  */
 import type { SqlDatabase } from './sql-database.js';
-import { toDate, type Row } from './sql-rows.js';
+import { toDate, toOptionalDate, type Row } from './sql-rows.js';
 
 export interface StoredUsageReport {
   credentialId: string;
@@ -39,7 +40,9 @@ export function createSqlUsageQueries(database: SqlDatabase) {
                status_5xx = usage_reports.status_5xx + excluded.status_5xx,
                input_tokens = usage_reports.input_tokens + excluded.input_tokens,
                output_tokens = usage_reports.output_tokens + excluded.output_tokens,
-               last_seen_at = CASE WHEN excluded.last_seen_at > usage_reports.last_seen_at THEN excluded.last_seen_at ELSE usage_reports.last_seen_at END`,
+               last_seen_at = CASE
+                 WHEN excluded.last_seen_at > usage_reports.last_seen_at AND (excluded.requests > 0 OR usage_reports.requests = 0) THEN excluded.last_seen_at
+                 ELSE usage_reports.last_seen_at END`,
             [
               report.credentialId,
               report.versionNumber,
@@ -61,7 +64,8 @@ export function createSqlUsageQueries(database: SqlDatabase) {
 
     async observations(credentialId: string, versionNumber: number, since: Date) {
       const rows = await database.query<Row>(
-        `SELECT source, consumer, SUM(requests) AS requests, MAX(last_seen_at) AS last_seen_at
+        `SELECT source, consumer, SUM(requests) AS requests, MAX(last_seen_at) AS last_seen_at,
+                MAX(CASE WHEN requests > 0 THEN last_seen_at END) AS last_used_at
          FROM usage_reports
          WHERE credential_id = ? AND version_number = ? AND bucket_start >= ?
          GROUP BY source, consumer
@@ -72,6 +76,7 @@ export function createSqlUsageQueries(database: SqlDatabase) {
         source: String(row.source) as 'proxy' | 'sdk',
         consumer: String(row.consumer),
         lastSeenAt: toDate(row.last_seen_at),
+        lastUsedAt: toOptionalDate(row.last_used_at),
         requests: Number(row.requests),
       }));
     },
