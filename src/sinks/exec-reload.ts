@@ -23,6 +23,8 @@ const execReloadSchema = z
     cwd: z.string().min(1).optional(),
     /** Extra, non-secret environment variables. */
     env: z.record(z.string(), z.string()).optional(),
+    /** Names of rekey's own environment variables to pass through (beyond PATH, HOME, locale…). */
+    passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
   })
   .strict()
   .refine((config) => config.shell === true || Array.isArray(config.command), {
@@ -52,6 +54,21 @@ export interface ExecReload {
   run(request: ReloadRequest): Promise<ReloadResult>;
 }
 
+/**
+ * The reload command runs with a small, allow-listed environment: rekey's own process
+ * holds secrets (REKEY_MASTER_KEY, provider admin keys) that a reload script must not see.
+ */
+const INHERITED = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|COMSPEC|PATHEXT|WINDIR|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS)$/;
+const NEVER_PASSED = /^(REKEY_MASTER_KEY|REKEY_PASSPHRASE|REKEY_NEW_PASSPHRASE|REKEY_DATABASE_URL|[A-Z0-9_]*(ADMIN_KEY|MANAGEMENT_KEY|MANAGEMENT_TOKEN))$/;
+
+function inheritedEnvironment(passEnv: readonly string[]): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (INHERITED.test(name) || passEnv.includes(name)) environment[name] = value;
+  }
+  return environment;
+}
+
 export function createExecReload(config: Record<string, unknown>, consumerName: string): ExecReload {
   const parsed = execReloadSchema.safeParse(config);
   if (!parsed.success) {
@@ -61,6 +78,10 @@ export function createExecReload(config: Record<string, unknown>, consumerName: 
     });
   }
   const options = parsed.data;
+  const refused = (options.passEnv ?? []).filter((name) => NEVER_PASSED.test(name));
+  if (refused.length > 0) {
+    throw new ConfigError(`consumer ${consumerName}: exec reload passEnv may not pass rekey's own secrets (${refused.join(', ')})`);
+  }
   const keyVia = options.keyVia ?? 'env';
   const envName = options.envName ?? 'REKEY_KEY';
   const timeoutMs = (options.timeoutSeconds ?? 30) * 1000;
@@ -77,7 +98,7 @@ export function createExecReload(config: Record<string, unknown>, consumerName: 
         return Promise.reject(new ConfigError(`consumer ${consumerName}: the reload command's arguments contain the key; pass it through env or stdin`));
       }
       const environment: NodeJS.ProcessEnv = {
-        ...process.env,
+        ...inheritedEnvironment(options.passEnv ?? []),
         ...options.env,
         REKEY_CREDENTIAL: request.credential,
         REKEY_VERSION: String(request.version),

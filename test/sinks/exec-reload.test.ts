@@ -42,6 +42,29 @@ describe('exec reload', () => {
     expect(JSON.stringify(seen.argv)).not.toContain(key.reveal());
   });
 
+  it("gives the command an allow-listed environment, never rekey's own secrets", async () => {
+    const out = join(directory, 'environment.json');
+    const planted = { REKEY_MASTER_KEY: 'bWFzdGVyLWtleS1wbGFudGVk', OPENAI_ADMIN_KEY: 'sk-admin-PLANTEDadmin0123456789', APP_SETTING: 'kept-when-passed' };
+    const saved = { ...process.env };
+    Object.assign(process.env, planted);
+    try {
+      const script = `require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.env))`;
+      const reload = createExecReload({ kind: 'exec', command: [node, '-e', script], keyVia: 'none', passEnv: ['APP_SETTING'], env: { EXTRA: 'yes' } }, 'app');
+      await expect(reload.run(request)).resolves.toMatchObject({ exitCode: 0 });
+    } finally {
+      for (const name of Object.keys(planted)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+    const seen = JSON.parse(await readFile(out, 'utf8')) as Record<string, string>;
+    expect(seen['REKEY_MASTER_KEY']).toBeUndefined();
+    expect(seen['OPENAI_ADMIN_KEY']).toBeUndefined();
+    expect(seen['APP_SETTING']).toBe('kept-when-passed');
+    expect(seen['EXTRA']).toBe('yes');
+    expect(seen['PATH']).toBe(process.env.PATH);
+    expect(seen['REKEY_CREDENTIAL']).toBe('openai/app/prod');
+    expect(() => createExecReload({ kind: 'exec', command: ['true'], passEnv: ['REKEY_MASTER_KEY'] }, 'app')).toThrow(/may not pass rekey's own secrets/);
+  });
+
   it('passes the key on stdin when asked, and not in the environment', async () => {
     const out = join(directory, 'stdin.json');
     const reload = createExecReload({ kind: 'exec', command: [node, '-e', recorder(out)], keyVia: 'stdin' }, 'app');
