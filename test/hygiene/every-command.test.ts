@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withCliContext } from '../../src/cli/cli-context.js';
+import { withCliContext, type CliContext } from '../../src/cli/cli-context.js';
 import { SecretValue } from '../../src/core/secret-value.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createHygieneSession, type HygieneSession } from './hygiene-session.js';
@@ -24,6 +24,8 @@ import { startWatched, watchCommandLines } from './watched-process.js';
 const OPENAI = 'openai/hygiene/dev';
 const MANUAL = 'manual/hygiene/staging';
 const IMPORTED = 'openai/imported/dev';
+const ANTHROPIC = 'anthropic/hygiene/dev';
+const OPENROUTER = 'openrouter/hygiene/dev';
 const STEP_TIMEOUT = 60_000;
 /** A short quiet window, and a bound so that a rotation that cannot see usage holds instead of waiting a day. */
 const GRACE = ['--grace-quiet', '1s', '--grace-max', '20s'];
@@ -71,11 +73,11 @@ function learnDelivered(label: string): Record<string, string> {
 }
 
 /** Opens the same data directory in this process (setup only; every command runs as a real process). */
-async function inProcess(action: Parameters<typeof withCliContext>[0]): Promise<void> {
+async function inProcess<T>(action: (context: CliContext) => Promise<T>): Promise<T> {
   const saved = process.env.REKEY_HOME;
   process.env.REKEY_HOME = home;
   try {
-    await withCliContext(action);
+    return await withCliContext(action);
   } finally {
     if (saved === undefined) delete process.env.REKEY_HOME;
     else process.env.REKEY_HOME = saved;
@@ -335,6 +337,36 @@ describe('secret hygiene across every rekey command', () => {
     expect(resumed.stdout).toMatch(/rotated/);
   }, STEP_TIMEOUT);
 
+  it('Anthropic (a person supplies the new key) and OpenRouter (minted by API) rotations', async () => {
+    const providerEnv = {
+      ANTHROPIC_ADMIN_KEY: emulator.adminKeys.anthropic.reveal(),
+      ANTHROPIC_BASE_URL: emulator.anthropicBaseUrl,
+      OPENROUTER_MANAGEMENT_KEY: session.plant('openrouter-management-key', emulator.adminKeys.openrouter.reveal()),
+      OPENROUTER_BASE_URL: emulator.openrouterBaseUrl,
+    };
+    const anthropicOld = session.plant('anthropic-first', emulator.createAnthropicKey('hygiene-first').key.reveal());
+    const anthropicNew = session.plant('anthropic-second', emulator.createAnthropicKey('hygiene-second').key.reveal());
+    await session.rekey(['credential', 'add', ANTHROPIC, '--provider', 'anthropic', '--read-value'], { env: providerEnv, input: `${anthropicOld}\n` });
+    // Exit 1 today: the audit guard takes the Anthropic key id (apikey_01…) for a key value and
+    // refuses the key-mint event (see the report). Its output is searched all the same.
+    await session.rekey(['rotate', ANTHROPIC, '--value-from-stdin', ...GRACE, '--json'], { env: providerEnv, input: `${anthropicNew}\n`, expectCodes: [0, 1] });
+    await session.rekey(['credential', 'show', ANTHROPIC], { env: providerEnv });
+    await session.rekey(['rotations', 'list', '--credential', ANTHROPIC, '--json'], { env: providerEnv });
+
+    const created = await fetch(`${emulator.openrouterBaseUrl}/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${providerEnv.OPENROUTER_MANAGEMENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'hygiene' }),
+    });
+    expect(created.status).toBe(201);
+    const openrouterOld = session.plant('openrouter-first', ((await created.json()) as { key: string }).key);
+    await session.rekey(['credential', 'add', OPENROUTER, '--provider', 'openrouter', '--read-value'], { env: providerEnv, input: `${openrouterOld}\n` });
+    const openrouter = await session.rekey(['rotate', OPENROUTER, ...GRACE, '--json'], { env: providerEnv, expectCodes: [0, 1], sample: dataDirectory() });
+    expect(['done', 'hold']).toContain((JSON.parse(openrouter.stdout) as { state: string }).state);
+    await session.rekey(['rotate', OPENROUTER, '--emergency'], { env: providerEnv, expectCodes: [0, 1] });
+    await session.rekey(['rotations', 'list', '--credential', OPENROUTER], { env: providerEnv });
+  }, STEP_TIMEOUT);
+
   it('audit list, verify and export', async () => {
     await Promise.all([
       session.rekey(['audit', 'list']),
@@ -367,14 +399,16 @@ describe('secret hygiene across every rekey command', () => {
     const current = readEnvFile()['OPENAI_API_KEY'] ?? '';
     writeFileSync(join(target, 'config.env'), `OPENAI_API_KEY=${values.manualFirst}\n`);
     writeFileSync(join(target, 'notes.md'), `the live key is ${current} (oops)\n`);
-    const text = await session.rekey(['scan', target], { expectCodes: [3] });
+    const [text, json] = await Promise.all([
+      session.rekey(['scan', target], { expectCodes: [3] }),
+      session.rekey(['scan', target, '--format', 'json'], { expectCodes: [3] }),
+      session.rekey(['scan', target, '--format', 'sarif', '--out-file', join(root, 'scan.sarif')], { expectCodes: [3] }),
+      session.rekey(['scan', target, '--verify', '--verify-base-url', `openai=${emulator.openaiBaseUrl}`, '--json'], { expectCodes: [3] }),
+      session.rekey(['scan', '--stdin'], { input: `log line with ${values.manualSecond} in it\n`, expectCodes: [3] }),
+    ]);
     expect(text.stdout).toContain('config.env');
-    const json = await session.rekey(['scan', target, '--format', 'json'], { expectCodes: [3] });
     expect(json.stdout).toContain('openai');
-    await session.rekey(['scan', target, '--format', 'sarif', '--out-file', join(root, 'scan.sarif')], { expectCodes: [3] });
     session.addFile(join(root, 'scan.sarif'));
-    await session.rekey(['scan', target, '--verify', '--verify-base-url', `openai=${emulator.openaiBaseUrl}`, '--json'], { expectCodes: [3] });
-    await session.rekey(['scan', '--stdin'], { input: `log line with ${values.manualSecond} in it\n`, expectCodes: [3] });
     const baseline = join(root, 'scan-baseline.json');
     await session.rekey(['scan', target, '--write-baseline', baseline]);
     session.addFile(baseline);
@@ -527,22 +561,33 @@ describe('secret hygiene across every rekey command', () => {
   }, STEP_TIMEOUT);
 
   it('credential reveal (output not searched) confirms every value is intact, then remove', async () => {
-    const reveal = (name: string, version?: number) =>
-      session.rekey(['credential', 'reveal', name, '--yes', ...(version === undefined ? [] : ['--version', String(version)])], { excludeStdout: true, expectCodes: [0, 1] });
+    const reveal = async (name: string) => {
+      const shown = await session.rekey(['credential', 'reveal', name, '--yes'], { excludeStdout: true });
+      revealed.push(shown.stdout);
+      return shown;
+    };
     const delivered = readEnvFile()['OPENAI_API_KEY'] ?? '';
     expect((await reveal(OPENAI)).stdout.trim()).toBe(delivered);
     const manualCurrent = (await reveal(MANUAL)).stdout.trim();
     expect(manualCurrent).toBe(values.manualThird);
-    // Every version that can still be opened: learn the values rekey minted.
-    for (const name of [OPENAI, IMPORTED, MANUAL]) {
-      const versions = JSON.parse((await session.rekey(['credential', 'versions', name, '--json'])).stdout) as Array<{ number: number }>;
-      for (const version of versions) {
-        const shown = await reveal(name, version.number);
-        if (shown.code !== 0) continue;
-        session.plant(`${name} v${version.number}`, shown.stdout.trim());
-        revealed.push(shown.stdout);
+    for (const name of [IMPORTED, ANTHROPIC, OPENROUTER]) await reveal(name);
+    await session.rekey(['credential', 'reveal', OPENAI, '--yes', '--version', '1'], { excludeStdout: true, expectCodes: [0, 1] });
+    // Every version that can still be opened, read in this process (fast): learn the values rekey minted.
+    const versionCount = await inProcess(async ({ store, vault }) => {
+      let count = 0;
+      for (const name of [OPENAI, IMPORTED, MANUAL, ANTHROPIC, OPENROUTER]) {
+        const credential = await store.getCredential(name);
+        if (credential === undefined) continue;
+        for (const version of await store.listVersions(credential.id)) {
+          const value = await vault.reveal(credential, version.number).catch(() => undefined);
+          if (value === undefined) continue;
+          session.plant(`${name} v${version.number}`, value.reveal());
+          count += 1;
+        }
       }
-    }
+      return count;
+    });
+    expect(versionCount).toBeGreaterThanOrEqual(12);
     await session.rekey(['consumer', 'remove', OPENAI, 'app-env', '--yes']);
     await session.rekey(['credential', 'remove', MANUAL, '--yes']);
     await session.rekey(['credential', 'list']);
@@ -606,9 +651,8 @@ describe('secret hygiene across every rekey command', () => {
 
     // A database password in REKEY_DATABASE_URL: wrong, unreachable or unsupported, never echoed.
     const password = session.plant('database-password', `pw${randomAlphanumeric(30)}`);
-    for (const url of [`postgres://rekey:${password}@127.0.0.1:5432/rekey_hygiene_missing`, `postgres://rekey:${password}@127.0.0.1:1/rekey`, `mysql://rekey:${password}@127.0.0.1/rekey`]) {
-      await session.rekey(['doctor'], { env: { ...withKey(nextMasterKey), REKEY_DATABASE_URL: url }, expectCodes: [1, 2, 3] });
-    }
+    const urls = [`postgres://rekey:${password}@127.0.0.1:5432/rekey_hygiene_missing`, `postgres://rekey:${password}@127.0.0.1:1/rekey`, `mysql://rekey:${password}@127.0.0.1/rekey`];
+    await Promise.all(urls.map((url) => session.rekey(['doctor'], { env: { ...withKey(nextMasterKey), REKEY_DATABASE_URL: url }, expectCodes: [1, 2, 3] })));
     for (const other of [envHome, passphraseHome]) session.addTree(other);
   }, STEP_TIMEOUT);
 
@@ -643,7 +687,7 @@ describe('secret hygiene across every rekey command', () => {
     expect(session.secrets.length).toBeGreaterThanOrEqual(20);
     expect(session.haystacks.length).toBeGreaterThan(150);
     const controls = [...revealed.map((text, index) => ({ source: `reveal ${index}`, bytes: Buffer.from(text) })), { source: envFile, bytes: readFileSync(envFile) }];
-    expect(revealed.length).toBeGreaterThanOrEqual(8);
+    expect(revealed.length).toBeGreaterThanOrEqual(5);
     expect(findLeaks(controls, session.secrets).length).toBeGreaterThanOrEqual(revealed.length + 1);
   });
 });
