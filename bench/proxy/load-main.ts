@@ -44,6 +44,9 @@ const RATE = option('rate', 250);
 const GRACE_MS = option('grace-ms', 1000);
 const PROPAGATION_CLIENTS = 100;
 const ENGINE_ROTATIONS = option('engine-rotations', 5);
+/** Background errors of SDK key sources (refresh, check-in), by message: value-free by contract. */
+const sdkErrors = new Map<string, number>();
+const onSdkError = (error: Error) => sdkErrors.set(error.message, (sdkErrors.get(error.message) ?? 0) + 1);
 const DATABASE_URL = process.env.REKEY_BENCH_DATABASE_URL;
 const NAME = 'openai/load/prod';
 
@@ -217,7 +220,7 @@ async function main(): Promise<void> {
   process.stderr.write(`B: SDK, ${ROTATIONS} rotations at ${RATE} req/s\n`);
   scenario = await startScenario();
   const { servers, readToken, setup } = scenario;
-  const sdkSources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: (servers[index % servers.length] as RunningChild).url, token: readToken, instance: `pod-${index}` } }));
+  const sdkSources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: (servers[index % servers.length] as RunningChild).url, token: readToken, instance: `pod-${index}` }, onError: onSdkError }));
   const sdkClients = sdkSources.map((source) => rotationProofOpenAI(OpenAI, source, { baseURL: setup.openaiBaseUrl, maxRetries: 0, timeout: 30_000 }));
   const throughSdk = await loadDuringRotations(sdkClients, scenario.rotate).finally(async () => {
     await Promise.all(sdkSources.map((source) => source.close()));
@@ -249,7 +252,7 @@ async function main(): Promise<void> {
   const engineSdk = await (async () => {
     const current_ = scenario;
     const engine = createEngineRotator(current_.setup);
-    const sources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: (current_.servers[index % current_.servers.length] as RunningChild).url, token: current_.readToken, instance: `pod-${index}`, checkInIntervalMilliseconds: 1_000 } }));
+    const sources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: (current_.servers[index % current_.servers.length] as RunningChild).url, token: current_.readToken, instance: `pod-${index}`, checkInIntervalMilliseconds: 1_000 }, onError: onSdkError }));
     const clients = sources.map((source) => rotationProofOpenAI(OpenAI, source, { baseURL: current_.setup.openaiBaseUrl, maxRetries: 0, timeout: 30_000 }));
     try {
       return { ...(await loadDuringRotations(clients, engine.rotate, ENGINE_ROTATIONS)), secondsPerRotation: engine.seconds };
@@ -272,6 +275,7 @@ async function main(): Promise<void> {
     proxy: throughProxy,
     sdk: throughSdk,
     propagation: propagated,
+    sdkBackgroundErrors: Object.fromEntries(sdkErrors),
     engine: {
       rotation: 'the rotation engine (src/rotation): mint in the project, test, promote, grace until the old version is quiet for 2 s in proxy metering / SDK check-ins, revoke at the provider and confirm dead',
       proxy: throughEngineProxy,

@@ -30,20 +30,24 @@ export function createRotationUsageSources(options: {
     name,
     async observe({ credential, version, since }) {
       const observedAt = clock.now();
-      const found = await reports.observations(credential.id, version, since);
-      return found
-        .filter((observation) => observation.source === name)
-        .map(
-          (observation): UsageObservation => ({
-            source: name,
-            consumer: observation.consumer,
-            lastUsedAt: observation.lastUsedAt,
-            requests: observation.requests,
-            countedSince: new Date(usageBucketOf(since)),
-            observedAt,
-            resolutionSeconds,
-          }),
-        );
+      const countedSince = new Date(usageBucketOf(since));
+      const found = (await reports.observations(credential.id, version, since)).filter((observation) => observation.source === name);
+      if (found.length === 0) {
+        // "Looked and saw nothing" is evidence too: without it the grace check could not
+        // tell that this source's data covers the quiet window.
+        return [{ source: name, consumer: null, lastUsedAt: null, requests: 0, countedSince, observedAt, resolutionSeconds }];
+      }
+      return found.map(
+        (observation): UsageObservation => ({
+          source: name,
+          consumer: observation.consumer,
+          lastUsedAt: observation.lastUsedAt,
+          requests: observation.requests,
+          countedSince,
+          observedAt,
+          resolutionSeconds,
+        }),
+      );
     },
   });
   return [

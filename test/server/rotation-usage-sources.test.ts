@@ -39,4 +39,19 @@ describe('usage sources for the rotation grace check', () => {
     expect(decision.action).toBe('hold');
     expect(JSON.stringify(decision)).toContain('app');
   });
+
+  it('reports "looked, saw nothing" so a quiet source still vouches for the window, and the grace can end', async () => {
+    const clock = createManualClock(new Date('2026-05-01T10:20:00Z'));
+    const reports = createMemoryUsageReportStore();
+    await reports.record([report({ at: new Date('2026-05-01T10:00:05Z'), requests: 9 })]);
+    const sources = createRotationUsageSources({ reports, clock });
+    const since = new Date('2026-05-01T10:05:00Z');
+    const observations = (await Promise.all(sources.map((source) => source.observe({ credential, version: 1, fingerprint: 'f', since })))).flat();
+    expect(observations).toEqual([
+      { source: 'proxy', consumer: null, lastUsedAt: null, requests: 0, countedSince: since, observedAt: clock.now(), resolutionSeconds: 5 },
+      { source: 'sdk', consumer: null, lastUsedAt: null, requests: 0, countedSince: since, observedAt: clock.now(), resolutionSeconds: 30 },
+    ]);
+    const decision = decideGrace({ now: clock.now(), graceStartedAt: new Date('2026-05-01T10:00:00Z'), quietSeconds: 900, maxSeconds: 3600, observations });
+    expect(decision.action).toBe('end');
+  });
 });
