@@ -5,8 +5,9 @@
  *
  * Sizes can be scaled down for a quick look (the committed figures use the defaults):
  * REKEY_BENCH_PHASE_ROTATIONS (20), REKEY_BENCH_FLEET (1000), REKEY_BENCH_CONCURRENCY ("16,64").
+ * `--readme-only` re-renders README.md from the committed results.json without running.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,11 @@ function positiveInteger(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--readme-only')) {
+    const saved = JSON.parse(readFileSync(join(OUTPUT, 'results.json'), 'utf8')) as RotationBenchResults;
+    writeFileSync(join(OUTPUT, 'README.md'), renderRotationBenchReadme(saved));
+    return;
+  }
   const phaseRotations = positiveInteger('REKEY_BENCH_PHASE_ROTATIONS', 20);
   const fleetSize = positiveInteger('REKEY_BENCH_FLEET', 1000);
   const concurrencies = (process.env.REKEY_BENCH_CONCURRENCY ?? '16,64').split(',').map((part) => {
