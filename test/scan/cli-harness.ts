@@ -31,9 +31,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd: string; input?: string | Buffer }): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd: string; input?: string | Buffer; env?: Record<string, string | undefined> },
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [binary, ...args], { cwd: options.cwd, env: cliEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = { ...cliEnvironment(), ...options.env };
+    const child = spawn(process.execPath, [binary, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
