@@ -41,7 +41,7 @@ afterAll(async () => {
 describe('proxy under load during rotations', () => {
   it(`serves every request during ${ROTATIONS} back-to-back rotations`, async () => {
     const clients = Array.from({ length: 8 }, (_unused, index) => new OpenAI({ apiKey: tokens[index % tokens.length], baseURL: `${proxy.url}/v1`, maxRetries: 0, timeout: 20_000 }));
-    const driver = createRotationDriver({ fixture, emulator, credential: NAME, first, graceMilliseconds: 1500 });
+    const driver = createRotationDriver({ fixture, emulator, credential: NAME, first, graceMilliseconds: 2000 });
     let rotating = true;
     const load = runLoad({ clients, ratePerSecond: 250, concurrency: 32, stop: () => !rotating });
     await new Promise((resolve) => setTimeout(resolve, 300));

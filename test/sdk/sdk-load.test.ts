@@ -41,7 +41,7 @@ describe('SDK under load during rotations', () => {
   it('serves every request during back-to-back rotations', async () => {
     const sources = Array.from({ length: 8 }, (_unused, index) => createKeySource({ credential: NAME, from: { url: server.url, token, instance: `pod-${index}` } }));
     const clients = sources.map((source) => rotationProofOpenAI(OpenAI, source, { baseURL: emulator.openaiBaseUrl, maxRetries: 0, timeout: 20_000 }));
-    const driver = createRotationDriver({ fixture, emulator, credential: NAME, first, graceMilliseconds: 1500 });
+    const driver = createRotationDriver({ fixture, emulator, credential: NAME, first, graceMilliseconds: 2000 });
     let rotating = true;
     const load = runLoad({ clients, ratePerSecond: 250, concurrency: 32, stop: () => !rotating });
     await new Promise((resolve) => setTimeout(resolve, 300));
