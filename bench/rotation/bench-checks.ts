@@ -26,6 +26,11 @@ export interface FleetCheck {
   consumersStillHoldingOldSlot: string[];
   /** Version stages across the fleet, e.g. `{ current: 1000, revoked: 1000 }`. */
   stages: Record<string, number>;
+  /**
+   * The check checked: after counting, one key is created at the emulator behind rekey's
+   * back (a user key in the first credential's project) and must be counted as an orphan.
+   */
+  strayKeyDetected: boolean;
 }
 
 export async function checkFleet(world: BenchWorld, seeded: SeededCredential[], doneCredentialIds: Set<string>): Promise<FleetCheck> {
@@ -67,8 +72,16 @@ export async function checkFleet(world: BenchWorld, seeded: SeededCredential[], 
     if (doneCredentialIds.has(credential.id) && (await sink.readFingerprint({ version: 1 })).state !== 'absent') slotsLeft.push(credential.name);
   }
 
-  const active = emulator.listAllKeys().filter((key: EmulatedKeySummary) => key.provider === 'openai' && key.kind !== 'admin' && key.status === 'active');
-  const orphanIds = active.filter((key) => !known.has(key.id)).map((key) => key.id);
+  const activeKeys = () => emulator.listAllKeys().filter((key: EmulatedKeySummary) => key.provider === 'openai' && key.kind !== 'admin' && key.status === 'active');
+  const orphansAmong = (keys: EmulatedKeySummary[]) => keys.filter((key) => !known.has(key.id)).map((key) => key.id);
+  const active = activeKeys();
+  const orphanIds = orphansAmong(active);
+  let strayKeyDetected = false;
+  const project = seeded[0]?.credential.scope['project'];
+  if (project !== undefined) {
+    const stray = emulator.createOpenAIUserKey(project, 'made outside rekey');
+    strayKeyDetected = orphansAmong(activeKeys()).includes(stray.keyId);
+  }
   return {
     activeKeysAtProvider: active.length,
     orphans: orphanIds.length,
@@ -81,5 +94,6 @@ export async function checkFleet(world: BenchWorld, seeded: SeededCredential[], 
     consumersOnCurrent,
     consumersStillHoldingOldSlot: slotsLeft.slice(0, 20),
     stages,
+    strayKeyDetected,
   };
 }

@@ -11,6 +11,7 @@ import { round, summarize, type Summary } from './bench-stats.js';
 import { openBenchWorld } from './bench-world.js';
 
 export interface FleetSettings {
+  store: 'sqlite' | 'postgres';
   credentials: number;
   concurrency: number;
   graceQuietSeconds: number;
@@ -23,6 +24,8 @@ export interface FleetResults {
   settings: FleetSettings;
   seedSeconds: number;
   wallSeconds: number;
+  /** Seeding, rotations, check and teardown: this run's share of the whole bench. */
+  elapsedSeconds: number;
   rotationsPerMinute: number;
   rotationMs: Summary;
   states: Record<string, number>;
@@ -34,8 +37,11 @@ export interface FleetResults {
   check: FleetCheck;
 }
 
-export async function benchFleet(settings: FleetSettings, log: (line: string) => void): Promise<FleetResults> {
+export async function benchFleet(settings: FleetSettings, log: (line: string) => void, databaseUrl?: string): Promise<FleetResults> {
+  if ((settings.store === 'postgres') !== (databaseUrl !== undefined)) throw new Error('a PostgreSQL fleet needs a database URL, a SQLite fleet none');
+  const runStarted = performance.now();
   const world = await openBenchWorld({
+    databaseUrl,
     knobs: { ...settings.knobs, rate429: 0 },
     settings: { gracePollMinMs: settings.gracePollMinMs },
   });
@@ -89,7 +95,7 @@ export async function benchFleet(settings: FleetSettings, log: (line: string) =>
     const perRotation = (value: number) => round(value / rotations, 2);
     const storeCallsPerRotation = { total: perRotation(world.storeCalls.total), writes: perRotation(world.storeCalls.writes) };
     const check = await checkFleet(world, seeded, doneIds);
-    return {
+    const results: Omit<FleetResults, 'elapsedSeconds'> = {
       settings,
       seedSeconds,
       wallSeconds: round(wallSeconds),
@@ -108,7 +114,10 @@ export async function benchFleet(settings: FleetSettings, log: (line: string) =>
       },
       check,
     };
-  } finally {
     await world.close();
+    return { ...results, elapsedSeconds: round((performance.now() - runStarted) / 1000) };
+  } catch (error) {
+    await world.close();
+    throw error;
   }
 }

@@ -7,7 +7,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { SecretValue } from '../../src/core/secret-value.js';
@@ -68,6 +70,8 @@ export interface BenchWorld {
 }
 
 export interface BenchWorldOptions {
+  /** A PostgreSQL server URL: the world gets its own database there, dropped on close. Default SQLite. */
+  databaseUrl?: string | undefined;
   knobs: Partial<EmulatorKnobs>;
   settings: Partial<RotationSettings>;
   onProgress?: ((progress: RotationProgress) => void) | undefined;
@@ -75,6 +79,32 @@ export interface BenchWorldOptions {
   onRequest?: ((route: string) => void) | undefined;
   /** Called on each store method call, with whether it writes (phase attribution). */
   onStoreCall?: ((method: string, writes: boolean) => void) | undefined;
+}
+
+/** A fresh database on the given server, so that each world starts empty. */
+async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `rekey_bench_rotation_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const target = new URL(serverUrl);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
 
 /** Ids in paths become `{id}` so that counts group by route. */
@@ -90,7 +120,8 @@ export function routeOf(method: string, url: string): string {
 export async function openBenchWorld(options: BenchWorldOptions): Promise<BenchWorld> {
   const directory = mkdtempSync(join(tmpdir(), 'rekey-bench-rotation-'));
   const emulator = await startEmulator({ port: 0, seed: 11, knobs: options.knobs });
-  const rawStore = await openStore({ sqlitePath: join(directory, 'rekey.db') });
+  const database = options.databaseUrl === undefined ? undefined : await createScratchDatabase(options.databaseUrl);
+  const rawStore = await openStore({ sqlitePath: join(directory, 'rekey.db'), databaseUrl: database?.url });
   await rawStore.migrate();
   const storeCalls: StoreCounts = { total: 0, writes: 0, byMethod: {} };
   // Counts every method call; the engine, vault and audit log all go through this view.
@@ -197,6 +228,7 @@ export async function openBenchWorld(options: BenchWorldOptions): Promise<BenchW
     async close() {
       await rawStore.close();
       await emulator.close();
+      await database?.drop();
       rmSync(directory, { recursive: true, force: true });
     },
   };

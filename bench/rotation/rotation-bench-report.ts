@@ -25,6 +25,10 @@ const PHASE_NOTES: Record<string, string> = {
 
 const number = (value: number) => value.toLocaleString('en-US');
 
+/** Results committed before the PostgreSQL option existed have no `store`: they ran on SQLite. */
+const isPostgres = (fleet: FleetResults) => (fleet.settings.store as string | undefined) === 'postgres';
+const fleetLabel = (fleet: FleetResults) => `${fleet.settings.concurrency} in flight${isPostgres(fleet) ? ', PostgreSQL' : ''}`;
+
 function phaseTable(phases: PhaseResults): string {
   const rows = PHASE_ORDER.map((name) => {
     const figure = phases.phasesMs[name];
@@ -42,7 +46,7 @@ function phaseTable(phases: PhaseResults): string {
 }
 
 function fleetTable(fleets: FleetResults[]): string {
-  const header = `| | ${fleets.map((fleet) => `${fleet.settings.concurrency} in flight`).join(' | ')} |`;
+  const header = `| | ${fleets.map(fleetLabel).join(' | ')} |`;
   const line = `| --- | ${fleets.map(() => '---:').join(' | ')} |`;
   const row = (label: string, cell: (fleet: FleetResults) => string) => `| ${label} | ${fleets.map(cell).join(' | ')} |`;
   return [
@@ -58,6 +62,7 @@ function fleetTable(fleets: FleetResults[]): string {
     row('429s seen (per rotation)', (fleet) => `${number(fleet.providerCalls.status429)} (${fleet.providerCalls.status429PerRotation})`),
     row('Keys active at the emulator after the run', (fleet) => number(fleet.check.activeKeysAtProvider)),
     row('**Orphans** (active at the provider, unknown to the store)', (fleet) => `**${fleet.check.orphans}**`),
+    row('Check checked: a key made at the emulator behind rekey\'s back is counted as an orphan', (fleet) => (fleet.check.strayKeyDetected === true ? 'yes' : fleet.check.strayKeyDetected === false ? '**no**' : 'not run')),
     row('Credentials with exactly one `current`', (fleet) => number(fleet.check.credentialsWithExactlyOneCurrent)),
     row('Current keys accepted by the emulator', (fleet) => number(fleet.check.currentKeysLive)),
     row('Old keys still live after `done`', (fleet) => number(fleet.check.oldKeysStillLiveAfterDone.length)),
@@ -71,16 +76,23 @@ function fleetTable(fleets: FleetResults[]): string {
 function routeTable(fleets: FleetResults[]): string {
   const routes = [...new Set(fleets.flatMap((fleet) => Object.keys(fleet.providerCalls.byRoutePerRotation)))];
   return [
-    `| Request | ${fleets.map((fleet) => `${fleet.settings.concurrency} in flight`).join(' | ')} |`,
+    `| Request | ${fleets.map(fleetLabel).join(' | ')} |`,
     `| --- | ${fleets.map(() => '---:').join(' | ')} |`,
     ...routes.map((route) => `| \`${route}\` | ${fleets.map((fleet) => fleet.providerCalls.byRoutePerRotation[route] ?? 0).join(' | ')} |`),
   ].join('\n');
 }
 
 function notDoneSection(fleets: FleetResults[]): string {
-  const lines = fleets.flatMap((fleet) => fleet.notDone.map((item) => `- ${fleet.settings.concurrency} in flight: ${item.credential} ended \`${item.state}\`: ${item.reason}`));
+  const lines = fleets.flatMap((fleet) => fleet.notDone.map((item) => `- ${fleetLabel(fleet)}: ${item.credential} ended \`${item.state}\`: ${item.reason}`));
   if (lines.length === 0) return 'Every rotation of every fleet run ended `done`.';
   return ['Rotations that did not end `done` (at most 20 per run listed; all are counted above):', '', ...lines].join('\n');
+}
+
+function postgresShare(results: RotationBenchResults): string {
+  const postgres = results.fleets.filter(isPostgres);
+  if (postgres.length === 0) return '';
+  const seconds = postgres.reduce((sum, fleet) => sum + (fleet.elapsedSeconds ?? 0), 0);
+  return `, ${number(Math.round(results.benchSeconds - seconds))} s of it without the opt-in PostgreSQL fleet (\`REKEY_BENCH_DATABASE_URL\`)`;
 }
 
 /** Ratios and shares computed from the figures, so that the prose follows each run. */
@@ -105,8 +117,9 @@ function findings(results: RotationBenchResults): string[] {
   const store = phases.storeCallsPerRotation;
   const top = Object.entries(store.byMethod).filter(([method]) => /^(append|renew|update)/.test(method)).map(([method, count]) => `${count} \`${method}\``);
   lines.push(`A rotation makes ${store.writes} store writes (${store.total} store calls in all), each a durable commit: ${top.join(', ')}.`);
-  const low = fleets[0];
-  const high = fleets.at(-1);
+  const onSqlite = fleets.filter((fleet) => !isPostgres(fleet));
+  const low = onSqlite[0];
+  const high = onSqlite.at(-1);
   if (low !== undefined && high !== undefined && low !== high) {
     const ratio = high.rotationsPerMinute / low.rotationsPerMinute;
     const commits = Math.round((high.rotationsPerMinute / 60) * high.storeCallsPerRotation.writes);
@@ -116,6 +129,16 @@ function findings(results: RotationBenchResults): string[] {
         `the median rotation grows from ${number(Math.round(low.rotationMs.median))} to ${number(Math.round(high.rotationMs.median))} ms. At ${high.settings.concurrency} in flight the one ` +
         `SQLite connection commits about ${number(commits)} writes per second, all in one process on a shared 2-core machine; at ${low.settings.concurrency} in flight ` +
         'each rotation mostly waits (grace polls, `retry-after`).',
+    );
+  }
+  const postgres = fleets.find(isPostgres);
+  const sqliteTwin = onSqlite.find((fleet) => fleet.settings.concurrency === postgres?.settings.concurrency);
+  if (postgres !== undefined && sqliteTwin !== undefined) {
+    lines.push(
+      `On PostgreSQL (local server, the store's connection pool) at ${postgres.settings.concurrency} in flight the fleet rotates ` +
+        `${number(postgres.rotationsPerMinute)} per minute against ${number(sqliteTwin.rotationsPerMinute)} on SQLite ` +
+        `(${(postgres.rotationsPerMinute / sqliteTwin.rotationsPerMinute).toFixed(2)}×), median rotation ${number(Math.round(postgres.rotationMs.median))} ms ` +
+        `against ${number(Math.round(sqliteTwin.rotationMs.median))} ms; the PostgreSQL server shares the same two cores.`,
     );
   }
   if (low !== undefined) {
@@ -140,7 +163,7 @@ export function renderRotationBenchReadme(results: RotationBenchResults): string
   return `# Rotation benchmark
 
 Generated by \`npm run bench:rotation\` (source: \`rotation-bench.ts\`); raw figures in \`results.json\`.
-The whole run took ${number(results.benchSeconds)} s. For a quick look, scale it down with
+The whole run took ${number(results.benchSeconds)} s${postgresShare(results)}. For a quick look, scale it down with
 \`REKEY_BENCH_PHASE_ROTATIONS\`, \`REKEY_BENCH_FLEET\` and \`REKEY_BENCH_CONCURRENCY\` (e.g. \`16,64\`);
 \`--readme-only\` re-renders this file from \`results.json\`. The process exits non-zero when the
 fleet check fails (an orphan, a credential without exactly one \`current\`, a live old key).
@@ -150,7 +173,9 @@ fleet check fails (an orphan, a credential without exactly one \`current\`, a li
 - Setup (both parts): the provider emulator in the same process (loopback HTTP, ${phaseKnobs.latencyMs} ms added
   latency per request, no activation or revocation delay), the SQLite store (WAL,
   \`synchronous=FULL\`) with the vault, the OpenAI adapter, one env-file consumer per
-  credential, no reload action, and the real rotation executor (\`createRotationExecutor\`).
+  credential, no reload action, and the real rotation executor (\`createRotationExecutor\`).${
+    results.fleets.some(isPostgres) ? '\n  The fleet column marked PostgreSQL uses a scratch database on the local PostgreSQL 15 server instead of SQLite.' : ''
+  }
   Grace windows are **scaled down to seconds** so that the run stays under ten minutes:
   quiet window ${phases.settings.graceQuietSeconds} s (production default 15 min), grace polled every
   ${number(phases.settings.gracePollMinMs)} ms (the engine's default floor; every other executor setting is its default). Nothing uses the old keys during
@@ -188,6 +213,9 @@ ${fleetTable(results.fleets)}
 - Every old (seeded) key of a rotation that ended \`done\` is dead (\`isKeyLive\` false).
 - Every consumer's env file holds the current key in its main slot and no longer holds the
   old versioned slot.
+- The check is checked: once it has counted, a user key is created in the first
+  credential's project directly at the emulator (not through rekey), and the orphan count
+  must see it.
 
 ${notDoneSection(results.fleets)}
 

@@ -5,6 +5,8 @@
  *
  * Sizes can be scaled down for a quick look (the committed figures use the defaults):
  * REKEY_BENCH_PHASE_ROTATIONS (20), REKEY_BENCH_FLEET (1000), REKEY_BENCH_CONCURRENCY ("16,64").
+ * REKEY_BENCH_DATABASE_URL (a PostgreSQL server URL; opt-in) adds one more fleet run on
+ * PostgreSQL at the highest concurrency, in a scratch database dropped afterwards.
  * `--readme-only` re-renders README.md from the committed results.json without running.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -51,11 +53,15 @@ async function main(): Promise<void> {
   });
   log(`  total median ${phases.totalMs.median} ms, p90 ${phases.totalMs.p90} ms`);
 
+  const databaseUrl = process.env.REKEY_BENCH_DATABASE_URL || undefined;
+  const runs: Array<{ concurrency: number; store: 'sqlite' | 'postgres' }> = concurrencies.map((concurrency) => ({ concurrency, store: 'sqlite' }));
+  if (databaseUrl !== undefined) runs.push({ concurrency: Math.max(...concurrencies), store: 'postgres' });
   const fleets: FleetResults[] = [];
-  for (const concurrency of concurrencies) {
-    log(`bench:rotation: fleet of ${fleetSize}, ${concurrency} in flight, 10% of requests answered 429…`);
+  for (const { concurrency, store } of runs) {
+    log(`bench:rotation: fleet of ${fleetSize} on ${store}, ${concurrency} in flight, 10% of requests answered 429…`);
     const fleet = await benchFleet(
       {
+        store,
         credentials: fleetSize,
         concurrency,
         graceQuietSeconds: 1,
@@ -64,6 +70,7 @@ async function main(): Promise<void> {
         gracePollMinMs: 1000,
       },
       log,
+      store === 'postgres' ? databaseUrl : undefined,
     );
     log(`  ${fleet.rotationsPerMinute} rotations/min, ${fleet.providerCalls.perRotation} provider calls per rotation, ${fleet.providerCalls.status429} 429s, ${fleet.check.orphans} orphans, states ${JSON.stringify(fleet.states)}`);
     fleets.push(fleet);
@@ -86,9 +93,9 @@ async function main(): Promise<void> {
   writeFileSync(join(OUTPUT, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(OUTPUT, 'README.md'), renderRotationBenchReadme(results));
   log(`bench:rotation: done in ${results.benchSeconds} s; wrote bench/rotation/results.json and README.md`);
-  const failed = fleets.some((fleet) => fleet.check.orphans > 0 || fleet.check.credentialsWithoutExactlyOneCurrent.length > 0 || fleet.check.oldKeysStillLiveAfterDone.length > 0);
+  const failed = fleets.some((fleet) => fleet.check.orphans > 0 || fleet.check.credentialsWithoutExactlyOneCurrent.length > 0 || fleet.check.oldKeysStillLiveAfterDone.length > 0 || !fleet.check.strayKeyDetected);
   if (failed) {
-    console.error('bench:rotation: the fleet check found orphans, a credential without exactly one current version, or a live old key');
+    console.error('bench:rotation: the fleet check found orphans, a credential without exactly one current version or a live old key, or missed the stray key it planted');
     process.exitCode = 1;
   }
 }
