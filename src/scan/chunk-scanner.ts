@@ -17,7 +17,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { CompiledDetectors } from './detectors/detector-registry.js';
 import { defaultDetectors } from './detectors/detector-registry.js';
 import type { RawMatch } from './scan-engine.js';
-import { hasAnchor, scanText } from './scan-engine.js';
+import { scanLatin1, scanText } from './scan-engine.js';
 
 export type TextEncoding = 'latin1' | 'utf16le' | 'utf16be' | 'binary';
 
@@ -83,15 +83,59 @@ export interface ChunkScanner {
 /** Longer than any key plus its lookahead. */
 const OVERLAP = 1024;
 
-function countNewlines(text: string, from: number, to: number): number {
-  let count = 0;
-  let index = text.indexOf('\n', from);
-  while (index !== -1 && index < to) {
-    count += 1;
-    index = text.indexOf('\n', index + 1);
-  }
-  return count;
+/**
+ * The operations the chunking logic needs on one buffer of input: a string (decoded
+ * UTF-16) or raw bytes (ASCII-compatible input read as Latin-1, never decoded whole).
+ */
+interface TextOperations<Text> {
+  empty: Text;
+  join(carry: Text, next: Text): Text;
+  length(text: Text): number;
+  scan(text: Text, compiled: CompiledDetectors): RawMatch[];
+  countNewlines(text: Text, from: number, to: number): number;
+  lastNewline(text: Text): number;
+  /** 1-based column of `start`, in characters. */
+  column(text: Text, start: number): number;
+  /** The part from `cut` on, owning its memory (read buffers are reused). */
+  keep(text: Text, cut: number): Text;
 }
+
+const stringOperations: TextOperations<string> = {
+  empty: '',
+  join: (carry, next) => carry + next,
+  length: (text) => text.length,
+  scan: (text, compiled) => scanText(text, compiled),
+  countNewlines(text, from, to) {
+    let count = 0;
+    for (let index = text.indexOf('\n', from); index !== -1 && index < to; index = text.indexOf('\n', index + 1)) count += 1;
+    return count;
+  },
+  lastNewline: (text) => text.lastIndexOf('\n'),
+  column: (text, start) => start - (start === 0 ? 0 : text.lastIndexOf('\n', start - 1) + 1) + 1,
+  keep: (text, cut) => text.slice(cut),
+};
+
+const byteOperations: TextOperations<Buffer> = {
+  empty: Buffer.alloc(0),
+  join: (carry, next) => (carry.length === 0 ? next : next.length === 0 ? carry : Buffer.concat([carry, next])),
+  length: (text) => text.length,
+  scan: (text, compiled) => scanLatin1(text, compiled),
+  countNewlines(text, from, to) {
+    let count = 0;
+    for (let index = text.indexOf(10, from); index !== -1 && index < to; index = text.indexOf(10, index + 1)) count += 1;
+    return count;
+  },
+  lastNewline: (text) => text.lastIndexOf(10),
+  column(text, start) {
+    const lineStart = start === 0 ? 0 : text.lastIndexOf(10, start - 1) + 1;
+    for (let index = lineStart; index < start; index += 1) {
+      // Not ASCII: count the characters as UTF-8 would.
+      if ((text[index] as number) >= 0x80) return text.toString('utf8', lineStart, start).length + 1;
+    }
+    return start - lineStart + 1;
+  },
+  keep: (text, cut) => Buffer.from(text.subarray(cut)),
+};
 
 function swapBytePairs(bytes: Buffer): Buffer {
   const copy = Buffer.from(bytes);
@@ -99,32 +143,40 @@ function swapBytePairs(bytes: Buffer): Buffer {
   return copy;
 }
 
-export function createChunkScanner(options: ChunkScannerOptions): ChunkScanner {
-  const compiled = options.compiled ?? defaultDetectors();
-  // Context kept before the accepted region: keyword and companion reach.
-  const context = compiled.maxReach + 16;
-  const bytesPerChar = options.encoding === 'latin1' ? 1 : 2;
-  const decoder = options.encoding === 'latin1' ? undefined : new StringDecoder('utf16le');
-  let bomToSkip = options.bomLength;
-  let oddByte: Buffer | undefined;
+interface Decoding<Text> {
+  operations: TextOperations<Text>;
+  decode(bytes: Buffer): Text;
+  end(): Text;
+}
 
-  let carry = '';
-  let pushed = false;
-  let acceptFrom = 0;
-  /** Absolute character index of `carry[0]`. */
-  let baseChar = 0;
-  /** Line number (1-based) of `carry[0]`. */
-  let baseLine = 1;
-
-  function decode(bytes: Buffer): string {
-    let input = bytes;
-    if (bomToSkip > 0) {
-      const skip = Math.min(bomToSkip, input.length);
-      input = input.subarray(skip);
+function latin1Decoding(bomLength: number): Decoding<Buffer> {
+  let bomToSkip = bomLength;
+  return {
+    operations: byteOperations,
+    decode(bytes) {
+      if (bomToSkip === 0) return bytes;
+      const skip = Math.min(bomToSkip, bytes.length);
       bomToSkip -= skip;
-    }
-    if (decoder === undefined) return input.toString('latin1');
-    if (options.encoding === 'utf16be') {
+      return bytes.subarray(skip);
+    },
+    end: () => byteOperations.empty,
+  };
+}
+
+function utf16Decoding(bomLength: number, bigEndian: boolean): Decoding<string> {
+  const decoder = new StringDecoder('utf16le');
+  let bomToSkip = bomLength;
+  let oddByte: Buffer | undefined;
+  return {
+    operations: stringOperations,
+    decode(bytes) {
+      let input = bytes;
+      if (bomToSkip > 0) {
+        const skip = Math.min(bomToSkip, input.length);
+        input = input.subarray(skip);
+        bomToSkip -= skip;
+      }
+      if (!bigEndian) return decoder.write(input);
       if (oddByte !== undefined) {
         input = Buffer.concat([oddByte, input]);
         oddByte = undefined;
@@ -134,65 +186,69 @@ export function createChunkScanner(options: ChunkScannerOptions): ChunkScanner {
         input = input.subarray(0, input.length - 1);
       }
       return decoder.write(swapBytePairs(input));
-    }
-    return decoder.write(input);
-  }
+    },
+    end: () => decoder.end(),
+  };
+}
 
-  function column(text: string, start: number): number {
-    const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-    const prefix = text.slice(lineStart, start);
-    if (options.encoding !== 'latin1') return prefix.length + 1;
-    // Latin-1 view of UTF-8 bytes: count characters as UTF-8 would.
-    if (!/[^\x00-\x7f]/.test(prefix)) return prefix.length + 1;
-    return Buffer.from(prefix, 'latin1').toString('utf8').length + 1;
-  }
+function createScannerWith<Text>(decoding: Decoding<Text>, options: ChunkScannerOptions): ChunkScanner {
+  const { operations } = decoding;
+  const compiled = options.compiled ?? defaultDetectors();
+  // Context kept before the accepted region: keyword and companion reach.
+  const context = compiled.maxReach + 16;
+  const bytesPerChar = options.encoding === 'latin1' ? 1 : 2;
+  let carry = operations.empty;
+  let acceptFrom = 0;
+  /** Absolute character index of `carry[0]`. */
+  let baseChar = 0;
+  /** Line number (1-based) of `carry[0]`. */
+  let baseLine = 1;
 
-  function process(text: string, final: boolean): PositionedMatch[] {
-    let limit = final ? text.length : text.length - OVERLAP;
-    if (!final && options.acceptUpToLastLine === true) limit = Math.max(limit, text.lastIndexOf('\n') + 1);
+  function process(text: Text, final: boolean): PositionedMatch[] {
+    const length = operations.length(text);
+    let limit = final ? length : length - OVERLAP;
+    if (!final && options.acceptUpToLastLine === true) limit = Math.max(limit, operations.lastNewline(text) + 1);
     const accepted: PositionedMatch[] = [];
     if (limit > acceptFrom) {
       let line = baseLine;
       let counted = 0;
-      for (const match of scanText(text, compiled)) {
+      for (const match of operations.scan(text, compiled)) {
         if (match.start < acceptFrom || match.start >= limit) continue;
-        line += countNewlines(text, counted, match.start);
+        line += operations.countNewlines(text, counted, match.start);
         counted = match.start;
         accepted.push({
           ...match,
           line,
-          column: column(text, match.start),
+          column: operations.column(text, match.start),
           byteOffset: options.bomLength + (baseChar + match.start) * bytesPerChar,
           byteLength: (match.end - match.start) * bytesPerChar,
         });
       }
     }
     if (!final) {
-      const cut = Math.max(0, Math.min(limit, text.length) - context);
-      baseLine += countNewlines(text, 0, cut);
+      const cut = Math.max(0, Math.min(limit, length) - context);
+      baseLine += operations.countNewlines(text, 0, cut);
       baseChar += cut;
-      carry = text.slice(cut);
+      carry = operations.keep(text, cut);
       acceptFrom = Math.max(limit, acceptFrom) - cut;
     }
     return accepted;
   }
 
   return {
-    push(bytes) {
-      pushed = true;
-      const text = carry + decode(bytes);
-      return process(text, false);
-    },
+    push: (bytes) => process(operations.join(carry, decoding.decode(bytes)), false),
     finish(bytes) {
-      // A whole input in one piece with no anchor (the common case): nothing to decode.
-      if (!pushed && decoder === undefined && bytes !== undefined && !hasAnchor(bytes, compiled)) return [];
-      const last = bytes === undefined ? '' : decode(bytes);
-      const tail = decoder === undefined ? '' : decoder.end();
-      const text = carry + last + tail;
-      carry = '';
+      const last = bytes === undefined ? operations.empty : decoding.decode(bytes);
+      const text = operations.join(operations.join(carry, last), decoding.end());
+      carry = operations.empty;
       return process(text, true);
     },
   };
+}
+
+export function createChunkScanner(options: ChunkScannerOptions): ChunkScanner {
+  if (options.encoding === 'latin1') return createScannerWith(latin1Decoding(options.bomLength), options);
+  return createScannerWith(utf16Decoding(options.bomLength, options.encoding === 'utf16be'), options);
 }
 
 /** Scans a whole in-memory buffer (a blob, a small file). */

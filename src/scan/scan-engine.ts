@@ -1,7 +1,8 @@
 /**
  * The core matcher: one pass over the text looking up each pair of adjacent characters in
  * the anchors' pivot table (the literal prefilter), then each triggered detector's regex on
- * a merged window around its anchors. Text with no anchor costs that pass and nothing else.
+ * a merged window around its anchors. Text with no anchor costs that pass and nothing else;
+ * for bytes (`scanLatin1`) only the windows are ever decoded.
  */
 import type { CompiledDetectors, Detector } from './detectors/detector-registry.js';
 import { defaultDetectors } from './detectors/detector-registry.js';
@@ -65,7 +66,13 @@ function detached(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8');
 }
 
-function runDetector(detector: Detector, text: string, window: Window, into: RawMatch[], seen: Set<number>): void {
+/** What window matching needs from the scanned input: a string or a Latin-1 byte view. */
+interface TextSource {
+  length: number;
+  slice(start: number, end: number): string;
+}
+
+function runDetector(detector: Detector, text: TextSource, window: Window, into: RawMatch[], seen: Set<number>): void {
   const windowText = text.slice(window.start, window.end);
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
@@ -96,44 +103,24 @@ function runDetector(detector: Detector, text: string, window: Window, into: Raw
   }
 }
 
-/**
- * Whether `bytes` (an ASCII-compatible encoding) contain any anchor: the prefilter alone,
- * on raw bytes, so text without an anchor is never decoded into a string.
- */
-export function hasAnchor(bytes: Uint8Array, compiled: CompiledDetectors = defaultDetectors()): boolean {
-  const { pivotTable, anchorsByPivot } = compiled;
-  const length = bytes.length;
-  let previous = length > 0 ? (bytes[0] as number) : 0;
-  for (let index = 1; index < length; index += 1) {
-    const code = bytes[index] as number;
-    const pair = (previous << 8) | code;
-    previous = code;
-    if (pivotTable[pair] !== 1) continue;
-    for (const entry of anchorsByPivot[pair] ?? []) {
-      const position = index - 1 - entry.pivot;
-      if (position < 0 || position + entry.literal.length > length) continue;
-      let equal = true;
-      for (let offset = 0; offset < entry.literal.length; offset += 1) {
-        if (bytes[position + offset] !== entry.literal.charCodeAt(offset)) {
-          equal = false;
-          break;
-        }
-      }
-      if (equal) return true;
-    }
+type WindowsByDetector = Map<Detector, Window[]>;
+
+function addWindows(windowsByDetector: WindowsByDetector, detectors: readonly Detector[], position: number, length: number): void {
+  for (const detector of detectors) {
+    const windows = windowsByDetector.get(detector) ?? [];
+    windows.push({
+      start: Math.max(0, position - detector.reach.before - EDGE),
+      end: Math.min(length, position + detector.reach.after + EDGE),
+    });
+    windowsByDetector.set(detector, windows);
   }
-  return false;
 }
 
-/**
- * Finds every key in `text`. Matches are sorted by start offset; one key matched by two
- * detectors is reported once, by the first detector in registry order.
- */
-export function scanText(text: string, compiled: CompiledDetectors = defaultDetectors()): RawMatch[] {
-  const windowsByDetector = new Map<Detector, Window[]>();
+/** The prefilter over a string: one table lookup per pair of adjacent characters. */
+function anchorWindowsInString(text: string, compiled: CompiledDetectors): WindowsByDetector {
+  const windowsByDetector: WindowsByDetector = new Map();
   const { pivotTable, anchorsByPivot } = compiled;
   const length = text.length;
-  // The prefilter: one table lookup per pair of adjacent characters (see CompiledDetectors).
   const first = length > 0 ? text.charCodeAt(0) : 0;
   let previous = first > 0xff ? 0 : first;
   for (let index = 1; index < length; index += 1) {
@@ -145,18 +132,42 @@ export function scanText(text: string, compiled: CompiledDetectors = defaultDete
     for (const entry of anchorsByPivot[pair] ?? []) {
       const position = index - 1 - entry.pivot;
       if (position < 0 || !text.startsWith(entry.literal, position)) continue;
-      for (const detector of entry.detectors) {
-        const windows = windowsByDetector.get(detector) ?? [];
-        windows.push({
-          start: Math.max(0, position - detector.reach.before - EDGE),
-          end: Math.min(length, position + detector.reach.after + EDGE),
-        });
-        windowsByDetector.set(detector, windows);
-      }
+      addWindows(windowsByDetector, entry.detectors, position, length);
     }
   }
-  if (windowsByDetector.size === 0) return [];
+  return windowsByDetector;
+}
 
+/** The same prefilter over raw bytes (an ASCII-compatible encoding): nothing is decoded. */
+function anchorWindowsInBytes(bytes: Uint8Array, compiled: CompiledDetectors): WindowsByDetector {
+  const windowsByDetector: WindowsByDetector = new Map();
+  const { pivotTable, anchorsByPivot } = compiled;
+  const length = bytes.length;
+  let previous = length > 0 ? (bytes[0] as number) : 0;
+  for (let index = 1; index < length; index += 1) {
+    const code = bytes[index] as number;
+    const pair = (previous << 8) | code;
+    previous = code;
+    if (pivotTable[pair] !== 1) continue;
+    for (const entry of anchorsByPivot[pair] ?? []) {
+      const position = index - 1 - entry.pivot;
+      const literal = entry.literal;
+      if (position < 0 || position + literal.length > length) continue;
+      let equal = true;
+      for (let offset = 0; offset < literal.length; offset += 1) {
+        if (bytes[position + offset] !== literal.charCodeAt(offset)) {
+          equal = false;
+          break;
+        }
+      }
+      if (equal) addWindows(windowsByDetector, entry.detectors, position, length);
+    }
+  }
+  return windowsByDetector;
+}
+
+function matchWindows(text: TextSource, windowsByDetector: WindowsByDetector, compiled: CompiledDetectors): RawMatch[] {
+  if (windowsByDetector.size === 0) return [];
   const matches: RawMatch[] = [];
   for (const detector of compiled.detectors) {
     const windows = windowsByDetector.get(detector);
@@ -172,4 +183,22 @@ export function scanText(text: string, compiled: CompiledDetectors = defaultDete
     unique.push(match);
   }
   return unique;
+}
+
+/**
+ * Finds every key in `text`. Matches are sorted by start offset; one key matched by two
+ * detectors is reported once, by the first detector in registry order.
+ */
+export function scanText(text: string, compiled: CompiledDetectors = defaultDetectors()): RawMatch[] {
+  return matchWindows(text, anchorWindowsInString(text, compiled), compiled);
+}
+
+/**
+ * `scanText` over bytes of an ASCII-compatible encoding, read as Latin-1 (one byte, one
+ * character; offsets are byte offsets). Only the windows around anchors are decoded.
+ */
+export function scanLatin1(bytes: Buffer, compiled: CompiledDetectors = defaultDetectors()): RawMatch[] {
+  const windows = anchorWindowsInBytes(bytes, compiled);
+  if (windows.size === 0) return [];
+  return matchWindows({ length: bytes.length, slice: (start, end) => bytes.toString('latin1', start, end) }, windows, compiled);
 }
