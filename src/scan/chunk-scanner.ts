@@ -2,8 +2,9 @@
  * Scans bytes of any size and encoding in chunks, with constant memory.
  *
  * Encodings: every key format is ASCII, so ASCII-compatible input (UTF-8 with or without
- * BOM, Latin-1, anything else 8-bit) is scanned as Latin-1 — one byte is one character,
- * offsets are byte offsets, no decoding cost, no failure on invalid UTF-8. UTF-16 LE/BE
+ * BOM, Latin-1, anything else 8-bit) is scanned as raw bytes read as Latin-1 — one byte is
+ * one character, offsets are byte offsets, only the windows around anchors are ever turned
+ * into strings, and invalid UTF-8 cannot fail. UTF-16 LE/BE
  * (with a BOM, or recognised by its zero bytes) is decoded. Other input with NUL bytes is
  * binary and skipped.
  *
