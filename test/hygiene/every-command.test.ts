@@ -7,18 +7,15 @@
  * The env-file consumer's file is a delivery target: it must hold the key, with mode 0600.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCliContext, type CliContext } from '../../src/cli/cli-context.js';
-import { SecretValue } from '../../src/core/secret-value.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createHygieneSession, type HygieneSession, type RunOptions } from './hygiene-session.js';
 import { findLeaks, plantedOpenAIKey, randomAlphanumeric } from './leak-search.js';
+import { refusedUrl, reloadProbeSource, startStandIn, type StandIn } from './stand-in-servers.js';
 import { startWatched, watchCommandLines } from './watched-process.js';
 
 const OPENAI = 'openai/hygiene/dev';
@@ -43,15 +40,10 @@ let probeOut: string;
 let emulator: RunningEmulator;
 let session: HygieneSession;
 let projectId: string;
-let seededKeyId: string;
 let importedProjectId: string;
-let checkServer: Server;
-let webhookServer: Server;
-let webhookUrl: string;
+let checkServer: StandIn;
+let webhookReceiver: StandIn;
 let webhookSecret: string;
-/** Everything the webhook receiver got: method, path, headers and body. */
-const webhookRequests: string[] = [];
-let checkUrl: string;
 /** Values the manual credential's liveness check accepts; the rest get 401. */
 const liveManualValues = new Set<string>();
 /** `credential reveal` output: out of the search, used as the search's positive control. */
@@ -137,16 +129,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ port: 0, seed: 4242 });
   mkdirSync(join(root, 'tmp'));
   webhookSecret = `whsec_${randomAlphanumeric(40)}`;
-  webhookServer = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      webhookRequests.push(`${request.method ?? ''} ${request.url ?? ''}\n${JSON.stringify(request.headers)}\n${body}`);
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolvePromise) => webhookServer.listen(0, '127.0.0.1', resolvePromise));
-  webhookUrl = `http://127.0.0.1:${(webhookServer.address() as AddressInfo).port}/rekey-hook`;
+  webhookReceiver = await startStandIn('/rekey-hook', () => ({ status: 204 }));
   session = createHygieneSession(() => ({
     REKEY_HOME: home,
     HOME: root,
@@ -158,7 +141,6 @@ beforeAll(async () => {
   }));
   const seeded = await emulator.seedOpenAIProject('hygiene');
   projectId = seeded.projectId;
-  seededKeyId = seeded.keyId;
   values.seeded = session.plant('seeded-openai-key', seeded.key.reveal());
   session.plant('openai-admin-key', emulator.adminKeys.openai.reveal());
   session.plant('webhook-signing-secret', webhookSecret);
@@ -170,28 +152,16 @@ beforeAll(async () => {
   values.manualSecond = session.plant('manual-second', plantedOpenAIKey('HygB'));
   values.manualThird = session.plant('manual-third', plantedOpenAIKey('HygC'));
   // The manual credential's liveness check: 200 for a live planted value, 401 otherwise. It never logs.
-  checkServer = createServer((request, response) => {
-    const presented = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-    response.writeHead(liveManualValues.has(presented) ? 200 : 401).end();
-  });
-  await new Promise<void>((resolvePromise) => checkServer.listen(0, '127.0.0.1', resolvePromise));
-  checkUrl = `http://127.0.0.1:${(checkServer.address() as AddressInfo).port}/check`;
+  checkServer = await startStandIn('/check', (request) => ({ status: liveManualValues.has((request.headers.authorization ?? '').replace(/^Bearer /, '')) ? 200 : 401 }));
   for (const value of [values.manualFirst, values.manualSecond, values.manualThird]) liveManualValues.add(value);
   // A reload command that records only its own argument list and whether the key reached it.
-  writeFileSync(
-    join(root, 'reload-probe.mjs'),
-    "import { appendFileSync } from 'node:fs';\n" +
-      'const key = process.env.REKEY_KEY ?? "";\n' +
-      `const inherited = ${JSON.stringify(REKEY_OWN_SECRETS)}.filter((name) => (process.env[name] ?? "") !== "");\n` +
-      'appendFileSync(process.argv[2], JSON.stringify({ argv: process.argv.slice(1), keyLength: key.length, inherited }) + "\\n");\n',
-  );
+  writeFileSync(join(root, 'reload-probe.mjs'), reloadProbeSource(REKEY_OWN_SECRETS));
 }, STEP_TIMEOUT);
 
 afterAll(async () => {
   await emulator?.close();
-  for (const server of [checkServer, webhookServer]) {
-    await new Promise((resolvePromise) => (server === undefined ? resolvePromise(undefined) : server.close(resolvePromise)));
-  }
+  await checkServer?.close();
+  await webhookReceiver?.close();
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
 
@@ -204,17 +174,12 @@ describe('secret hygiene across every rekey command', () => {
   }, STEP_TIMEOUT);
 
   it('credential add, list, show and versions', async () => {
-    await session.rekey(['credential', 'add', OPENAI, '--provider', 'openai', '--scope', `project=${projectId}`, '--allowed-model', 'gpt-4o-mini', '--owner', 'platform']);
-    // The CLI cannot record a provider key id for an imported value (see the report), and the
-    // OpenAI adapter cannot revoke without one: the first version goes in through the vault.
-    await inProcess(async ({ store, vault }) => {
-      const credential = await store.getCredential(OPENAI);
-      if (credential === undefined) throw new Error('credential add did not create the credential');
-      await vault.putVersion({ credential, value: new SecretValue(values.seeded), stage: 'current', providerKeyId: seededKeyId, mintedBy: 'hygiene-test' });
-    });
+    // Its first value is the emulator's project key, pasted on stdin: rekey finds its provider
+    // key id by the redacted value when it rotates.
+    await session.rekey(['credential', 'add', OPENAI, '--provider', 'openai', '--scope', `project=${projectId}`, '--allowed-model', 'gpt-4o-mini', '--owner', 'platform', '--read-value'], { input: `${values.seeded}\n` });
     // An imported OpenAI key (a value from stdin, no provider key id).
     await session.rekey(['credential', 'add', IMPORTED, '--provider', 'openai', '--scope', `project=${importedProjectId}`, '--read-value'], { input: `${values.imported}\n` });
-    await session.rekey(['credential', 'add', MANUAL, '--provider', 'manual', '--scope', `checkUrl=${checkUrl}`, '--purpose', 'hygiene', '--read-value', '--json'], { input: `${values.manualFirst}\n` });
+    await session.rekey(['credential', 'add', MANUAL, '--provider', 'manual', '--scope', `checkUrl=${checkServer.url}`, '--purpose', 'hygiene', '--read-value', '--json'], { input: `${values.manualFirst}\n` });
     // Failing paths with a value on stdin: the error must not echo it.
     await session.rekey(['credential', 'add', MANUAL, '--provider', 'manual', '--read-value'], { input: `${values.manualSecond}\n`, expectCodes: [1, 2] });
     await session.rekey(['credential', 'add', 'Not A Name', '--provider', 'manual', '--read-value'], { input: `${values.manualSecond}\n`, expectCodes: [1, 2] });
@@ -249,7 +214,7 @@ describe('secret hygiene across every rekey command', () => {
       '--reload-exec', `${process.execPath} ${join(root, 'reload-probe.mjs')} ${probeOut}`,
     ]);
     // A webhook that tells another system the key changed: reference, fingerprint and hint only.
-    await session.rekey(['consumer', 'add', OPENAI, 'notify', '--kind', 'webhook', '--config', `url=${webhookUrl}`, '--config', 'name=OPENAI_API_KEY']);
+    await session.rekey(['consumer', 'add', OPENAI, 'notify', '--kind', 'webhook', '--config', `url=${webhookReceiver.url}`, '--config', 'name=OPENAI_API_KEY']);
     await Promise.all([session.rekey(['consumer', 'list', OPENAI]), session.rekey(['consumer', 'list', OPENAI, '--json'])]);
   }, STEP_TIMEOUT);
 
@@ -539,11 +504,7 @@ describe('secret hygiene across every rekey command', () => {
       session.record('rekey proxy', await proxy.stop());
     }
     // An upstream that refuses connections: the proxy's error and log carry no key or token.
-    const closed = createServer();
-    await new Promise<void>((resolvePromise) => closed.listen(0, '127.0.0.1', resolvePromise));
-    const deadUpstream = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/v1`;
-    await new Promise((resolvePromise) => closed.close(resolvePromise));
-    const broken = startWatched(['proxy', '--port', '0', '--openai-upstream', deadUpstream], { env });
+    const broken = startWatched(['proxy', '--port', '0', '--openai-upstream', await refusedUrl('/v1')], { env });
     try {
       const brokenUrl = (await broken.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
       const failed = await fetch(`${brokenUrl}/v1/chat/completions`, {
@@ -557,17 +518,12 @@ describe('secret hygiene across every rekey command', () => {
       session.record('rekey proxy (dead upstream)', await broken.stop());
     }
     // What reaches the provider: the real key, never the virtual token (recorded by a stand-in upstream).
-    const upstreamSaw: string[] = [];
-    const recorder = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        upstreamSaw.push(`${request.method ?? ''} ${request.url ?? ''}\n${JSON.stringify(request.headers)}\n${body}`);
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion', created: 0, model: 'gpt-4o-mini', choices: [] }));
-      });
-    });
-    await new Promise<void>((resolvePromise) => recorder.listen(0, '127.0.0.1', resolvePromise));
-    const recording = startWatched(['proxy', '--port', '0', '--openai-upstream', `http://127.0.0.1:${(recorder.address() as AddressInfo).port}/v1`], { env });
+    const recorder = await startStandIn('/v1', () => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion', created: 0, model: 'gpt-4o-mini', choices: [] }),
+    }));
+    const recording = startWatched(['proxy', '--port', '0', '--openai-upstream', recorder.url], { env });
     try {
       const recordingUrl = (await recording.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
       const relayed = await fetch(`${recordingUrl}/v1/chat/completions?trace=1`, {
@@ -579,12 +535,12 @@ describe('secret hygiene across every rekey command', () => {
       session.record('HTTP body relayed by the proxy', { stdout: await relayed.text(), stderr: '', commandLines: [] });
     } finally {
       session.record('rekey proxy (recording upstream)', await recording.stop());
-      await new Promise((resolvePromise) => recorder.close(resolvePromise));
+      await recorder.close();
     }
-    expect(upstreamSaw.length).toBe(1);
-    expect(upstreamSaw[0]).toContain(`Bearer ${current}`);
-    expect(upstreamSaw[0]).not.toContain(values.proxyToken);
-    expect(upstreamSaw[0]).not.toContain(values.proxyToken.slice(-24));
+    expect(recorder.requests).toHaveLength(1);
+    expect(recorder.requests[0]).toContain(`Bearer ${current}`);
+    expect(recorder.requests[0]).not.toContain(values.proxyToken);
+    expect(recorder.requests[0]).not.toContain(values.proxyToken.slice(-24));
 
     await session.rekey(['token', 'revoke', 'hygiene-reader', '--yes']);
     await session.rekey(['token', 'revoke', 'hygiene-app', '--yes', '--json']);
@@ -625,68 +581,6 @@ describe('secret hygiene across every rekey command', () => {
     await session.rekey(['audit', 'verify']);
   }, STEP_TIMEOUT);
 
-  it('emulator command: admin keys given through the environment are never printed', async () => {
-    const given = {
-      REKEY_EMULATOR_ADMIN_KEY: session.plant('emulator-command-openai-admin', `sk-admin-HygE${plantedOpenAIKey('').slice(8)}`),
-      REKEY_EMULATOR_ANTHROPIC_ADMIN_KEY: session.plant('emulator-command-anthropic-admin', `sk-ant-admin01-${randomAlphanumeric(86)}AA`),
-      REKEY_EMULATOR_OPENROUTER_MANAGEMENT_KEY: session.plant('emulator-command-openrouter', `sk-or-v1-${randomAlphanumeric(64).toLowerCase()}`),
-    };
-    const stateFile = join(root, 'emulator-state.json');
-    const running = startWatched(['emulator', '--port', '0', '--state-file', stateFile], { env: { HOME: root, TMPDIR: join(root, 'tmp'), ...given } });
-    try {
-      const url = (await running.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
-      const admin = { authorization: `Bearer ${given.REKEY_EMULATOR_ADMIN_KEY}`, 'content-type': 'application/json' };
-      const project = (await (await fetch(`${url}/v1/organization/projects`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'state' }) })).json()) as { id: string };
-      const account = (await (await fetch(`${url}/v1/organization/projects/${project.id}/service_accounts`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'svc' }) })).json()) as { api_key: { value: string } };
-      const minted = session.plant('emulator-command-minted', account.api_key.value);
-      const chat = await fetch(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${minted}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
-      });
-      expect(chat.status).toBe(200);
-      await chat.text();
-      const refused = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${values.manualFirst}` } });
-      expect(refused.status).toBe(401);
-      await refused.text();
-    } finally {
-      session.record('rekey emulator', await running.stop());
-    }
-    // The state file keeps key hashes, never values.
-    expect(existsSync(stateFile)).toBe(true);
-    session.addFile(stateFile);
-  }, STEP_TIMEOUT);
-
-  it('other master key sources (REKEY_MASTER_KEY rotated from stdin, a passphrase), wrong keys and a database URL with a password', async () => {
-    const envHome = join(root, 'home-env');
-    const masterKey = session.plant('env-master-key', randomBytes(32));
-    const nextMasterKey = session.plant('env-master-key-next', randomBytes(32));
-    const withKey = (key: Buffer) => ({ REKEY_HOME: envHome, REKEY_MASTER_KEY: key.toString('base64') });
-    await session.rekey(['init'], { env: withKey(masterKey) });
-    await session.rekey(['credential', 'add', 'manual/env/prod', '--provider', 'manual', '--read-value'], { env: withKey(masterKey), input: `${values.manualSecond}\n` });
-    await session.rekey(['master-key', 'rotate', '--yes', '--new-key-from-stdin'], { env: withKey(masterKey), input: `${nextMasterKey.toString('base64')}\n` });
-    await session.rekey(['doctor'], { env: withKey(nextMasterKey) });
-    const wrong = session.plant('wrong-master-key', randomBytes(32));
-    await session.rekey(['doctor'], { env: withKey(wrong), expectCodes: [1] });
-    await session.rekey(['credential', 'reveal', 'manual/env/prod', '--yes'], { env: { ...withKey(wrong), REKEY_DEBUG: '1' }, expectCodes: [1] });
-
-    const passphraseHome = join(root, 'home-passphrase');
-    const passphrase = session.plant('passphrase', `hygiene passphrase ${randomAlphanumeric(24)}`);
-    const withPassphrase = { REKEY_HOME: passphraseHome, REKEY_PASSPHRASE: passphrase };
-    await session.rekey(['init', '--passphrase'], { env: withPassphrase });
-    await session.rekey(['credential', 'add', 'manual/pass/prod', '--provider', 'manual', '--read-value'], { env: withPassphrase, input: `${values.manualThird}\n` });
-    await session.rekey(['doctor', '--json'], { env: withPassphrase });
-    await session.rekey(['credential', 'list'], { env: { ...withPassphrase, REKEY_PASSPHRASE: session.plant('wrong-passphrase', `wrong passphrase ${randomAlphanumeric(24)}`) }, expectCodes: [1] });
-    await session.rekey(['init', '--passphrase'], { env: { REKEY_HOME: join(root, 'home-short'), REKEY_PASSPHRASE: session.plant('short-passphrase', `x${randomAlphanumeric(6)}`) }, expectCodes: [1, 2] });
-    await session.rekey(['master-key', 'rotate', '--yes', '--new-key-from-stdin'], { env: withKey(nextMasterKey), input: `${values.manualFirst}\n`, expectCodes: [1, 2] });
-
-    // A database password in REKEY_DATABASE_URL: wrong, unreachable or unsupported, never echoed.
-    const password = session.plant('database-password', `pw${randomAlphanumeric(30)}`);
-    const urls = [`postgres://rekey:${password}@127.0.0.1:5432/rekey_hygiene_missing`, `postgres://rekey:${password}@127.0.0.1:1/rekey`, `mysql://rekey:${password}@127.0.0.1/rekey`];
-    await Promise.all(urls.map((url) => session.rekey(['doctor'], { env: { ...withKey(nextMasterKey), REKEY_DATABASE_URL: url }, expectCodes: [1, 2, 3] })));
-    for (const other of [envHome, passphraseHome]) session.addTree(other);
-  }, STEP_TIMEOUT);
-
   it('delivered the key only to the consumer file (0600) and to the reload command through its environment', () => {
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     // The delivery leaves nothing else behind (no temporary copy of the file).
@@ -698,8 +592,8 @@ describe('secret hygiene across every rekey command', () => {
 
   it('finds no planted value in any output, file under the data directory or argument list', () => {
     if (existsSync(probeOut)) session.addFile(probeOut);
-    expect(webhookRequests.length).toBeGreaterThanOrEqual(1);
-    session.record('webhook requests received', { stdout: webhookRequests.join('\n'), stderr: '', commandLines: [] });
+    expect(webhookReceiver.requests.length).toBeGreaterThanOrEqual(1);
+    session.record('webhook requests received', { stdout: webhookReceiver.requests.join('\n'), stderr: '', commandLines: [] });
     session.addTree(join(root, 'tmp'));
     const files = session.addTree(home, dataDirectory().allowedFor);
     for (const line of session.commandLines) session.haystacks.push({ source: `argv: ${line.slice(0, 120)}`, bytes: Buffer.from(line) });
