@@ -106,7 +106,7 @@ function findings(results: RotationBenchResults): string[] {
     lines.push(
       `One rotation takes ${number(phases.totalMs.median)} ms (median), of which the grace is ${number(grace.median)} ms ` +
         `(${Math.round((grace.median / phases.totalMs.median) * 100)}%): the ${phases.settings.graceQuietSeconds} s quiet window plus the provider's one-second ` +
-        `\`last_used_at\` resolution, read at the next poll. Everything else (lock to finish) takes ${number(Math.round(phases.totalMs.median - grace.median))} ms.`,
+        `\`last_used_at\` resolution, read at the next poll. Everything else (start, the other steps and the writes between them) takes ${number(Math.round(phases.totalMs.median - grace.median))} ms.`,
     );
     lines.push(
       `Without faults a rotation sends ${calls.total} provider requests; ${graceCalls} of them (${Math.round((graceCalls / calls.total) * 100)}%) are grace polls ` +
@@ -123,12 +123,16 @@ function findings(results: RotationBenchResults): string[] {
   if (low !== undefined && high !== undefined && low !== high) {
     const ratio = high.rotationsPerMinute / low.rotationsPerMinute;
     const commits = Math.round((high.rotationsPerMinute / 60) * high.storeCallsPerRotation.writes);
+    // Little's law with the median duration: the rate if nothing but the rotations' own waiting limited it.
+    const boundOf = (fleet: FleetResults) => (fleet.settings.concurrency / (fleet.rotationMs.median / 1000)) * 60;
+    const bound = (fleet: FleetResults) => number(Math.round(boundOf(fleet)));
+    const reached = (fleet: FleetResults) => `${Math.round((fleet.rotationsPerMinute / boundOf(fleet)) * 100)}%`;
     lines.push(
       `Going from ${low.settings.concurrency} to ${high.settings.concurrency} rotations in flight multiplies the rate by ${ratio.toFixed(1)} ` +
-        `(${number(low.rotationsPerMinute)} → ${number(high.rotationsPerMinute)} per minute), not by ${high.settings.concurrency / low.settings.concurrency}: ` +
-        `the median rotation grows from ${number(Math.round(low.rotationMs.median))} to ${number(Math.round(high.rotationMs.median))} ms. At ${high.settings.concurrency} in flight the one ` +
-        `SQLite connection commits about ${number(commits)} writes per second, all in one process on a shared 2-core machine; at ${low.settings.concurrency} in flight ` +
-        'each rotation mostly waits (grace polls, `retry-after`).',
+        `(${number(low.rotationsPerMinute)} → ${number(high.rotationsPerMinute)} per minute; ${high.settings.concurrency / low.settings.concurrency}× would be linear), ` +
+        `and the median rotation goes from ${number(Math.round(low.rotationMs.median))} to ${number(Math.round(high.rotationMs.median))} ms. ` +
+        `A rotation mostly waits (grace, \`retry-after\`): in flight ÷ median duration gives about ${bound(low)} and ${bound(high)} per minute, ` +
+        `and the measured rates are ${reached(low)} and ${reached(high)} of that. At ${high.settings.concurrency} in flight the one SQLite connection commits about ${number(commits)} writes per second.`,
     );
   }
   const postgres = fleets.find(isPostgres);
@@ -236,5 +240,10 @@ ${findings(results).map((line) => `- ${line}`).join('\n')}
   rotations may wait in grace at once, not by the engine.
 - Everything runs in one Node process: the emulator, the executor, the store and the
   consumers' files share its event loop and the two cores.
+- The rate at the higher concurrency depends on what else the machine is doing. An earlier
+  full run of the same measurement code (2026-11-26 20:41 UTC, results in commit 145b6af; load
+  average about 8 during it, about 3.5 just after the committed run) measured 236 and 502 rotations per minute at 16
+  and 64 in flight, with median rotations of 3.7 s and 6.9 s; its requests per rotation
+  (13.98 and 13.93), 429s per rotation (1.35) and orphans (0) were the same.
 `;
 }
