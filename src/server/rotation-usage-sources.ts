@@ -14,7 +14,10 @@
 import type { Clock } from '../core/clock.js';
 import type { UsageObservation } from '../rotation/grace.js';
 import type { UsageSource } from '../rotation/rotation-deps.js';
+import type { AccessTokenKind, AccessTokenStore } from './access-tokens.js';
 import { usageBucketOf, type UsageReportSource } from './usage-reports.js';
+
+const TOKEN_KIND: Record<'proxy' | 'sdk', AccessTokenKind> = { proxy: 'proxy', sdk: 'read' };
 
 export const PROXY_RESOLUTION_SECONDS = 5;
 export const SDK_RESOLUTION_SECONDS = 30;
@@ -22,10 +25,21 @@ export const SDK_RESOLUTION_SECONDS = 30;
 export function createRotationUsageSources(options: {
   reports: UsageReportSource;
   clock: Clock;
+  /**
+   * When given, a source with no reports for a credential that no token of its kind can
+   * reach (none live, none revoked after the grace began) stays out of the grace decision:
+   * nothing can be using the key through that channel, so it need not vouch for the window.
+   */
+  tokens?: Pick<AccessTokenStore, 'list'> | undefined;
   /** Override how stale each source may be (e.g. a deployment with a shorter SDK check-in interval). */
   resolutionSeconds?: { proxy?: number; sdk?: number };
 }): UsageSource[] {
-  const { reports, clock } = options;
+  const { reports, clock, tokens } = options;
+  const channelReaches = async (name: 'proxy' | 'sdk', credentialName: string, since: Date): Promise<boolean> => {
+    if (tokens === undefined) return true;
+    const granted = await tokens.list({ kind: TOKEN_KIND[name], includeRevoked: true });
+    return granted.some((token) => token.credentials.includes(credentialName) && (token.revokedAt === null || token.revokedAt >= since));
+  };
   const sourceFor = (name: 'proxy' | 'sdk', resolutionSeconds: number): UsageSource => ({
     name,
     async observe({ credential, version, since }) {
@@ -33,6 +47,7 @@ export function createRotationUsageSources(options: {
       const countedSince = new Date(usageBucketOf(since));
       const found = (await reports.observations(credential.id, version, since)).filter((observation) => observation.source === name);
       if (found.length === 0) {
+        if (!(await channelReaches(name, credential.name, since))) return [];
         // "Looked and saw nothing" is evidence too: without it the grace check could not
         // tell that this source's data covers the quiet window.
         return [{ source: name, consumer: null, lastUsedAt: null, requests: 0, countedSince, observedAt, resolutionSeconds }];

@@ -3,6 +3,7 @@ import { createManualClock } from '../../src/core/clock.js';
 import type { Credential } from '../../src/core/types.js';
 import { decideGrace } from '../../src/rotation/grace.js';
 import { createRotationUsageSources } from '../../src/server/rotation-usage-sources.js';
+import { createMemoryAccessTokenStore } from '../../src/server/access-tokens.js';
 import { createMemoryUsageReportStore, type UsageReport } from '../../src/server/usage-reports.js';
 
 const credential = { id: 'cred-1', name: 'openai/a/prod' } as Credential;
@@ -53,5 +54,23 @@ describe('usage sources for the rotation grace check', () => {
     ]);
     const decision = decideGrace({ now: clock.now(), graceStartedAt: new Date('2026-05-01T10:00:00Z'), quietSeconds: 900, maxSeconds: 3600, observations });
     expect(decision.action).toBe('end');
+  });
+
+  it('leaves out a channel no token can reach for this credential, and keeps one that a token (even revoked during the grace) reaches', async () => {
+    const clock = createManualClock(new Date('2026-05-01T10:20:00Z'));
+    const reports = createMemoryUsageReportStore();
+    const tokens = createMemoryAccessTokenStore();
+    const since = new Date('2026-05-01T10:05:00Z');
+    const grant = (kind: 'read' | 'proxy', name: string, credentials: string[]) =>
+      tokens.insert({ id: name, kind, name, credentials, allowedModels: [], createdAt: new Date('2026-04-01T00:00:00Z'), createdBy: 'test' }, Buffer.alloc(32));
+    await grant('proxy', 'other-app', ['openai/other/prod']);
+    const [proxy, sdk] = createRotationUsageSources({ reports, clock, tokens });
+    expect(await proxy!.observe({ credential, version: 1, fingerprint: 'f', since })).toEqual([]);
+    expect(await sdk!.observe({ credential, version: 1, fingerprint: 'f', since })).toEqual([]);
+
+    await grant('read', 'worker', ['openai/a/prod']);
+    await tokens.revoke('worker', new Date('2026-05-01T10:10:00Z'));
+    expect(await sdk!.observe({ credential, version: 1, fingerprint: 'f', since })).toEqual([expect.objectContaining({ source: 'sdk', requests: 0 })]);
+    expect(await proxy!.observe({ credential, version: 1, fingerprint: 'f', since })).toEqual([]);
   });
 });

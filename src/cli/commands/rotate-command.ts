@@ -38,7 +38,7 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
   const { createSinkResolver } = await import('../../sinks/sink-resolver.js');
   const { createProvider } = await import('../../providers/provider-registry.js');
   // Grace also watches what the proxy meters and SDKs report about the old key.
-  const { openStoredUsageReports } = await import('../../server/stored-tokens.js');
+  const { openStoredAccessTokens, openStoredUsageReports } = await import('../../server/stored-tokens.js');
   const { createRotationUsageSources } = await import('../../server/rotation-usage-sources.js');
   return createRotationExecutor({
     store: context.store,
@@ -47,7 +47,11 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
     providers: { resolve: (credential) => createProvider(credential.provider, {}) },
     sinks: createSinkResolver({ fingerprintSalt: context.keys.fingerprintSalt }),
     clock: context.clock,
-    usageSources: createRotationUsageSources({ reports: openStoredUsageReports(context.store), clock: context.clock }),
+    usageSources: createRotationUsageSources({
+      reports: openStoredUsageReports(context.store),
+      tokens: openStoredAccessTokens(context.store),
+      clock: context.clock,
+    }),
     onProgress,
     logger: {
       info: () => undefined,
