@@ -20,15 +20,24 @@ import { register as scanCommand, setScanCommandWiring } from './commands/scan-c
 import { register as serve } from './commands/serve-command.js';
 import { register as token } from './commands/token-command.js';
 
+type OwnKeyFound = Parameters<NonNullable<Parameters<typeof setScanCommandWiring>[0]['rotate']>>[0];
+
+async function rotateLeaked(event: OwnKeyFound): Promise<{ oldKeyDeadAt?: Date }> {
+  const { rotateLeakedKey } = await import('./commands/rotate-command.js');
+  return rotateLeakedKey({ fingerprint: event.fingerprint, foundAt: event.foundAt, where: event.finding.location.path ?? undefined });
+}
+
 function scan(program: Command): void {
   setScanCommandWiring({
     ownKeys: async () => (await import('./own-key-lookup.js')).loadOwnKeyLookup(),
-    rotate: async (event) =>
-      (await import('./commands/rotate-command.js')).rotateLeakedKey({
-        fingerprint: event.fingerprint,
-        foundAt: event.foundAt,
-        where: event.finding.location.path ?? undefined,
-      }),
+    // --rotate: make every leaked key of ours dead now, whatever its policy says.
+    rotate: rotateLeaked,
+    // Without --rotate: only credentials whose policy says `onLeak: rotate`.
+    respondByPolicy: async (event) => {
+      const { withCliContext } = await import('./cli-context.js');
+      const policy = await withCliContext(async ({ store }) => (await store.getCredential(event.ownership.credential))?.policy);
+      return policy?.onLeak === 'rotate' ? { action: 'emergency-rotation', ...(await rotateLeaked(event)) } : undefined;
+    },
   });
   scanCommand(program);
 }

@@ -5,7 +5,7 @@
  * CLI prints the time from finding to old key dead. Afterwards the old key is dead at the
  * emulator and the consumer's env file holds the new, live key.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,5 +74,32 @@ describe.skipIf(unavailable !== undefined)(`rekey scan --rotate (binary, emulato
     expect(written).toBeDefined();
     expect(written === seeded.key.reveal()).toBe(false);
     expect(emulator.isKeyLive(written ?? '')).toBe(true);
+  }, 120_000);
+
+  it('without --rotate, rotates only a credential whose policy says onLeak: rotate', async () => {
+    const byPolicy = await emulator.seedOpenAIProject('billing');
+    const alertOnly = await emulator.seedOpenAIProject('reports');
+    process.env['REKEY_HOME'] = environment['REKEY_HOME'];
+    await withCliContext(async (context) => {
+      for (const [name, seeded, policy] of [
+        ['openai/billing/prod', byPolicy, { onLeak: 'rotate' as const }],
+        ['openai/reports/prod', alertOnly, {}],
+      ] as const) {
+        const credential = await context.store.createCredential({
+          name, provider: 'openai', scope: { project: seeded.projectId }, environment: 'prod',
+          owner: null, purpose: null, allowedModels: [], tags: {}, policy,
+        });
+        await context.vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
+      }
+    });
+    const directory = await mkdtemp(join(home, 'logs-'));
+    await writeFile(join(directory, 'app.log'), `billing key=${byPolicy.key.reveal()}\nreports key=${alertOnly.key.reveal()}\n`);
+    const scan = await runCli(['scan', directory], { cwd: home, env: environment });
+    expect(scan.code).toBe(3);
+    expect(scan.stdout).toContain('ours: openai/billing/prod (current)');
+    expect(scan.stdout).toContain('ours: openai/reports/prod (current)');
+    expect(scan.stdout + scan.stderr).not.toContain(byPolicy.key.reveal());
+    expect(emulator.isKeyLive(byPolicy.key.reveal())).toBe(false);
+    expect(emulator.isKeyLive(alertOnly.key.reveal())).toBe(true);
   }, 120_000);
 });
