@@ -10,11 +10,12 @@
  * returns both and the caller picks the one the stored data is wrapped under.
  */
 import { randomBytes, scryptSync } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, CryptoError } from '../core/errors.js';
 import { masterKeyIdOf } from './envelope.js';
-import { assertPrivateFile, fsyncDirectory, writeFileAtomic } from './secure-file.js';
+import { assertPrivateFile, replaceFileAtomically, syncDirectory } from './secure-file.js';
 
 export type MasterKeySourceKind = 'env' | 'file' | 'passphrase';
 
@@ -151,37 +152,36 @@ export function generateMasterKey(): Buffer {
 }
 
 /** Writes new key material: a key file, or passphrase parameters. `asNext` stages it for a rotation. */
-export function writeMasterKeyMaterial(
+export async function writeMasterKeyMaterial(
   home: string,
   source: { kind: 'file'; key: Buffer } | { kind: 'passphrase'; passphrase: string },
   options: { asNext: boolean },
-): MasterKeyMaterial {
+): Promise<MasterKeyMaterial> {
   const suffix = options.asNext ? NEXT : '';
   if (source.kind === 'file') {
     const path = join(home, KEY_FILE + suffix);
-    writeFileAtomic(path, source.key.toString('base64') + '\n', 0o600);
+    await replaceFileAtomically(path, source.key.toString('base64') + '\n', { mode: 0o600 });
     return material('file', path, source.key);
   }
   const base = { kdf: 'scrypt' as const, salt: randomBytes(16).toString('base64'), ...SCRYPT_DEFAULTS };
   const key = deriveFromPassphrase(source.passphrase, base);
   const path = join(home, PASSPHRASE_FILE + suffix);
   const parameters: PassphraseParameters = { ...base, keyId: masterKeyIdOf(key) };
-  writeFileAtomic(path, JSON.stringify(parameters, null, 2) + '\n', 0o600);
+  await replaceFileAtomically(path, JSON.stringify(parameters, null, 2) + '\n', { mode: 0o600 });
   return material('passphrase', path, key);
 }
 
 /** Makes staged `.next` material the primary one (end of a master-key rotation). */
-export function commitNextMasterKey(home: string, kind: 'file' | 'passphrase'): void {
+export async function commitNextMasterKey(home: string, kind: 'file' | 'passphrase'): Promise<void> {
   const name = kind === 'file' ? KEY_FILE : PASSPHRASE_FILE;
   const path = join(home, name);
   if (existsSync(path + NEXT)) {
-    renameSync(path + NEXT, path);
-    fsyncDirectory(home);
+    await rename(path + NEXT, path);
+    await syncDirectory(home);
   }
 }
 
 /** Drops staged `.next` material that was never used (a rotation that failed before re-wrapping). */
-export function discardNextMasterKey(home: string, kind: 'file' | 'passphrase'): void {
-  const path = join(home, (kind === 'file' ? KEY_FILE : PASSPHRASE_FILE) + NEXT);
-  if (existsSync(path)) unlinkSync(path);
+export async function discardNextMasterKey(home: string, kind: 'file' | 'passphrase'): Promise<void> {
+  await rm(join(home, (kind === 'file' ? KEY_FILE : PASSPHRASE_FILE) + NEXT), { force: true });
 }

@@ -1,37 +1,51 @@
 /**
- * Files rekey writes that hold secret material: mode 0600, replaced atomically
- * (write a temp file in the same directory, fsync, rename, fsync the directory).
+ * Files that hold secret material: replaced atomically with an exact mode (write a temp
+ * file in the same directory, fsync, rename over the target, fsync the directory), so a
+ * reader sees the old content or the new, and a crash leaves one of the two; and refused
+ * when others can read them. Used for the master key and by every file sink.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
-  const directory = dirname(path);
-  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const descriptor = openSync(temporary, 'wx', mode);
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let written = 0;
-    while (written < bytes.length) written += writeSync(descriptor, bytes, written);
-    fsyncSync(descriptor);
-  } catch (error) {
-    closeSync(descriptor);
-    unlinkSync(temporary);
-    throw error;
-  }
-  closeSync(descriptor);
-  renameSync(temporary, path);
-  fsyncDirectory(directory);
+export interface AtomicWriteOptions {
+  mode: number;
+  /** Keep this owner (when running as root and replacing another user's file). */
+  owner?: { uid: number; gid: number } | undefined;
 }
 
-export function fsyncDirectory(directory: string): void {
-  const descriptor = openSync(directory, 'r');
+export async function replaceFileAtomically(path: string, content: string | Buffer, options: AtomicWriteOptions): Promise<void> {
+  const directory = dirname(path);
+  const temporary = join(directory, `.${basename(path)}.rekey-${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined = await open(temporary, 'wx', options.mode);
   try {
-    fsyncSync(descriptor);
+    await handle.writeFile(content);
+    // The umask may have narrowed the mode at creation; set it exactly.
+    await handle.chmod(options.mode);
+    if (options.owner !== undefined && process.getuid?.() === 0) await handle.chown(options.owner.uid, options.owner.gid);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temporary, path);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(directory);
+}
+
+/** Make a rename in `directory` durable. */
+export async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic there.
   } finally {
-    closeSync(descriptor);
+    await handle.close();
   }
 }
 

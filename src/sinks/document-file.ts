@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { replaceFileAtomically } from './atomic-file.js';
+import { replaceFileAtomically } from '../crypto/secure-file.js';
 import type { ReadableSink, SinkContext, SinkKind, SinkSlot } from './sink-spec.js';
 import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 

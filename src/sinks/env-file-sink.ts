@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ConfigError, SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { replaceFileAtomically } from './atomic-file.js';
+import { replaceFileAtomically } from '../crypto/secure-file.js';
 import { parseEnv, readVariable, removeVariable, serializeEnv, setVariable, type EnvDocument } from './env-file-format.js';
 import type { ReadableSink, SinkChange, SinkContext, SinkFactory, SinkPlan, SinkPlannedChange, SinkSlot } from './sink-spec.js';
 

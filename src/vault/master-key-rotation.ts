@@ -27,7 +27,7 @@ export async function rotateMasterKey(
 ): Promise<MasterKeyRotationResult> {
   const next = source.kind === 'env'
     ? { key: source.key }
-    : writeMasterKeyMaterial(home, source, { asNext: true });
+    : await writeMasterKeyMaterial(home, source, { asNext: true });
   const nextEnvelope = createEnvelope(next.key);
   const sealed = await store.listSealed();
   const items = sealed.map(({ credentialId, number, sealed: value }) => ({
@@ -37,6 +37,6 @@ export async function rotateMasterKey(
   }));
   await store.rewrap(items);
   await store.setSetting(MASTER_KEY_ID_SETTING, nextEnvelope.masterKeyId);
-  if (source.kind !== 'env') commitNextMasterKey(home, source.kind);
+  if (source.kind !== 'env') await commitNextMasterKey(home, source.kind);
   return { oldKeyId: current.id, newKeyId: nextEnvelope.masterKeyId, rewrapped: items.length };
 }

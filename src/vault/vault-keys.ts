@@ -48,14 +48,14 @@ async function chooseMaterial(store: Store, home: string, candidates: MasterKeyC
     const ids = new Set((await store.listSealed()).map((item) => item.sealed.masterKeyId));
     if (ids.size > 0 && [...ids].every((id) => id === next.id)) {
       await store.setSetting(MASTER_KEY_ID_SETTING, next.id);
-      commitNextMasterKey(home, next.kind);
+      await commitNextMasterKey(home, next.kind);
       return next;
     }
     if (storedId === next.id && ids.size === 0) {
-      commitNextMasterKey(home, next.kind);
+      await commitNextMasterKey(home, next.kind);
       return next;
     }
-    discardNextMasterKey(home, next.kind);
+    await discardNextMasterKey(home, next.kind);
   }
   if (primary.id !== storedId) {
     throw new CryptoError(`wrong master key: ${primary.origin} has id ${primary.id}, but this store was initialised with id ${storedId}`, {

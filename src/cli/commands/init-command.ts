@@ -34,10 +34,10 @@ export function register(program: Command): void {
         } else if (options.passphrase === true) {
           const passphrase = process.env.REKEY_PASSPHRASE ?? (process.stdin.isTTY ? await promptHidden('new passphrase (12+ characters): ') : '');
           if (passphrase === '') throw new ConfigError('no passphrase given', { hint: 'set REKEY_PASSPHRASE or run on a terminal' });
-          material = writeMasterKeyMaterial(home, { kind: 'passphrase', passphrase }, { asNext: false });
+          material = await writeMasterKeyMaterial(home, { kind: 'passphrase', passphrase }, { asNext: false });
           created.push(join(home, PASSPHRASE_FILE));
         } else {
-          material = writeMasterKeyMaterial(home, { kind: 'file', key: generateMasterKey() }, { asNext: false });
+          material = await writeMasterKeyMaterial(home, { kind: 'file', key: generateMasterKey() }, { asNext: false });
           created.push(join(home, KEY_FILE));
         }
         const { openStore } = await import('../../store/open-store.js');
