@@ -411,9 +411,11 @@ describe('secret hygiene across every rekey command', () => {
     await session.rekey(['scan', target, '--baseline', baseline]);
     const redacted = await session.rekey(['redact'], { input: `token=${values.manualFirst}\nand ${current}\n` });
     expect(redacted.stdout).toContain('[REDACTED');
-    // Exit 2 while --rotate is not wired into the binary; a rotation once it is. Either way, no value.
-    await session.rekey(['scan', target, '--rotate'], { expectCodes: [0, 1, 2, 3] });
+    // A found key of ours (the live one in notes.md): --rotate starts an emergency rotation.
+    const leakResponse = await session.rekey(['scan', target, '--rotate'], { expectCodes: [3], sample: dataDirectory() });
+    expect(leakResponse.stderr).toContain(`leak of ${OPENAI}: emergency-rotation, old key dead`);
     learnDelivered('scan-rotate');
+    expect(emulator.isKeyLive(current)).toBe(false);
   }, STEP_TIMEOUT);
 
   it('hook install, and the hook blocks a commit adding a key', async () => {
