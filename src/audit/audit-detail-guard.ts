@@ -9,6 +9,8 @@ import { RekeyError } from '../core/errors.js';
 
 const KNOWN_KEY = /(?<![A-Za-z0-9])(sk-(?:proj|svcacct|admin|ant|or)?[-_]?[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,})/;
 const SECRET_FIELD = /(value|secret|key|token|password|passphrase)/i;
+/** Identifiers, hints and fingerprints of keys (`providerKeyId: apikey_01…`) are not keys. */
+const REFERENCE_FIELD = /(Id|Ids|_id|_ids|Hint|_hint|Fingerprint|_fingerprint)$|^(id|ids|hint|fingerprint)$/;
 const TOKEN_LIKE = /^[A-Za-z0-9_+=-]{24,}$/;
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
@@ -31,7 +33,8 @@ function check(value: unknown, path: string, underSecretField: boolean, depth: n
   }
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     for (const [key, item] of Object.entries(value)) {
-      const found = check(item, `${path}.${key}`, underSecretField || SECRET_FIELD.test(key), depth + 1);
+      const secretField = underSecretField || (SECRET_FIELD.test(key) && !REFERENCE_FIELD.test(key));
+      const found = check(item, `${path}.${key}`, secretField, depth + 1);
       if (found !== undefined) return found;
     }
   }
