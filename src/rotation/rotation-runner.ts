@@ -37,7 +37,7 @@ async function runStep(session: RotationSession, effect: StepEffect, options: Dr
     case 'acquire-lock':
       return acquireLockStep(session);
     case 'revoke-old':
-      return runRevokeOld(session, effect.version);
+      return runRevokeOld(session, effect.version, effect.emergency);
     case 'mint':
       return runMint(session, { resumed: options.resumed === true, suppliedValue: options.suppliedValue });
     case 'test':

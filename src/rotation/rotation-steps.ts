@@ -28,8 +28,8 @@ async function removeOrphans(session: RotationSession): Promise<void> {
     if (orphan === undefined || seen.has(orphan.providerKeyId)) return;
     seen.add(orphan.providerKeyId);
     await provider.revoke({ credential: session.credentialRef(), providerKeyId: orphan.providerKeyId, providerData: orphan.providerData, signal: session.lease.signal });
-    await session.audit('key-revoke', 'ok', null, { providerKeyId: orphan.providerKeyId, orphan: true, reason: 'minted before a crash; value lost' });
-    session.note(`revoked key ${orphan.providerKeyId}, minted before a crash with its value lost`);
+    await session.audit('key-revoke', 'ok', null, { providerKeyId: orphan.providerKeyId, orphan: true, reason: 'minted without its value being stored' });
+    session.note(`revoked key ${orphan.providerKeyId}, minted without its value being stored`);
   }
 }
 
@@ -46,7 +46,10 @@ export async function runMint(session: RotationSession, options: { resumed: bool
     // Stored before a crash: adopt it, recovering the provider-side ids when we lost them.
     let newKey = session.data.newKey ?? { providerKeyId: pending.providerKeyId, providerData: {}, fingerprint: pending.fingerprint };
     if (Object.keys(newKey.providerData).length === 0 && provider.findMinted !== undefined) {
-      const found = await provider.findMinted({ credential: session.credentialRef(), rotationId: session.rotationId }).catch(() => undefined);
+      const found = await provider.findMinted({ credential: session.credentialRef(), rotationId: session.rotationId }).catch((error: unknown) => {
+        session.note(`could not look up the provider ids of pending version ${pending.number}: ${reasonOf(error)}`);
+        return undefined;
+      });
       if (found !== undefined) newKey = { ...newKey, providerData: found.providerData };
     }
     await session.save({ newKey });
@@ -77,7 +80,13 @@ export async function runMint(session: RotationSession, options: { resumed: bool
   } catch (error) {
     if (isNeedsHumanValue(error)) return { type: 'value-needed' };
     await session.audit('key-mint', 'error', null, { reason: reasonOf(error) });
-    return { type: 'mint-failed', reason: reasonOf(error) };
+    // The provider may have created the key before the call failed (an answer lost or
+    // garbled): revoke whatever carries this rotation's name, so nothing is left orphaned.
+    const cleanup = await removeOrphans(session).then(
+      () => '',
+      (cleanupError: unknown) => `; a key it may have created could not be checked: ${reasonOf(cleanupError)}`,
+    );
+    return { type: 'mint-failed', reason: reasonOf(error) + cleanup };
   }
 
   let version;
@@ -86,9 +95,13 @@ export async function runMint(session: RotationSession, options: { resumed: bool
   } catch (error) {
     // Never leave a live key at the provider that the store does not know.
     if (!human) {
-      await provider
+      const orphaned = await provider
         .revoke({ credential: session.credentialRef(), providerKeyId: minted.providerKeyId, providerData: minted.providerData })
-        .catch(() => session.note(`could not revoke key ${minted.providerKeyId ?? '(no id)'} after failing to store it`));
+        .then(() => false, () => true);
+      if (orphaned) {
+        await session.audit('key-revoke', 'error', null, { providerKeyId: minted.providerKeyId, orphan: true, reason: 'minted, not stored, and the revoke failed' });
+        return { type: 'mint-failed', reason: `could not store the new key (${reasonOf(error)}), and could not revoke it: orphan ${minted.providerKeyId ?? '(no id)'} at the provider` };
+      }
     }
     return { type: 'mint-failed', reason: `could not store the new key: ${reasonOf(error)}` };
   }
@@ -197,11 +210,18 @@ export async function ensureOldKeyRef(session: RotationSession): Promise<Provide
   return identified;
 }
 
-export async function runRevokeOld(session: RotationSession, versionNumber: number): Promise<RotationEvent> {
+export async function runRevokeOld(session: RotationSession, versionNumber: number, emergency: boolean): Promise<RotationEvent> {
   const { store, vault, clock, settings } = session.deps;
   const { credential, provider } = session;
   const version = await store.getVersion(credential.id, versionNumber);
   if (version === undefined) return { type: 'revoke-failed', reason: `version ${versionNumber} is missing` };
+  // Someone may have changed the stages outside this rotation (a manual rollback during the
+  // grace): never revoke what is current now, unless this is an emergency about that key.
+  const revocable = version.stage === 'previous' || version.stage === 'revoked' || (emergency && version.stage === 'current');
+  if (!revocable) {
+    await session.audit('key-revoke', 'error', version.fingerprint, { version: versionNumber, reason: `version is ${version.stage}` });
+    return { type: 'revoke-failed', reason: `version ${versionNumber} is ${version.stage} now (changed outside this rotation); refusing to revoke it` };
+  }
   const value = await vault.reveal(credential, versionNumber);
   const keyRef = (await ensureOldKeyRef(session)) ?? { providerKeyId: version.providerKeyId, providerData: {}, fingerprint: version.fingerprint };
   let alreadyGone = false;

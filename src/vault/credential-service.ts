@@ -6,14 +6,14 @@ import { assertCredentialName } from '../core/credential-name.js';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import type { SecretValue } from '../core/secret-value.js';
 import type { Credential, VersionRecord } from '../core/types.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditRecordInput } from '../audit/audit-log.js';
 import type { NewCredential, Store } from '../store/store.js';
 import type { Vault } from './vault.js';
 
 export interface CredentialServiceDependencies {
   store: Store;
   vault: Vault;
-  audit: Pick<AuditLog, 'record'>;
+  audit: { record(input: AuditRecordInput): Promise<unknown> };
   actor: string;
 }
 
@@ -24,6 +24,19 @@ export async function requireCredential(store: Store, name: string): Promise<Cre
     throw new NotFoundError(`no credential named ${name}`, { hint: 'list them with `rekey credential list`' });
   }
   return credential;
+}
+
+/**
+ * Hand changes to stages while a rotation runs would break its invariants (a manual
+ * rollback during the grace would make the key it is about to revoke current again).
+ */
+async function assertNoActiveRotation(store: Store, credential: Credential, action: string): Promise<void> {
+  const [active] = await store.listRotations({ credentialId: credential.id, active: true, limit: 1 });
+  if (active !== undefined) {
+    throw new ConflictError(`cannot ${action} ${credential.name}: rotation ${active.id} is in progress (${active.state})`, {
+      hint: `let it finish, or use \`rekey rotations rollback|abort ${active.id}\``,
+    });
+  }
 }
 
 export async function addCredential(
@@ -56,6 +69,7 @@ export async function setCredentialValue(
   providerKeyId: string | null = null,
 ): Promise<VersionRecord> {
   const credential = await requireCredential(store, name);
+  await assertNoActiveRotation(store, credential, 'set a value of');
   const fingerprint = vault.fingerprintOf(value);
   const versions = await store.listVersions(credential.id);
   const same = versions.find((version) => version.fingerprint === fingerprint && version.stage !== 'revoked' && version.stage !== 'discarded');
@@ -82,6 +96,7 @@ export async function promoteCredential(
   options: { version?: number | undefined; previousRevoked?: boolean | undefined },
 ): Promise<{ promoted: VersionRecord; demoted: VersionRecord | undefined }> {
   const credential = await requireCredential(store, name);
+  await assertNoActiveRotation(store, credential, 'promote');
   const pending = options.version === undefined
     ? await store.getVersionByStage(credential.id, 'pending')
     : await store.getVersion(credential.id, options.version);
@@ -106,6 +121,7 @@ export async function rollbackCredential(
   name: string,
 ): Promise<{ current: number; discarded: number }> {
   const credential = await requireCredential(store, name);
+  await assertNoActiveRotation(store, credential, 'roll back');
   const current = await store.getVersionByStage(credential.id, 'current');
   const previous = await store.getVersionByStage(credential.id, 'previous');
   if (current === undefined || previous === undefined) {
@@ -146,6 +162,7 @@ export async function removeCredential(
   name: string,
 ): Promise<{ liveVersions: number }> {
   const credential = await requireCredential(store, name);
+  await assertNoActiveRotation(store, credential, 'remove');
   const versions = await store.listVersions(credential.id);
   const live = versions.filter((version) => version.stage === 'current' || version.stage === 'previous' || version.stage === 'pending');
   await store.removeCredential(name);

@@ -28,6 +28,8 @@ export interface FakeProviderKnobs {
   hangAfterMint: boolean;
   /** Mint answers only when its signal aborts (a provider that does not answer). */
   mintUnresponsive: boolean;
+  /** The next mint creates the key, then fails (an answer lost or garbled after the provider acted). */
+  mintFailsAfterCreating: boolean;
   activationAttempts: number;
   wrongScope: boolean;
   refuseModels: string[];
@@ -47,6 +49,7 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
     mintFailures: 0,
     hangAfterMint: false,
     mintUnresponsive: false,
+    mintFailsAfterCreating: false,
     activationAttempts: 0,
     wrongScope: false,
     refuseModels: [],
@@ -107,6 +110,10 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
       }
       const key = add(`sk-proj-fake${randomBytes(18).toString('hex')}`, `rekey-${request.rotationId}`);
       key.activationLeft = knobs.activationAttempts;
+      if (knobs.mintFailsAfterCreating) {
+        knobs.mintFailsAfterCreating = false;
+        throw new ProviderError('fake: the create answer did not match the schema', { provider: 'fake', status: 200, isRetryable: false });
+      }
       if (knobs.hangAfterMint) {
         knobs.hangAfterMint = false;
         return new Promise(() => undefined);

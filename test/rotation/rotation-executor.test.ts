@@ -81,6 +81,37 @@ describe('rotation executor', () => {
     expect(held.record.error).toContain('the old key is not identified at the provider');
   });
 
+  it('never revokes a version that became current again outside the rotation, and refuses hand changes while it runs', async () => {
+    fixture = await createRotationFixture();
+    fixture.fake.knobs.trafficOnUsagePoll = true;
+    const held = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 10, graceMaxSeconds: 30 });
+    expect(held.state).toBe('hold');
+    const { promoteCredential, rollbackCredential } = await import('../../src/vault/credential-service.js');
+    const deps = { store: fixture.store, audit: fixture.audit, actor };
+    await expect(rollbackCredential(deps, 'openai/ticketing/dev')).rejects.toThrow(ConflictError);
+    await expect(promoteCredential(deps, 'openai/ticketing/dev', {})).rejects.toThrow(/rotation .* is in progress/);
+    expect(await fixture.stages()).toEqual({ 1: 'previous', 2: 'current' });
+
+    // A client that skips the check (or a race) rolls back under the rotation's feet.
+    await fixture.store.rollback(fixture.credential.id, { expectedCurrent: 2 });
+    fixture.fake.knobs.trafficOnUsagePoll = false;
+    const resumed = await fixture.executor.resume(held.rotationId);
+    expect(resumed.state).toBe('hold');
+    expect(resumed.record.error).toMatch(/version 1 is current now .*refusing to revoke it/);
+    expect(fixture.fake.isLive(fixture.firstValue.reveal())).toBe(true);
+  });
+
+  it('revokes a key the provider created when the mint call still failed, so no orphan is left', async () => {
+    fixture = await createRotationFixture();
+    fixture.fake.knobs.mintFailsAfterCreating = true;
+    const outcome = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
+    expect(outcome.state).toBe('failed');
+    expect(fixture.fake.keys.filter((key) => key.name?.startsWith('rekey-'))).toHaveLength(1);
+    expect(await fixture.orphans()).toEqual([]);
+    expect(fixture.audit.names()).toContain('key-revoke');
+    expect(await fixture.stages()).toEqual({ 1: 'current' });
+  });
+
   it('runs a reload action after delivery, with the key in its environment', async () => {
     fixture = await createRotationFixture({
       reload: { kind: 'exec', command: [process.execPath, '-e', 'process.exit(process.env.REKEY_KEY && process.env.REKEY_KEY.startsWith("sk-proj-fake") ? 0 : 9)'] },

@@ -210,8 +210,12 @@ function harness(backend: Backend, points: { standard: string[]; emergency: stri
       const oldRevoked = names.indexOf('key-revoke:old');
       expect(oldRevoked).toBeGreaterThanOrEqual(0);
       if (mode === 'standard') {
-        expect(names.findIndex((name) => name.startsWith('version-promote'))).toBeLessThan(oldRevoked);
-        expect(names.findIndex((name) => name.startsWith('grace-end'))).toBeLessThan(oldRevoked);
+        const promoted = names.findIndex((name) => name.startsWith('version-promote'));
+        const graceEnded = names.findIndex((name) => name.startsWith('grace-end'));
+        expect(promoted).toBeGreaterThanOrEqual(0);
+        expect(graceEnded).toBeGreaterThanOrEqual(0);
+        expect(promoted).toBeLessThan(oldRevoked);
+        expect(graceEnded).toBeLessThan(oldRevoked);
       }
     }
   });
