@@ -3,7 +3,7 @@
  * reveal, remove. Every change writes an audit event that names versions by fingerprint.
  */
 import { assertCredentialName } from '../core/credential-name.js';
-import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
+import { ConflictError, NotFoundError, RekeyError, UsageError } from '../core/errors.js';
 import type { SecretValue } from '../core/secret-value.js';
 import type { Credential, VersionRecord } from '../core/types.js';
 import type { AuditRecordInput } from '../audit/audit-log.js';
@@ -152,7 +152,9 @@ export async function revealCredential(
     await audit.record({ event: 'credential-reveal', actor, credential: name, fingerprint: version.fingerprint, outcome: 'ok', detail: { version: version.number } });
     return { version, value };
   } catch (error) {
-    await audit.record({ event: 'credential-reveal', actor, credential: name, fingerprint: version.fingerprint, outcome: 'error', detail: { version: version.number, error: error instanceof Error ? error.message : 'unknown' } });
+    // Only our own typed errors have messages known to be value-free.
+    const reason = error instanceof RekeyError ? error.message : 'unexpected error';
+    await audit.record({ event: 'credential-reveal', actor, credential: name, fingerprint: version.fingerprint, outcome: 'error', detail: { version: version.number, error: reason } });
     throw error;
   }
 }

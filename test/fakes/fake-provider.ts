@@ -32,6 +32,8 @@ export interface FakeProviderKnobs {
   mintFailsAfterCreating: boolean;
   activationAttempts: number;
   wrongScope: boolean;
+  /** The next N live test answers say "another project" (a new key not yet listed). */
+  wrongScopeAnswers: number;
   refuseModels: string[];
   revokeFailures: number;
   usageFailures: number;
@@ -52,6 +54,7 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
     mintFailsAfterCreating: false,
     activationAttempts: 0,
     wrongScope: false,
+    wrongScopeAnswers: 0,
     refuseModels: [],
     revokeFailures: 0,
     usageFailures: 0,
@@ -140,7 +143,9 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
         const ok = !knobs.refuseModels.includes(model);
         return { model, ok, status: ok ? 200 : 404 };
       });
-      return { liveness: 'live', scopeMatches: knobs.wrongScope ? false : true, models };
+      const foreign = knobs.wrongScope || knobs.wrongScopeAnswers > 0;
+      if (knobs.wrongScopeAnswers > 0) knobs.wrongScopeAnswers -= 1;
+      return { liveness: 'live', scopeMatches: !foreign, models };
     },
 
     async revoke(request) {

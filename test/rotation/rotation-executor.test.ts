@@ -112,6 +112,23 @@ describe('rotation executor', () => {
     expect(await fixture.stages()).toEqual({ 1: 'current' });
   });
 
+  it('asks again when a new key first reads as another project (not yet listed), and rolls back one that stays foreign', async () => {
+    fixture = await createRotationFixture();
+    fixture.fake.knobs.wrongScopeAnswers = 2;
+    const lagging = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
+    expect(lagging.state).toBe('done');
+    await fixture.close();
+
+    fixture = await createRotationFixture();
+    fixture.fake.knobs.wrongScope = true;
+    const foreign = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
+    expect(foreign.state).not.toBe('done');
+    expect(foreign.failure ?? foreign.record.error ?? '').toMatch(/belongs to another organisation or project/);
+    expect(await fixture.stages()).toMatchObject({ 1: 'current' });
+    expect(fixture.fake.isLive(fixture.firstValue.reveal())).toBe(true);
+    expect(await fixture.orphans()).toEqual([]);
+  });
+
   it('runs a reload action after delivery, with the key in its environment', async () => {
     fixture = await createRotationFixture({
       reload: { kind: 'exec', command: [process.execPath, '-e', 'process.exit(process.env.REKEY_KEY && process.env.REKEY_KEY.startsWith("sk-proj-fake") ? 0 : 9)'] },

@@ -30,5 +30,6 @@ export function sqliteError(error: unknown, file: string): RekeyError {
   if (NOT_INITIALISED.test(message)) {
     return new StoreError(`database ${file} is not initialised; run rekey init / rekey doctor`);
   }
-  return new StoreError(`SQLite error on ${file}: ${code || 'unknown'}: ${message}`);
+  // SQLite's own message is left out on purpose: only its code is known never to quote data.
+  return new StoreError(`SQLite error on ${file}: ${code || 'unknown'}`);
 }
