@@ -1,10 +1,11 @@
 /** The shape of bench/rotation/results.json and the README generated from it. */
+import type { MachineDescription } from '../bench-machine.js';
 import type { FleetResults } from './bench-fleet.js';
 import { PHASE_ORDER, type PhaseResults } from './bench-phases.js';
 
 export interface RotationBenchResults {
   date: string;
-  machine: { cpuModel: string; cores: number; memoryGiB: number; node: string; os: string };
+  machine: MachineDescription;
   benchSeconds: number;
   phases: PhaseResults;
   fleets: FleetResults[];

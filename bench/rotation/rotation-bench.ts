@@ -10,7 +10,7 @@
  * `--readme-only` re-renders README.md from the committed results.json without running.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { describeMachine } from '../bench-machine.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchFleet, type FleetResults } from './bench-fleet.js';
@@ -76,16 +76,9 @@ async function main(): Promise<void> {
     fleets.push(fleet);
   }
 
-  const cpuList = cpus();
   const results: RotationBenchResults = {
     date: new Date().toISOString(),
-    machine: {
-      cpuModel: cpuList[0]?.model ?? 'unknown',
-      cores: cpuList.length,
-      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-      node: process.version,
-      os: `${platform()} ${release()}`,
-    },
+    machine: describeMachine(),
     benchSeconds: Math.round((Date.now() - benchStarted) / 100) / 10,
     phases,
     fleets,

@@ -1,4 +1,5 @@
 /** The shape of bench/store/results.json and the README generated from it. */
+import type { MachineDescription } from '../bench-machine.js';
 
 export interface Figure {
   median: number;
@@ -13,7 +14,7 @@ export interface DialectResults {
 
 export interface BenchResults {
   date: string;
-  machine: { cpuModel: string; cores: number; memoryGiB: number; node: string; os: string };
+  machine: MachineDescription;
   settings: { runs: number; credentials: number; readMilliseconds: number; concurrency: number; promotesPerRun: number };
   sqlite: DialectResults;
   postgres: DialectResults | { skipped: string };

@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem, release, platform } from 'node:os';
+import { tmpdir } from 'node:os';
+import { describeMachine } from '../bench-machine.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -178,16 +179,9 @@ async function main(): Promise<void> {
     console.log('bench:store: PostgreSQL…');
     postgres = await benchPostgres(envelope, postgresUrl);
   }
-  const cpuList = cpus();
   const results: BenchResults = {
     date: new Date().toISOString(),
-    machine: {
-      cpuModel: cpuList[0]?.model ?? 'unknown',
-      cores: cpuList.length,
-      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-      node: process.version,
-      os: `${platform()} ${release()}`,
-    },
+    machine: describeMachine(),
     settings: { runs: RUNS, credentials: CREDENTIALS, readMilliseconds: READ_MILLISECONDS, concurrency: CONCURRENCY, promotesPerRun: PROMOTES_PER_RUN },
     sqlite,
     postgres,
