@@ -142,3 +142,10 @@ export function exitCodeFor(error: unknown): number {
   if (error.code === 'policy') return ExitCode.policy;
   return ExitCode.failure;
 }
+
+/** A value-free reason for logs, audit details and hold messages: rekey's own errors are value-free by contract; anything else is named only. */
+export function reasonOf(error: unknown): string {
+  if (isRekeyError(error)) return error.message;
+  if (error instanceof Error) return `unexpected ${error.name}`;
+  return 'unexpected failure';
+}

@@ -4,7 +4,7 @@
  * deletes it (which removes its key), and `findMinted` finds it again by name after a crash.
  * Needs an admin key (`sk-admin-…`).
  */
-import { ConfigError, ProviderError } from '../../core/errors.js';
+import { ConfigError, ProviderError, reasonOf } from '../../core/errors.js';
 import { SecretValue } from '../../core/secret-value.js';
 import { backoffMs, bearerHeader, createProviderHttp, isOutcomeUnknown } from '../http/provider-http.js';
 import type { FetchFunction, ProviderHttp, RetrySettings } from '../http/provider-http.js';
@@ -291,7 +291,3 @@ function requireProject(credential: ProviderCredentialRef): string {
   return projectId;
 }
 
-export function reasonOf(error: unknown): string {
-  if (error instanceof ProviderError) return error.message;
-  return 'the check failed';
-}
