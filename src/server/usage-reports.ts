@@ -9,7 +9,9 @@
  * (SDKs send the time of their last use; the proxy the time of its last request).
  */
 
-export type UsageSource = 'proxy' | 'sdk';
+import type { UsageReport, UsageSource } from '../store/usage-report-types.js';
+
+export type { UsageReport, UsageSource };
 
 export interface UsageObservation {
   source: UsageSource;
@@ -26,21 +28,6 @@ export interface UsageObservation {
 /** What the rotation engine's grace check reads. */
 export interface UsageReportSource {
   observations(credentialId: string, versionNumber: number, since: Date): Promise<UsageObservation[]>;
-}
-
-export interface UsageReport {
-  credentialId: string;
-  versionNumber: number;
-  source: UsageSource;
-  consumer: string;
-  at: Date;
-  requests: number;
-  /** Responses by class; the proxy fills these, SDK check-ins leave them 0. */
-  status2xx: number;
-  status4xx: number;
-  status5xx: number;
-  inputTokens: number;
-  outputTokens: number;
 }
 
 /** Where reports are kept: SQL tables (migration 2) or memory (tests, `rekey proxy` without a store). */

@@ -2,31 +2,18 @@
  * Usage reports (migration 2): one row per credential, key version, source, consumer
  * and minute, upserted by adding counts, so many proxy instances can report at once. Once a
  * row has requests, only reports with requests move its time (so it is the last use).
- * The shapes match `UsageReportStore` in src/server/usage-reports.ts (structurally).
+ * A report is the `UsageReport` of src/store/usage-report-types.ts.
  */
+import type { UsageReport, UsageSource } from '../usage-report-types.js';
 import type { SqlDatabase } from './sql-database.js';
 import { toDate, toOptionalDate, type Row } from './sql-rows.js';
-
-export interface StoredUsageReport {
-  credentialId: string;
-  versionNumber: number;
-  source: 'proxy' | 'sdk';
-  consumer: string;
-  at: Date;
-  requests: number;
-  status2xx: number;
-  status4xx: number;
-  status5xx: number;
-  inputTokens: number;
-  outputTokens: number;
-}
 
 const BUCKET_MILLISECONDS = 60_000;
 const bucketOf = (at: Date) => new Date(Math.floor(at.getTime() / BUCKET_MILLISECONDS) * BUCKET_MILLISECONDS);
 
 export function createSqlUsageQueries(database: SqlDatabase) {
   return {
-    async record(reports: readonly StoredUsageReport[]): Promise<void> {
+    async record(reports: readonly UsageReport[]): Promise<void> {
       if (reports.length === 0) return;
       await database.transaction(async (client) => {
         for (const report of reports) {
@@ -73,7 +60,7 @@ export function createSqlUsageQueries(database: SqlDatabase) {
         [credentialId, versionNumber, database.encodeDate(bucketOf(since))],
       );
       return rows.map((row) => ({
-        source: String(row.source) as 'proxy' | 'sdk',
+        source: String(row.source) as UsageSource,
         consumer: String(row.consumer),
         lastSeenAt: toDate(row.last_seen_at),
         lastUsedAt: toOptionalDate(row.last_used_at),
