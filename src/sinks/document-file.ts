@@ -5,13 +5,11 @@
  * back atomically (0600, owner kept), starting over if the file changed in between.
  * A file that does not exist reads as absent; one that cannot be read or parsed throws.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { replaceFileAtomically } from '../crypto/secure-file.js';
+import { absolutePathOption, fileModeOption, openSinkFile } from './file-sink-support.js';
 import type { ReadableSink, SinkContext, SinkKind, SinkSlot } from './sink-spec.js';
 import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
@@ -30,14 +28,10 @@ export class PathError extends Error {}
 
 const documentFileConfigSchema = z
   .object({
-    path: z.string().min(1).refine(isAbsolute, 'must be an absolute path'),
+    path: absolutePathOption,
     /** JSON Pointer (RFC 6901) to the key inside the document, e.g. /openai/apiKey. */
     pointer: z.string().regex(/^(\/[^/]+)+$/, 'must be a JSON Pointer such as /openai/apiKey'),
-    mode: z
-      .union([z.number().int(), z.string().regex(/^0?[0-7]{3}$/)])
-      .transform((mode) => (typeof mode === 'string' ? Number.parseInt(mode, 8) : mode))
-      .refine((mode) => mode >= 0 && mode <= 0o777 && (mode & 0o007) === 0, 'must give others no access (0600, 0640)')
-      .optional(),
+    mode: fileModeOption('must give others no access (0600, 0640)'),
   })
   .strict();
 
@@ -47,8 +41,6 @@ export function parsePointer(pointer: string): string[] {
     .slice(1)
     .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
-
-const RETRYABLE_CODES = new Set(['EBUSY', 'EAGAIN', 'EMFILE', 'ENFILE', 'EINTR', 'ETIMEDOUT', 'EIO']);
 
 export function createDocumentFileSink<Document>(
   kind: SinkKind,
@@ -64,45 +56,25 @@ export function createDocumentFileSink<Document>(
   const pathFor = (slot: SinkSlot): string[] => [...segments.slice(0, -1), slotName(segments[segments.length - 1] ?? '', slot)];
   const pointerFor = (slot: SinkSlot): string => '/' + pathFor(slot).map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
+  const file = openSinkFile<Document>({
+    kind,
+    path: options.path,
+    mode,
+    label,
+    parse: (text) => {
+      try {
+        return codec.parse(text);
+      } catch {
+        // The parser's message may quote the file, which may hold keys: say only what failed.
+        throw new SinkError(`${label}: the file is not valid ${formatName}`, { sink: kind, isRetryable: false });
+      }
+    },
+  });
+
   const fail = (action: string, error: unknown): SinkError => {
     if (error instanceof SinkError) return error;
     if (error instanceof PathError) return new SinkError(`${label}: could not ${action}: ${error.message}`, { sink: kind, isRetryable: false });
-    const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    return new SinkError(`${label}: could not ${action}${code === undefined ? '' : ` (${code})`}`, {
-      sink: kind,
-      isRetryable: code !== undefined && RETRYABLE_CODES.has(code),
-      cause: code === undefined ? undefined : { code },
-    });
-  };
-
-  const target = async (): Promise<string> => {
-    try {
-      return await realpath(options.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return options.path;
-      throw fail('resolve the path', error);
-    }
-  };
-
-  const load = async (file: string): Promise<{ text: string | null; document: Document; owner?: { uid: number; gid: number } }> => {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: null, document: codec.parse('') };
-      throw fail('read the file', error);
-    }
-    let document: Document;
-    try {
-      document = codec.parse(text);
-    } catch {
-      // The parser's message may quote the file, which may hold keys: say only what failed.
-      throw new SinkError(`${label}: the file is not valid ${formatName}`, { sink: kind, isRetryable: false });
-    }
-    const info = await stat(file).catch((error: unknown) => {
-      throw fail('stat the file', error);
-    });
-    return { text, document, owner: { uid: info.uid, gid: info.gid } };
+    return file.fail(action, error);
   };
 
   const valueAt = (document: Document, slot: SinkSlot): string | undefined => {
@@ -117,29 +89,16 @@ export function createDocumentFileSink<Document>(
     return value;
   };
 
-  const update = async (action: string, change: (document: Document) => boolean): Promise<void> => {
-    const file = await target();
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const before = await load(file);
-      let changed: boolean;
+  /** `change` edits the document in place and says whether it changed anything. */
+  const update = (action: string, change: (document: Document) => boolean): Promise<void> =>
+    file.update(action, ({ document, text }) => {
       try {
-        changed = change(before.document);
+        if (!change(document)) return null;
       } catch (error) {
         throw fail(action, error);
       }
-      if (!changed) return;
-      const next = codec.serialize(before.document, before.text);
-      const again = await load(file);
-      if (again.text !== before.text) continue;
-      try {
-        await replaceFileAtomically(file, next, { mode, owner: before.owner });
-      } catch (error) {
-        throw fail(action, error);
-      }
-      return;
-    }
-    throw new SinkError(`${label}: the file kept changing while rekey tried to ${action}`, { sink: kind, isRetryable: true });
-  };
+      return codec.serialize(document, text);
+    });
 
   return {
     kind,
@@ -154,13 +113,12 @@ export function createDocumentFileSink<Document>(
     },
 
     async readFingerprint(slot) {
-      const value = valueAt((await load(await target())).document, slot);
+      const value = valueAt((await file.read()).document, slot);
       return value === undefined ? { state: 'absent' } : { state: 'present', fingerprint: fingerprint(context.fingerprintSalt, value) };
     },
 
     async remove(slot) {
-      const file = await target();
-      if ((await load(file)).text === null) return;
+      if ((await file.read()).text === null) return;
       await update(`remove ${pointerFor(slot)}`, (document) => {
         if (codec.get(document, pathFor(slot)) === undefined) return false;
         codec.remove(document, pathFor(slot));
@@ -169,7 +127,7 @@ export function createDocumentFileSink<Document>(
     },
 
     async plan(changes) {
-      const { document } = await load(await target());
+      const { document } = await file.read();
       const plan = await planChanges(changes, {
         fingerprintSalt: context.fingerprintSalt,
         targetOf: (slot) => `${pointerFor(slot)} in ${options.path}`,
