@@ -1,154 +1,28 @@
 /**
- * The rotation protocol (DESIGN.md §3) as a pure state machine: `transition(state, event)`
+ * The rotation protocol (DESIGN.md §3) as a pure state machine (its vocabulary is in
+ * rotation-machine-types.ts): `transition(state, event)`
  * returns the next state and the effects the executor must run. No I/O, no clock, no
  * randomness: the executor feeds back one event per step effect. See README.md for the
  * invariants this file guarantees.
  */
 import { ConflictError } from '../core/errors.js';
 
-export const ROTATION_STATE_NAMES = [
-  'lock',
-  'emergency-revoke',
-  'mint',
-  'awaiting-value',
-  'test',
-  'deliver',
-  'promote',
-  'grace',
-  'revoke',
-  'finish',
-  'rollback',
-  'hold',
-  'failed',
-  'done',
-  'rolled-back',
-] as const;
-export type RotationStateName = (typeof ROTATION_STATE_NAMES)[number];
-
-export const TERMINAL_STATES = ['failed', 'done', 'rolled-back'] as const satisfies readonly RotationStateName[];
-
-/** States a hold can hand back to when a person resumes it. */
-export type ResumableStateName = Extract<
-  RotationStateName,
-  'emergency-revoke' | 'mint' | 'test' | 'deliver' | 'promote' | 'grace' | 'revoke' | 'finish' | 'rollback'
->;
-
-export type RotationMode = 'standard' | 'emergency';
-/** Emergency only: mint and deliver before revoking (when that is fast), or revoke the leaked key first. */
-export type EmergencyPath = 'mint-first' | 'revoke-first';
-
-export interface HoldInfo {
-  /** Value-free, human-readable. */
-  reason: string;
-  resumeTo: ResumableStateName;
-  /** Sinks, consumers or usage sources that caused the hold. */
-  holders: string[];
-}
-
-export interface RotationContext {
-  mode: RotationMode;
-  emergencyPath: EmergencyPath | null;
-  /** The version that was current when the rotation started. */
-  oldVersion: number;
-  /** The version minted by this rotation, once it exists. */
-  pendingVersion: number | null;
-  /** The store has made the pending version current (or a promote may have happened). */
-  promoteStarted: boolean;
-  /** The old key has been revoked at the provider. */
-  oldRevoked: boolean;
-  hold: HoldInfo | null;
-  /** Where a rollback ends: `rolled-back` when a person asked for it, `failed` after a failed test. */
-  rollbackOutcome: 'rolled-back' | 'failed' | null;
-  /** Emergency: after the leaked key is revoked, hold here (a step failed before the revoke). */
-  afterEmergencyRevoke: HoldInfo | null;
-  failure: string | null;
-}
-
-export interface RotationState {
-  name: RotationStateName;
-  context: RotationContext;
-}
-
-export type RotationEvent =
-  | { type: 'lock-acquired' }
-  | { type: 'lock-busy'; reason: string }
-  | { type: 'minted'; version: number }
-  | { type: 'value-needed' }
-  | { type: 'value-supplied' }
-  | { type: 'mint-failed'; reason: string }
-  | { type: 'test-passed' }
-  | { type: 'test-failed'; reason: string }
-  | { type: 'delivered' }
-  | { type: 'deliver-failed'; reason: string; sinks: string[] }
-  | { type: 'promoted' }
-  | { type: 'promote-failed'; reason: string }
-  | { type: 'grace-ended' }
-  | { type: 'grace-held'; reason: string; holders: string[] }
-  | { type: 'old-revoked' }
-  | { type: 'revoke-failed'; reason: string }
-  | { type: 'finished' }
-  | { type: 'finish-failed'; reason: string }
-  | { type: 'rolled-back' }
-  | { type: 'rollback-failed'; reason: string }
-  // Decisions a person makes (CLI, dashboard).
-  | { type: 'resume' }
-  | { type: 'end-grace' }
-  | { type: 'rollback' }
-  | { type: 'abort' };
-
-export type RotationEventType = RotationEvent['type'];
-
-export const ROTATION_EVENT_TYPES = [
-  'lock-acquired',
-  'lock-busy',
-  'minted',
-  'value-needed',
-  'value-supplied',
-  'mint-failed',
-  'test-passed',
-  'test-failed',
-  'delivered',
-  'deliver-failed',
-  'promoted',
-  'promote-failed',
-  'grace-ended',
-  'grace-held',
-  'old-revoked',
-  'revoke-failed',
-  'finished',
-  'finish-failed',
-  'rolled-back',
-  'rollback-failed',
-  'resume',
-  'end-grace',
-  'rollback',
-  'abort',
-] as const satisfies readonly RotationEventType[];
-
-/** Effects that perform one protocol step; each answers with exactly one event. */
-export type StepEffect =
-  | { type: 'acquire-lock' }
-  | { type: 'revoke-old'; version: number; emergency: boolean }
-  | { type: 'mint' }
-  | { type: 'test'; version: number }
-  | { type: 'deliver'; version: number }
-  | { type: 'promote'; version: number; expectedCurrent: number }
-  | { type: 'watch-grace'; version: number }
-  | { type: 'finish'; oldVersion: number; newVersion: number }
-  | { type: 'rollback'; oldVersion: number; newVersion: number | null };
-
-/** Effects that answer with no event. */
-export type SideEffect =
-  | { type: 'request-value' }
-  | { type: 'alert'; reason: string; holders: string[] }
-  | { type: 'release-lock' };
-
-export type RotationEffect = StepEffect | SideEffect;
-
-export interface TransitionResult {
-  state: RotationState;
-  effects: RotationEffect[];
-}
+export * from './rotation-machine-types.js';
+import {
+  TERMINAL_STATES,
+  type EmergencyPath,
+  type HoldInfo,
+  type ResumableStateName,
+  type RotationContext,
+  type RotationEffect,
+  type RotationEvent,
+  type RotationEventType,
+  type RotationMode,
+  type RotationState,
+  type RotationStateName,
+  type StepEffect,
+  type TransitionResult,
+} from './rotation-machine-types.js';
 
 export class IllegalTransitionError extends ConflictError {
   readonly from: RotationStateName;
