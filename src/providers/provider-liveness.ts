@@ -5,6 +5,7 @@
  * provider's `test` for a bounded time; they never turn anything but an explicit success
  * into `live`.
  */
+import { ProviderError } from '../core/errors.js';
 import type { KeyTestRequest, KeyTestResult, Liveness, ProviderV1 } from './provider-spec.js';
 
 /** 2xx is live; the dead statuses (default 401 and 403) are dead; anything else is unknown. */
@@ -74,4 +75,24 @@ export function matchesRedacted(value: string, redacted: string): boolean | unde
   const [prefix = '', suffix = ''] = parts;
   if (prefix.length + suffix.length < 4) return undefined;
   return value.length >= prefix.length + suffix.length && value.startsWith(prefix) && value.endsWith(suffix);
+}
+
+/**
+ * A minimal request per model (`probe` sends it; 400/401/403/404 must come back as
+ * statuses). `refused` is true when any probe got a 401: after the models list said yes,
+ * that means the key is changing state, which callers must never report as live.
+ */
+export async function probeModels(models: readonly string[], probe: (model: string) => Promise<{ status: number }>): Promise<{ probes: KeyTestResult['models']; refused: boolean }> {
+  const probes: KeyTestResult['models'] = [];
+  let refused = false;
+  for (const model of models) {
+    try {
+      const { status } = await probe(model);
+      if (status === 401) refused = true;
+      probes.push({ model, ok: status >= 200 && status < 300, status });
+    } catch (error) {
+      probes.push({ model, ok: false, status: error instanceof ProviderError ? (error.status ?? null) : null });
+    }
+  }
+  return { probes, refused };
 }

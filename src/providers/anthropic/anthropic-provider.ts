@@ -14,7 +14,7 @@ import { createProviderHttp } from '../http/provider-http.js';
 import type { FetchFunction, RetrySettings } from '../http/provider-http.js';
 import { parseResponse } from '../http/provider-response.js';
 import { needsHumanRevoke, needsHumanValue } from '../provider-human.js';
-import { livenessFromStatus, matchesRedacted, waitUntilLive } from '../provider-liveness.js';
+import { livenessFromStatus, matchesRedacted, probeModels, waitUntilLive } from '../provider-liveness.js';
 import { loadBaseUrl, loadSecretSetting } from '../provider-settings.js';
 import type { Environment } from '../provider-settings.js';
 import { PROVIDER_SPEC_VERSION } from '../provider-spec.js';
@@ -103,26 +103,18 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   async function test(request: KeyTestRequest): Promise<KeyTestResult> {
     const checked = await livenessOf(request.value, request.signal);
     if (checked.liveness !== 'live') return { liveness: checked.liveness, scopeMatches: null, models: [], reason: checked.reason };
-    const probes: KeyTestResult['models'] = [];
-    let refused = false;
-    for (const model of request.models ?? request.credential.allowedModels) {
-      try {
-        const response = await http.request({
-          operation: 'probe model',
-          method: 'POST',
-          url: `${baseUrl}/v1/messages`,
-          headers: headersFor(request.value),
-          body: { model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] },
-          idempotent: true,
-          acceptStatuses: [400, 401, 403, 404],
-          signal: request.signal,
-        });
-        if (response.status === 401) refused = true;
-        probes.push({ model, ok: response.status >= 200 && response.status < 300, status: response.status });
-      } catch (error) {
-        probes.push({ model, ok: false, status: error instanceof ProviderError ? (error.status ?? null) : null });
-      }
-    }
+    const { probes, refused } = await probeModels(request.models ?? request.credential.allowedModels, (model) =>
+      http.request({
+        operation: 'probe model',
+        method: 'POST',
+        url: `${baseUrl}/v1/messages`,
+        headers: headersFor(request.value),
+        body: { model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] },
+        idempotent: true,
+        acceptStatuses: [400, 401, 403, 404],
+        signal: request.signal,
+      }),
+    );
     if (refused) return { liveness: 'unknown', scopeMatches: null, models: probes, reason: 'the provider gave conflicting answers (a probe was refused)' };
     let scopeMatches: boolean | null = null;
     if (adminKey) {

@@ -8,7 +8,7 @@ import { ConfigError, ProviderError, reasonOf } from '../../core/errors.js';
 import { SecretValue } from '../../core/secret-value.js';
 import { backoffMs, bearerHeader, createProviderHttp, isOutcomeUnknown } from '../http/provider-http.js';
 import type { FetchFunction, ProviderHttp, RetrySettings } from '../http/provider-http.js';
-import { matchesRedacted } from '../provider-liveness.js';
+import { matchesRedacted, probeModels } from '../provider-liveness.js';
 import { loadBaseUrl, loadSecretSetting } from '../provider-settings.js';
 import type { Environment } from '../provider-settings.js';
 import { PROVIDER_SPEC_VERSION } from '../provider-spec.js';
@@ -173,28 +173,20 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
       return { liveness: 'unknown', scopeMatches: null, models: [], reason: reasonOf(error) };
     }
 
-    const probes: KeyTestResult['models'] = [];
-    let refused = false;
-    for (const model of models) {
-      try {
-        // Embedding models do not chat: probe them with a one-word embedding instead.
-        const embedding = /embedding/i.test(model);
-        const response = await http.request({
-          operation: 'probe model',
-          method: 'POST',
-          url: `${baseUrl}/${embedding ? 'embeddings' : 'chat/completions'}`,
-          headers,
-          body: embedding ? { model, input: 'ping' } : { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
-          idempotent: true,
-          acceptStatuses: [400, 401, 403, 404],
-          signal: request.signal,
-        });
-        if (response.status === 401) refused = true;
-        probes.push({ model, ok: response.status >= 200 && response.status < 300, status: response.status });
-      } catch (error) {
-        probes.push({ model, ok: false, status: error instanceof ProviderError ? (error.status ?? null) : null });
-      }
-    }
+    const { probes, refused } = await probeModels(models, (model) => {
+      // Embedding models do not chat: probe them with a one-word embedding instead.
+      const embedding = /embedding/i.test(model);
+      return http.request({
+        operation: 'probe model',
+        method: 'POST',
+        url: `${baseUrl}/${embedding ? 'embeddings' : 'chat/completions'}`,
+        headers,
+        body: embedding ? { model, input: 'ping' } : { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
+        idempotent: true,
+        acceptStatuses: [400, 401, 403, 404],
+        signal: request.signal,
+      });
+    });
     if (refused) {
       // /models said yes and a probe said no: the key is changing state. Never call that live.
       return { liveness: 'unknown', scopeMatches: null, models: probes, reason: 'the provider gave conflicting answers (a probe was refused)' };
