@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../core/types.js';
-import { csvField, exportAuditEvents } from './audit-export.js';
+import { csvField } from '../core/csv.js';
+import { exportAuditEvents } from './audit-export.js';
 
 const event: AuditEvent = {
   seq: 1,
@@ -21,6 +22,14 @@ describe('exportAuditEvents', () => {
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\r\nlines')).toBe('"two\r\nlines"');
+  });
+
+  it('defuses fields a spreadsheet would run as formulas, and leaves numbers alone', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(csvField('+cmd')).toBe("'+cmd");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('-1')).toBe('-1');
+    expect(csvField('cli:ops')).toBe('cli:ops');
   });
 
   it('writes a header and one CRLF-terminated row per event, detail as canonical JSON', () => {

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../core/types.js';
+import { csvField } from '../core/csv.js';
 import { canonicalJson } from './audit-chain.js';
 
 export type AuditExportFormat = 'json' | 'csv';
@@ -20,10 +21,6 @@ function plain(event: AuditEvent): Record<string, unknown> {
   };
 }
 
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 function csvRow(fields: readonly string[]): string {
   return fields.map(csvField).join(',') + '\r\n';
@@ -31,8 +28,9 @@ function csvRow(fields: readonly string[]): string {
 
 /**
  * JSON: an array of events, times as ISO-8601. CSV: a header row, then one row per
- * event with `detail` as canonical JSON, CRLF line ends (RFC 4180). Both carry the
- * hashes, so an exported log can be re-verified elsewhere.
+ * event with `detail` as canonical JSON, CRLF line ends (RFC 4180), fields that look like
+ * spreadsheet formulas prefixed with `'`. Both carry the hashes; JSON is the exact form to
+ * re-verify elsewhere.
  */
 export function exportAuditEvents(events: readonly AuditEvent[], format: AuditExportFormat): string {
   if (format === 'json') return JSON.stringify(events.map(plain), null, 2) + '\n';

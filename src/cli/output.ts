@@ -1,4 +1,5 @@
 /** Printing for the CLI: JSON, tables and CSV; colour only on a TTY and never under NO_COLOR. */
+import { csvField } from '../core/csv.js';
 import { UsageError } from '../core/errors.js';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
@@ -35,9 +36,6 @@ export function formatTable<Row>(rows: Row[], columns: Array<Column<Row>>): stri
   return [colour.bold(render(columns.map((column) => column.header))), ...cells.map(render)].join('\n') + '\n';
 }
 
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 export function formatCsv<Row>(rows: Row[], columns: Array<Column<Row>>): string {
   const lines = [columns.map((column) => csvField(column.header)), ...rows.map((row) => columns.map((column) => csvField(cell(column.value(row)))))];
