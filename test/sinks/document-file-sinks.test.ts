@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { fingerprint } from '../../src/crypto/fingerprint.js';
 import { createJsonFileSink } from '../../src/sinks/json-file-sink.js';
 import { createYamlFileSink } from '../../src/sinks/yaml-file-sink.js';
 import { runSinkContract } from '../contracts/sink.js';
+import { fileSinkFaults } from './file-sink-faults.js';
 
 const salt = randomBytes(32);
 const context = { fingerprintSalt: salt, consumerName: 'contract' };
@@ -22,15 +23,7 @@ for (const [kind, create, file] of [
     return {
       sink: create({ path, pointer: '/openai/apiKey' }, context),
       fingerprintSalt: salt,
-      breakReads: async () => {
-        await rm(path, { force: true });
-        await mkdir(path);
-      },
-      breakWrites: async () => {
-        await rm(path, { force: true });
-        await mkdir(join(path, 'occupied'), { recursive: true });
-      },
-      cleanup: () => rm(directory, { recursive: true, force: true }),
+      ...fileSinkFaults(path, directory),
     };
   });
 }

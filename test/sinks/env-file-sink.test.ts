@@ -9,6 +9,7 @@ import { fingerprint } from '../../src/crypto/fingerprint.js';
 import { createEnvFileSink } from '../../src/sinks/env-file-sink.js';
 import { createSink } from '../../src/sinks/sink-registry.js';
 import { runSinkContract } from '../contracts/sink.js';
+import { fileSinkFaults } from './file-sink-faults.js';
 
 const salt = randomBytes(32);
 
@@ -19,16 +20,7 @@ runSinkContract('env-file', async () => {
   return {
     sink,
     fingerprintSalt: salt,
-    // Root reads through any mode, so "unreadable" is a directory where the file was.
-    breakReads: async () => {
-      await rm(path, { force: true });
-      await mkdir(path);
-    },
-    breakWrites: async () => {
-      await rm(path, { force: true });
-      await mkdir(join(path, 'occupied'), { recursive: true });
-    },
-    cleanup: () => rm(directory, { recursive: true, force: true }),
+    ...fileSinkFaults(path, directory),
   };
 });
 

@@ -1,6 +1,7 @@
 /** `rekey consumer add|list|remove`: where a credential is delivered (the where-used inventory). */
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { collect } from '../cli-options.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import { withCliContext } from '../cli-context.js';
 import { consumerJson } from '../cli-json.js';
@@ -8,7 +9,6 @@ import { colour, outputFormat, printJson, printList, type Column } from '../outp
 import { confirm } from '../secret-input.js';
 import type { Consumer } from '../../core/types.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 interface AddOptions {
   kind: string;

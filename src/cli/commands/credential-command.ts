@@ -1,5 +1,6 @@
 /** `rekey credential add|list|show|versions|set-value|promote|rollback|reveal|remove`. */
 import type { Command } from 'commander';
+import { collect } from '../cli-options.js';
 import { UsageError } from '../../core/errors.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import { PROVIDER_KINDS, type CredentialPolicy, type ProviderKind } from '../../core/types.js';
@@ -10,7 +11,6 @@ import { colour, outputFormat, printJson, printList, type Column } from '../outp
 import { confirm, readSecretValue } from '../secret-input.js';
 import type { Credential, VersionRecord } from '../../core/types.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function parsePairs(pairs: string[] | undefined, option: string): Record<string, string> {
   const result: Record<string, string> = {};

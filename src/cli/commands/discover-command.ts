@@ -7,11 +7,11 @@
  * GITLAB_TOKEN, the AWS chain, kubeconfig). Never prints a value.
  */
 import type { Command } from 'commander';
+import { collect } from '../cli-options.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import { withCliContext } from '../cli-context.js';
 import { colour, printJson } from '../output.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 interface DiscoverOptions {
   stage: string;

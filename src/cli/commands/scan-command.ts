@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { collect } from '../cli-options.js';
 import { UsageError } from '../../core/errors.js';
 import type { OwnKeyLookup } from '../../scan/own-keys.js';
 import type { OwnKeyFoundEvent } from '../../scan/scan-service.js';
@@ -70,10 +71,6 @@ interface ScanOptions {
 function defaultWorkers(): number {
   const idleCores = availableParallelism() - Math.round(loadavg()[0] ?? 0);
   return Math.max(1, Math.min(4, idleCores));
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function parseFormat(options: ScanOptions): Format {

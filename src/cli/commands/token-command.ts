@@ -1,12 +1,12 @@
 /** `rekey token create|list|revoke`: per-application read tokens (`rekey serve`) and virtual tokens (`rekey proxy`). */
 import type { Command } from 'commander';
+import { collect } from '../cli-options.js';
 import { UsageError } from '../../core/errors.js';
 import { withCliContext } from '../cli-context.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { confirm } from '../secret-input.js';
 import type { AccessToken, AccessTokenKind } from '../../server/access-tokens.js';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function parseKind(text: string | undefined): AccessTokenKind {
   if (text === 'read' || text === 'proxy') return text;

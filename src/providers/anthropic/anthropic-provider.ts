@@ -10,8 +10,8 @@
  */
 import { ConfigError, ProviderError } from '../../core/errors.js';
 import type { SecretValue } from '../../core/secret-value.js';
-import { createProviderHttp } from '../http/provider-http.js';
-import type { FetchFunction, RetrySettings } from '../http/provider-http.js';
+import { createProviderHttp, type ProviderTransportOptions } from '../http/provider-http.js';
+import type {  } from '../http/provider-http.js';
 import { parseResponse } from '../http/provider-response.js';
 import { needsHumanRevoke, needsHumanValue } from '../provider-human.js';
 import { livenessFromStatus, matchesRedacted, probeModels, waitUntilLive } from '../provider-liveness.js';
@@ -26,7 +26,7 @@ export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
 const MAX_PAGES = 50;
 
-export interface AnthropicProviderOptions {
+export interface AnthropicProviderOptions extends ProviderTransportOptions {
   /** Admin key (`sk-ant-admin…`); else `ANTHROPIC_ADMIN_KEY`; `null` = no Admin API. */
   adminKey?: SecretValue | null | undefined;
   /** Without `/v1`; else `ANTHROPIC_BASE_URL`, else the public API. */
@@ -35,10 +35,6 @@ export interface AnthropicProviderOptions {
   revokeStatus?: 'inactive' | 'archived' | undefined;
   /** How long mint waits for a freshly created key to start answering. Default 60 s. */
   activationTimeoutMs?: number | undefined;
-  fetch?: FetchFunction | undefined;
-  sleep?: ((milliseconds: number) => Promise<void>) | undefined;
-  now?: (() => number) | undefined;
-  retry?: Partial<RetrySettings> | undefined;
   environment?: Environment | undefined;
 }
 

@@ -16,8 +16,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, ProviderError } from '../../core/errors.js';
 import { SecretValue, redactHint } from '../../core/secret-value.js';
-import { bearerHeader, createProviderHttp } from '../http/provider-http.js';
-import type { FetchFunction, RetrySettings } from '../http/provider-http.js';
+import { bearerHeader, createProviderHttp, type ProviderTransportOptions } from '../http/provider-http.js';
+import type {  } from '../http/provider-http.js';
 import { parseResponse } from '../http/provider-response.js';
 import { livenessFromStatus } from '../provider-liveness.js';
 import { loadBaseUrl, loadStringSetting } from '../provider-settings.js';
@@ -39,7 +39,7 @@ const keysSchema = z.object({ key1: z.string().min(1), key2: z.string().min(1) }
 /** `replacing` is required here (see provider-spec.ts); kept as a name for readers. */
 export type AzureMintRequest = MintRequest;
 
-export interface AzureOpenAIProviderOptions {
+export interface AzureOpenAIProviderOptions extends ProviderTransportOptions {
   /** An ARM bearer token, or a function that returns a fresh one; else `AZURE_MANAGEMENT_TOKEN`. */
   armToken?: SecretValue | (() => Promise<SecretValue>) | undefined;
   subscriptionId?: string | undefined;
@@ -50,10 +50,6 @@ export interface AzureOpenAIProviderOptions {
   armBaseUrl?: string | undefined;
   armApiVersion?: string | undefined;
   dataPlaneApiVersion?: string | undefined;
-  fetch?: FetchFunction | undefined;
-  sleep?: ((milliseconds: number) => Promise<void>) | undefined;
-  now?: (() => number) | undefined;
-  retry?: Partial<RetrySettings> | undefined;
   environment?: Environment | undefined;
 }
 

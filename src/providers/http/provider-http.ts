@@ -50,6 +50,9 @@ export interface ProviderHttpOptions {
   errorCodeOf?: ((body: unknown) => string | undefined) | undefined;
 }
 
+/** The transport settings every adapter's options accept (injectable for tests). */
+export type ProviderTransportOptions = Pick<ProviderHttpOptions, 'fetch' | 'sleep' | 'now' | 'retry'>;
+
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 export interface ProviderHttpRequest {

@@ -6,8 +6,8 @@
  */
 import { ConfigError, ProviderError } from '../../core/errors.js';
 import { SecretValue } from '../../core/secret-value.js';
-import { createProviderHttp } from '../http/provider-http.js';
-import type { FetchFunction, HttpMethod, RetrySettings } from '../http/provider-http.js';
+import { createProviderHttp, type ProviderTransportOptions } from '../http/provider-http.js';
+import type { HttpMethod } from '../http/provider-http.js';
 import { needsHumanRevoke, needsHumanValue } from '../provider-human.js';
 import { waitUntilLive } from '../provider-liveness.js';
 import { PROVIDER_SPEC_VERSION } from '../provider-spec.js';
@@ -30,7 +30,7 @@ export interface ManualLivenessCheck {
   deadStatuses?: readonly number[] | undefined;
 }
 
-export interface ManualProviderOptions {
+export interface ManualProviderOptions extends ProviderTransportOptions {
   /**
    * Without a check, keys are accepted unverified and liveness is always `unknown`. A
    * credential can carry its own in its scope (`checkUrl`, `checkMethod`, `checkHeader`,
@@ -39,10 +39,6 @@ export interface ManualProviderOptions {
   check?: ManualLivenessCheck | null | undefined;
   /** How long mint waits for a supplied key to start answering. Default 60 s. */
   activationTimeoutMs?: number | undefined;
-  fetch?: FetchFunction | undefined;
-  sleep?: ((milliseconds: number) => Promise<void>) | undefined;
-  now?: (() => number) | undefined;
-  retry?: Partial<RetrySettings> | undefined;
 }
 
 export function createManualProvider(options: ManualProviderOptions = {}): ProviderV1 {

@@ -6,8 +6,8 @@
  */
 import { ConfigError, ProviderError, reasonOf } from '../../core/errors.js';
 import { SecretValue } from '../../core/secret-value.js';
-import { backoffMs, bearerHeader, createProviderHttp, isOutcomeUnknown } from '../http/provider-http.js';
-import type { FetchFunction, ProviderHttp, RetrySettings } from '../http/provider-http.js';
+import { backoffMs, bearerHeader, createProviderHttp, isOutcomeUnknown, type ProviderTransportOptions } from '../http/provider-http.js';
+import type { ProviderHttp } from '../http/provider-http.js';
 import { matchesRedacted, probeModels } from '../provider-liveness.js';
 import { loadBaseUrl, loadSecretSetting } from '../provider-settings.js';
 import type { Environment } from '../provider-settings.js';
@@ -32,7 +32,7 @@ import type { ProjectApiKey } from './openai-schemas.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
-export interface OpenAIProviderOptions {
+export interface OpenAIProviderOptions extends ProviderTransportOptions {
   /** Admin key; else `OPENAI_ADMIN_KEY`. */
   adminKey?: SecretValue | undefined;
   /** API base including `/v1`; else `OPENAI_BASE_URL`, else the public API. */
@@ -43,10 +43,6 @@ export interface OpenAIProviderOptions {
   serviceAccountPrefix?: string | undefined;
   /** How many times mint reconciles and tries again after an unknown outcome. Default 3. */
   maxMintAttempts?: number | undefined;
-  fetch?: FetchFunction | undefined;
-  sleep?: ((milliseconds: number) => Promise<void>) | undefined;
-  now?: (() => number) | undefined;
-  retry?: Partial<RetrySettings> | undefined;
   environment?: Environment | undefined;
 }
 

@@ -7,8 +7,8 @@
 import { ConfigError, ProviderError } from '../../core/errors.js';
 import { SecretValue } from '../../core/secret-value.js';
 import { z } from 'zod';
-import { backoffMs, bearerHeader, createProviderHttp, isOutcomeUnknown } from '../http/provider-http.js';
-import type { FetchFunction, RetrySettings } from '../http/provider-http.js';
+import { backoffMs, bearerHeader, createProviderHttp, isOutcomeUnknown, type ProviderTransportOptions } from '../http/provider-http.js';
+import type {  } from '../http/provider-http.js';
 import { parseResponse } from '../http/provider-response.js';
 import { livenessFromStatus, matchesRedacted } from '../provider-liveness.js';
 import { loadBaseUrl, loadSecretSetting } from '../provider-settings.js';
@@ -31,7 +31,7 @@ const keyListSchema = z.object({ data: z.array(keyInfoSchema) });
 const keyCreateSchema = z.object({ data: keyInfoSchema, key: z.string().min(1) });
 const modelListSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 
-export interface OpenRouterProviderOptions {
+export interface OpenRouterProviderOptions extends ProviderTransportOptions {
   /** Management key; else `OPENROUTER_MANAGEMENT_KEY`. */
   managementKey?: SecretValue | undefined;
   /** Including `/api/v1`; else `OPENROUTER_BASE_URL`, else the public API. */
@@ -41,10 +41,6 @@ export interface OpenRouterProviderOptions {
   /** Credit limit set on minted keys, when given. */
   creditLimit?: number | undefined;
   maxMintAttempts?: number | undefined;
-  fetch?: FetchFunction | undefined;
-  sleep?: ((milliseconds: number) => Promise<void>) | undefined;
-  now?: (() => number) | undefined;
-  retry?: Partial<RetrySettings> | undefined;
   environment?: Environment | undefined;
 }
 
