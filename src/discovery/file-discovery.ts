@@ -5,11 +5,11 @@
  * which becomes an env-file / json-file / yaml-file consumer proposal. A file inside a git
  * working tree that git tracks is flagged: the key is committed, which is a leak.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { spawnSafeGit } from '../git/safe-git.js';
 import { parseEnv } from '../sinks/env-file-format.js';
 import { proposalName, type ConsumerProposal, type DiscoveryFinding, type DiscoverySource, type DiscoveryTarget } from './discovery-spec.js';
 
@@ -115,9 +115,17 @@ function gitRootOf(path: string): string | undefined {
   }
 }
 
-function isTrackedByGit(root: string, path: string): Promise<boolean> {
+async function isTrackedByGit(root: string, path: string): Promise<boolean> {
+  const child = await spawnSafeGit(['ls-files', '--error-unmatch', '--', relative(root, path)], { cwd: root, stderr: 'ignore' });
+  child.stdin.end();
+  child.stdout.resume();
   return new Promise((resolvePromise) => {
-    execFile('git', ['-C', root, 'ls-files', '--error-unmatch', '--', relative(root, path)], { timeout: 10_000 }, (error) => resolvePromise(error === null));
+    const timer = setTimeout(() => child.kill(), 10_000);
+    child.on('error', () => resolvePromise(false));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise(code === 0);
+    });
   });
 }
 

@@ -38,7 +38,7 @@ export function hookScript(command: readonly string[]): string {
 async function hooksDirectory(directory: string): Promise<string> {
   const top = await gitTopLevel(directory);
   if (top === undefined) throw new UsageError(`not a git repository: ${directory}`, { hint: 'run `rekey hook install` inside a repository' });
-  const output = (await runGit(['rev-parse', '--git-path', 'hooks'], { cwd: top })).toString('utf8').trim();
+  const output = (await runGit(['rev-parse', '--git-path', 'hooks'], { cwd: top, keepHooksPath: true })).toString('utf8').trim();
   return isAbsolute(output) ? output : join(top, output);
 }
 

@@ -3,11 +3,11 @@
  * scanned once. `git log --all --reverse --raw` names, for each blob, the oldest commit
  * that added it, with author and path; `git cat-file --batch` then streams the blobs.
  */
-import { spawn } from 'node:child_process';
 import { UsageError } from '../../core/errors.js';
 import type { CompiledDetectors } from '../detectors/detector-registry.js';
 import type { PositionedMatch } from '../chunk-scanner.js';
 import { scanBytes } from '../chunk-scanner.js';
+import { spawnSafeGit } from '../../git/safe-git.js';
 import { gitTopLevel, runGit } from './git-process.js';
 
 export interface BlobOrigin {
@@ -79,9 +79,9 @@ export async function blobOrigins(repository: string): Promise<Map<string, BlobO
 }
 
 /** Streams `git cat-file --batch` output and hands each blob to `onBlob`. */
-function readBlobs(repository: string, names: readonly string[], onBlob: (name: string, content: Buffer) => void): Promise<void> {
+async function readBlobs(repository: string, names: readonly string[], onBlob: (name: string, content: Buffer) => void): Promise<void> {
+  const child = await spawnSafeGit(['cat-file', '--batch'], { cwd: repository, stderr: 'ignore' });
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: repository, stdio: ['pipe', 'pipe', 'ignore'] });
     // Chunks are joined only once a whole blob is there, so a large blob costs one copy.
     let parts: Buffer[] = [];
     let buffered = 0;

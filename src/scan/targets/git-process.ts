@@ -1,23 +1,25 @@
-import { spawn } from 'node:child_process';
+import { spawnSafeGit } from '../../git/safe-git.js';
 import { UsageError } from '../../core/errors.js';
 
 export interface GitRunOptions {
   cwd: string;
   /** Written to git's standard input (object names, never key values). */
   input?: string | undefined;
+  /** Only `rekey hook install`: keep the configured core.hooksPath (read, never run). */
+  keepHooksPath?: boolean | undefined;
 }
 
 /**
  * Runs git and collects its standard output. The error names the git subcommand and the
  * exit code only: stderr can quote file contents, so it is not carried.
  */
-export function runGit(args: readonly string[], options: GitRunOptions): Promise<Buffer> {
+export async function runGit(args: readonly string[], options: GitRunOptions): Promise<Buffer> {
+  const child = await spawnSafeGit(args, { cwd: options.cwd, keepHooksPath: options.keepHooksPath });
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderrBytes = 0;
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderrBytes += chunk.length;
     });
     child.on('error', (error) => {

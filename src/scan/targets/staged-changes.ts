@@ -3,10 +3,10 @@
  * file is scanned whole from the index (so keyword and host pairing see their context),
  * and only findings on added lines are kept. One `git diff` and one `git cat-file --batch`.
  */
-import { spawn } from 'node:child_process';
 import type { CompiledDetectors } from '../detectors/detector-registry.js';
 import type { PositionedMatch } from '../chunk-scanner.js';
 import { scanBytes } from '../chunk-scanner.js';
+import { spawnSafeGit } from '../../git/safe-git.js';
 import { gitTopLevel, runGit } from './git-process.js';
 import { unquotePath } from './git-history.js';
 import { UsageError } from '../../core/errors.js';
@@ -46,9 +46,9 @@ export function addedLines(diff: string): Map<string, Set<number>> {
   return added;
 }
 
-function readIndexBlobs(repository: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+async function readIndexBlobs(repository: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+  const child = await spawnSafeGit(['cat-file', '--batch'], { cwd: repository, stderr: 'ignore' });
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: repository, stdio: ['pipe', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.on('error', reject);
