@@ -1,34 +1,33 @@
 /**
- * Every top-level command, one file each. A command file's top level imports only light
- * modules; services, drivers and SDKs are imported inside its actions.
+ * Every top-level command, declared as data: its name, the one-line summary `rekey --help`
+ * lists, and how to load it. A command's module (and so its services, drivers and SDKs) is
+ * imported only when that command runs or its help is asked for, so `rekey --version` and
+ * `rekey scan --staged` load nothing they do not use.
+ *
+ * To add a command: one file in `commands/` exporting a `register(program)` that adds exactly
+ * the command named here, and one entry below. `main.test.ts` checks every entry's summary
+ * and name match what its module registers.
  */
 import type { Command } from 'commander';
-import { registerEmulatorCommand as emulator } from '../emulator/emulator-command.js';
-import { register as audit } from './commands/audit-command.js';
-import { register as consumer } from './commands/consumer-command.js';
-import { register as credential } from './commands/credential-command.js';
-import { register as discover } from './commands/discover-command.js';
-import { register as doctor } from './commands/doctor-command.js';
-import { register as hook } from './commands/hook-command.js';
-import { register as init } from './commands/init-command.js';
-import { register as masterKey } from './commands/master-key-command.js';
-import { register as proxy } from './commands/proxy-command.js';
-import { register as redact } from './commands/redact-command.js';
-import { register as rotate } from './commands/rotate-command.js';
-import { register as rotations } from './commands/rotations-command.js';
-import { register as scanCommand, setScanCommandWiring } from './commands/scan-command.js';
-import { register as serve } from './commands/serve-command.js';
-import { register as token } from './commands/token-command.js';
 
-type OwnKeyFound = Parameters<NonNullable<Parameters<typeof setScanCommandWiring>[0]['rotate']>>[0];
+export type RegisterCommand = (program: Command) => void;
 
-async function rotateLeaked(event: OwnKeyFound): Promise<{ oldKeyDeadAt?: Date }> {
-  const { rotateLeakedKey } = await import('./commands/rotate-command.js');
-  return rotateLeakedKey({ fingerprint: event.fingerprint, foundAt: event.foundAt, where: event.finding.location.path ?? undefined });
+export interface CommandEntry {
+  /** The top-level command word, e.g. `scan`. */
+  readonly name: string;
+  /** What `rekey --help` lists; the same text as the command's own `.description()`. */
+  readonly summary: string;
+  /** Import the command's module and return the function that registers it in full. */
+  readonly load: () => Promise<RegisterCommand>;
 }
 
-function scan(program: Command): void {
-  setScanCommandWiring({
+async function loadScan(): Promise<RegisterCommand> {
+  const scan = await import('./commands/scan-command.js');
+  const rotateLeaked = async (event: Parameters<NonNullable<Parameters<typeof scan.setScanCommandWiring>[0]['rotate']>>[0]) => {
+    const { rotateLeakedKey } = await import('./commands/rotate-command.js');
+    return rotateLeakedKey({ fingerprint: event.fingerprint, foundAt: event.foundAt, where: event.finding.location.path ?? undefined });
+  };
+  scan.setScanCommandWiring({
     ownKeys: async () => (await import('./own-key-lookup.js')).loadOwnKeyLookup(),
     // --rotate: make every leaked key of ours dead now, whatever its policy says.
     rotate: rotateLeaked,
@@ -39,10 +38,44 @@ function scan(program: Command): void {
       return policy?.onLeak === 'rotate' ? { action: 'emergency-rotation', ...(await rotateLeaked(event)) } : undefined;
     },
   });
-  scanCommand(program);
+  return scan.register;
 }
 
-export const COMMANDS: Array<(program: Command) => void> = [
-  init, credential, consumer, discover, rotate, rotations, audit, masterKey, doctor,
-  scan, redact, hook, token, serve, proxy, emulator,
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'init', summary: 'Create the data directory ($REKEY_HOME, default ~/.rekey), a master key and the store', load: async () => (await import('./commands/init-command.js')).register },
+  { name: 'credential', summary: 'Manage credentials (logical keys) and their versions', load: async () => (await import('./commands/credential-command.js')).register },
+  { name: 'consumer', summary: 'Manage where a credential is delivered (sinks and reload actions)', load: async () => (await import('./commands/consumer-command.js')).register },
+  { name: 'discover', summary: "Find where a credential's value lives (by fingerprint) and propose consumers to add", load: async () => (await import('./commands/discover-command.js')).register },
+  { name: 'rotate', summary: 'Rotate a credential with zero downtime (mint, test, deliver, promote, grace, revoke)', load: async () => (await import('./commands/rotate-command.js')).registerRotate },
+  { name: 'scheduler', summary: 'Run scheduled rotations as a daemon: rotate what is due by policy, resume rotations whose worker died', load: async () => (await import('./commands/rotate-command.js')).registerScheduler },
+  { name: 'drill', summary: 'Rehearse a full rotation on a non-production credential and report forgotten consumers', load: async () => (await import('./commands/rotate-command.js')).registerDrill },
+  { name: 'rotations', summary: 'Inspect and operate rotations', load: async () => (await import('./commands/rotations-command.js')).register },
+  { name: 'audit', summary: 'Read, verify and export the hash-chained audit log', load: async () => (await import('./commands/audit-command.js')).register },
+  { name: 'master-key', summary: 'Manage the master key that wraps every data key', load: async () => (await import('./commands/master-key-command.js')).register },
+  { name: 'doctor', summary: 'Check the master key, store, file permissions, migrations and audit chain', load: async () => (await import('./commands/doctor-command.js')).register },
+  { name: 'scan', summary: 'Find LLM API keys in files, git history, staged changes or standard input (exit 3 on findings)', load: loadScan },
+  { name: 'redact', summary: 'copy standard input to standard output, replacing API keys with [REDACTED <hint>] (line-buffered)', load: async () => (await import('./commands/redact-command.js')).register },
+  { name: 'hook', summary: 'Install the git pre-commit hook that blocks commits adding an API key', load: async () => (await import('./commands/hook-command.js')).register },
+  { name: 'token', summary: 'Access tokens for applications: read tokens (rekey serve, SDK) and proxy virtual tokens', load: async () => (await import('./commands/token-command.js')).register },
+  { name: 'serve', summary: 'Serve keys to applications (SDK) with per-application read tokens: GET /v1/credentials/<name>/keys, long poll, check-ins', load: async () => (await import('./commands/serve-command.js')).register },
+  { name: 'proxy', summary: 'Run the key-injecting proxy: apps use <proxy>/v1 (OpenAI) or <proxy>/anthropic (Anthropic) with a virtual token', load: async () => (await import('./commands/proxy-command.js')).register },
+  { name: 'emulator', summary: 'Run the local provider emulator (OpenAI, Anthropic, OpenRouter) for rehearsals, demos and tests', load: async () => (await import('../emulator/emulator-command.js')).registerEmulatorCommand },
 ];
+
+/** The entry the arguments name (`rekey scan …`, `rekey help scan`), if any. */
+export function commandNamedBy(argv: readonly string[]): CommandEntry | undefined {
+  const words = argv.slice(2);
+  const first = words[0] === 'help' ? words[1] : words[0];
+  return COMMANDS.find((entry) => entry.name === first);
+}
+
+/**
+ * Add every command to `program`: `load` ones in full, the rest as a name and summary only
+ * (enough for `rekey --help` and "did you mean" suggestions). `'all'` loads every command.
+ */
+export async function registerCommands(program: Command, load: readonly CommandEntry[] | 'all'): Promise<void> {
+  for (const entry of COMMANDS) {
+    if (load === 'all' || load.includes(entry)) (await entry.load())(program);
+    else program.command(entry.name).description(entry.summary);
+  }
+}

@@ -1,25 +1,28 @@
 #!/usr/bin/env node
 /**
- * The `rekey` binary: `rekey <noun> <verb>`. Commands are declared one file each in
- * `commands/` and load their services lazily, so `rekey scan` never loads a database driver
+ * The `rekey` binary: `rekey <noun> <verb>`. Commands are declared as data in
+ * `command-registry.ts` and only the one named on the command line is imported, so
+ * `rekey --version` loads no command at all, `rekey scan` never loads a database driver
  * and `rekey credential list` never loads the emulator. Usage errors print one line and a
  * hint (exit 2); other failures print their message (exit 1); findings and policy
  * violations exit 3. No stack traces unless REKEY_DEBUG=1, and never a key value.
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, ExitCode, isRekeyError } from '../core/errors.js';
-import { COMMANDS } from './command-registry.js';
+import { commandNamedBy, registerCommands } from './command-registry.js';
 import { colour } from './output.js';
+import { VERSION } from './version.js';
 
-function buildProgram(): Command {
+async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('rekey')
     .description('Rotate and govern LLM provider API keys with zero downtime; find leaked keys.')
-    .version('0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(colour.red(text)) });
-  for (const register of COMMANDS) register(program);
+  const named = commandNamedBy(argv);
+  await registerCommands(program, named === undefined ? [] : [named]);
   return program;
 }
 
@@ -37,7 +40,7 @@ function hintFor(program: Command, argv: string[]): string {
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);

@@ -2,31 +2,17 @@
  * A baseline accepts known findings so that a scan reports only new ones. Entries are
  * fingerprints (HMAC-SHA-256 of the value under the baseline's own random salt), never
  * values, plus what a reviewer needs: the detector, the hint and where it was first seen.
+ * The file's schema is in baseline-schema.ts, imported only when a baseline is read.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { fingerprint } from '../crypto/fingerprint.js';
+import type { BaselineFile } from './baseline-schema.js';
 import type { Finding } from './finding.js';
 import { findingPlace } from './finding.js';
 
-const entrySchema = z.object({
-  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
-  detector: z.string(),
-  hint: z.string(),
-  firstSeen: z.string().optional(),
-});
-
-const baselineSchema = z.object({
-  version: z.literal(1),
-  tool: z.literal('rekey'),
-  /** Base64, 32 random bytes; the HMAC key of the fingerprints below. */
-  salt: z.string().min(24),
-  entries: z.array(entrySchema),
-});
-
-export type BaselineFile = z.infer<typeof baselineSchema>;
+export type { BaselineFile } from './baseline-schema.js';
 
 export interface Baseline {
   salt: Buffer;
@@ -57,6 +43,8 @@ export async function readBaseline(path: string): Promise<Baseline> {
   } catch {
     throw new ConfigError(`the baseline file ${path} is not valid JSON`);
   }
+  // zod costs ~50 ms to load: only a scan that has a baseline file pays it.
+  const { baselineSchema } = await import('./baseline-schema.js');
   const parsed = baselineSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -37,13 +37,20 @@ export interface OwnKeyFoundEvent {
   foundAt: Date;
 }
 
+export type OwnKeys = { lookup: OwnKeyLookup; salt: Buffer } | { lookup: OwnKeyLookup; fingerprintOf: (value: string) => string };
+
 export interface ScanServiceDependencies {
   compiled?: CompiledDetectors | undefined;
   /**
    * Recognises our own keys: a store-backed fingerprint lookup, and either the vault's salt
    * or the vault's `fingerprintOf` (the same HMAC either way).
    */
-  ownKeys?: { lookup: OwnKeyLookup; salt: Buffer } | { lookup: OwnKeyLookup; fingerprintOf: (value: string) => string } | undefined;
+  ownKeys?: OwnKeys | undefined;
+  /**
+   * The same, loaded only when the scan has a finding to match (at most once): a clean
+   * `scan --staged` then never opens the store. Ignored when `ownKeys` is given.
+   */
+  loadOwnKeys?: (() => Promise<OwnKeys | undefined>) | undefined;
   baseline?: Baseline | undefined;
   verifier?: KeyVerifier | undefined;
   /**
@@ -103,6 +110,9 @@ export interface ScanService {
 export function createScanService(dependencies: ScanServiceDependencies = {}): ScanService {
   const compiled = dependencies.compiled ?? defaultDetectors();
   const clock = dependencies.clock ?? systemClock;
+  let ownKeys: Promise<OwnKeys | undefined> | undefined;
+  const loadOwnKeys = (): Promise<OwnKeys | undefined> =>
+    (ownKeys ??= dependencies.ownKeys !== undefined ? Promise.resolve(dependencies.ownKeys) : dependencies.loadOwnKeys?.() ?? Promise.resolve(undefined));
 
   return {
     async scan(request, callbacks = {}) {
@@ -120,9 +130,8 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
           : found.filter((finding) => !isBaselined(dependencies.baseline as Baseline, finding));
         report.suppressed += found.length - kept.length;
         if (kept.length === 0) return;
-        const owned = dependencies.ownKeys === undefined
-          ? []
-          : await matchFindings(kept, dependencies.ownKeys.lookup, 'salt' in dependencies.ownKeys ? dependencies.ownKeys.salt : dependencies.ownKeys.fingerprintOf);
+        const own = await loadOwnKeys();
+        const owned = own === undefined ? [] : await matchFindings(kept, own.lookup, 'salt' in own ? own.salt : own.fingerprintOf);
         if (dependencies.verifier !== undefined) {
           for (const finding of kept) finding.verification = await dependencies.verifier.verify(finding);
         }

@@ -257,7 +257,7 @@ async function rotateStaged(base: string, options: RotateOptions): Promise<void>
   });
 }
 
-export function register(program: Command): void {
+export function registerRotate(program: Command): void {
   program
     .command('rotate [credential]')
     .description('Rotate a credential with zero downtime (mint, test, deliver, promote, grace, revoke)')
@@ -280,7 +280,9 @@ export function register(program: Command): void {
       if (options.stages !== undefined) return rotateStaged(credential, options);
       return rotateOne(credential, options, 'manual');
     });
+}
 
+export function registerScheduler(program: Command): void {
   program
     .command('scheduler')
     .description('Run scheduled rotations as a daemon: rotate what is due by policy, resume rotations whose worker died')
@@ -328,7 +330,9 @@ export function register(program: Command): void {
         process.off('SIGTERM', stop);
       }
     });
+}
 
+export function registerDrill(program: Command): void {
   program
     .command('drill <credential>')
     .description('Rehearse a full rotation on a non-production credential and report forgotten consumers')
@@ -338,4 +342,11 @@ export function register(program: Command): void {
     .option('--value-from-stdin', 'the new key value, for providers that cannot mint by API')
     .option('--json', 'print JSON')
     .action((credential: string, options: RotateOptions) => rotateOne(credential, options, 'drill'));
+}
+
+/** All three rotation-engine commands (rotate, scheduler, drill) at once. */
+export function register(program: Command): void {
+  registerRotate(program);
+  registerScheduler(program);
+  registerDrill(program);
 }

@@ -9,11 +9,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { collect } from '../cli-options.js';
+import { VERSION } from '../version.js';
 import { UsageError } from '../../core/errors.js';
 import type { OwnKeyLookup } from '../../scan/own-keys.js';
 import type { OwnKeyFoundEvent } from '../../scan/scan-service.js';
 
-const TOOL_VERSION = '0.1.0';
+const TOOL_VERSION = VERSION;
 export const DEFAULT_BASELINE_FILE = '.rekey-baseline.json';
 
 /** What the leak response did for one own key. */
@@ -122,14 +123,14 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
   }
   const workers = options.workers === undefined ? defaultWorkers() : Number(options.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
-  const ownKeys = wiring.ownKeys === undefined ? undefined : await wiring.ownKeys();
   const rotations: Array<{ credential: string; action: string; seconds: number | undefined }> = [];
   const respond = options.rotate === true ? wiring.rotate : wiring.respondByPolicy;
   const service = createScanService({
     parallelism: workers,
     baseline,
     verifier,
-    ownKeys,
+    // Opened only once there is a finding: a clean `scan --staged` never touches the store.
+    loadOwnKeys: wiring.ownKeys,
     onOwnKeyFound: respond === undefined
       ? undefined
       : async (event) => {
