@@ -25,6 +25,7 @@ import type {
   Stage,
   VersionRecord,
 } from '../core/types.js';
+import type { AlertStore } from './alert-store-types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -114,7 +115,7 @@ export interface MigrationStatus {
   pending: number[];
 }
 
-export interface Store {
+export interface Store extends AlertStore {
   readonly dialect: Dialect;
 
   /** Apply pending migrations under a lock (safe when several processes start at once). */

@@ -147,4 +147,49 @@ export const postgresMigrations: readonly Migration[] = [
         FOR EACH ROW EXECUTE FUNCTION rekey_notify_key_change()`,
     ],
   },
+  {
+    version: 5,
+    name: 'alerts and the alert outbox',
+    statements: [
+      // One row per alert condition (its key): a burst of raises is one alert.
+      `CREATE TABLE alerts (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
+        event JSONB NOT NULL,
+        channels JSONB NOT NULL,
+        occurrences INTEGER NOT NULL,
+        round INTEGER NOT NULL,
+        reminders INTEGER NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        last_notified_at TIMESTAMPTZ,
+        resolved_at TIMESTAMPTZ,
+        by_actor TEXT,
+        revision INTEGER NOT NULL
+      )`,
+      `CREATE INDEX alerts_state ON alerts (state, last_seen_at)`,
+      // Messages to deliver, at least once; the id (message × channel) is the dedup key.
+      `CREATE TABLE alert_outbox (
+        id TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        alert_key TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        action TEXT NOT NULL,
+        message JSONB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivering', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL,
+        next_attempt_at TIMESTAMPTZ NOT NULL,
+        claimed_by TEXT,
+        claim_expires_at TIMESTAMPTZ,
+        last_error TEXT,
+        created_at TIMESTAMPTZ NOT NULL,
+        delivered_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX alert_outbox_due ON alert_outbox (state, next_attempt_at)`,
+      `CREATE INDEX alert_outbox_order ON alert_outbox (alert_key, channel, position)`,
+    ],
+  },
 ];

@@ -1,5 +1,6 @@
 import { RekeyError, StoreError } from '../../core/errors.js';
 import type { Store } from '../store.js';
+import { createAlertQueries } from './sql-alert-queries.js';
 import { createAuditQueries } from './sql-audit-queries.js';
 import { createCredentialQueries } from './sql-credential-queries.js';
 import type { Migration, SqlDatabase } from './sql-database.js';
@@ -66,6 +67,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createAuditQueries(context),
     ...createRotationQueries(context),
     ...createLeaseQueries(context),
+    ...createAlertQueries(context),
   };
   const guarded = Object.fromEntries(
     Object.entries(data).map(([name, method]) => [
