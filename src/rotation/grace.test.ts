@@ -88,3 +88,24 @@ describe('forgottenConsumers', () => {
     expect(forgottenConsumers(observations, start, ['known-app'])).toEqual(['cron-job', 'unattributed traffic seen by provider:openai']);
   });
 });
+
+describe('decideGrace: honest waiting (issue #12)', () => {
+  it('names the source that is behind, how far behind it can be, and when the grace ends', () => {
+    // A 3 s quiet window with an SDK source whose data lags 30 s: the grace takes ~33 s, and says so.
+    const sdk = (observedSeconds: number): UsageObservation => ({ source: 'sdk', lastUsedAt: null, requests: 0, observedAt: at(observedSeconds), resolutionSeconds: 30 });
+    const early = decideGrace(input(1, [provider(null, 1), sdk(1)], { quietSeconds: 3 }));
+    expect(early).toMatchObject({ action: 'wait', waitingFor: 'quiet', endsAt: at(33) });
+    expect(early.reason).toContain('sdk data can be up to 30s behind');
+    const later = decideGrace(input(10, [provider(null, 10), sdk(10)], { quietSeconds: 3 }));
+    expect(later).toMatchObject({ action: 'wait', waitingFor: 'coverage:sdk', endsAt: at(33) });
+    expect(later.reason).toMatch(/usage data from sdk covers only up to .* \(its data can be up to 30s behind\)/);
+    // The same wait on the next poll is the same state: progress prints one line, not one per poll.
+    expect(decideGrace(input(12, [provider(null, 12), sdk(12)], { quietSeconds: 3 }))).toMatchObject({ waitingFor: 'coverage:sdk' });
+  });
+
+  it('says why a source cannot be read', () => {
+    const decision = decideGrace(input(5, [], { failures: [{ source: 'provider:openai', reason: 'HTTP 503' }] }));
+    expect(decision).toMatchObject({ action: 'wait', endsAt: null });
+    expect(decision.reason).toContain('provider:openai (HTTP 503)');
+  });
+});

@@ -51,7 +51,16 @@ export interface GraceHolder {
 }
 
 export type GraceDecision =
-  | { action: 'wait'; reason: string; quietSince: Date; holdAt: Date }
+  | {
+      action: 'wait';
+      reason: string;
+      quietSince: Date;
+      holdAt: Date;
+      /** What it waits for, stable across polls (progress prints a line when it changes): `quiet`, `coverage:<source>`, `unreadable:<sources>`. */
+      waitingFor: string;
+      /** When the grace ends if nothing changes (null: it cannot tell, a source is unreadable). */
+      endsAt: Date | null;
+    }
   | { action: 'end'; reason: string; quietSince: Date; evidence: 'observed' | 'time-only' }
   | { action: 'hold'; reason: string; holders: GraceHolder[]; failures: UsageSourceFailure[] };
 
@@ -79,10 +88,13 @@ export function decideGrace(input: GraceInput): GraceDecision {
   // Per source, the latest time its data vouches for (its newest observation minus its lag);
   // observations from earlier polls may be passed along with the newest ones.
   const coverage = new Map<string, number>();
+  const lagMs = new Map<string, number>();
   for (const observation of input.observations) {
     quietSince = later(quietSince, lastActivity(observation));
-    const covered = observation.observedAt.getTime() - (observation.resolutionSeconds ?? 0) * 1000;
+    const lag = (observation.resolutionSeconds ?? 0) * 1000;
+    const covered = observation.observedAt.getTime() - lag;
     coverage.set(observation.source, Math.max(coverage.get(observation.source) ?? Number.NEGATIVE_INFINITY, covered));
+    lagMs.set(observation.source, Math.max(lagMs.get(observation.source) ?? 0, lag));
   }
   const coveredUntil = new Date(Math.min(input.now.getTime(), ...coverage.values()));
   const quietEnd = quietSince.getTime() + quietMs;
@@ -116,13 +128,38 @@ export function decideGrace(input: GraceInput): GraceDecision {
     };
   }
 
-  const reason =
-    failures.length > 0
-      ? `waiting: cannot read usage from ${failures.map((failure) => failure.source).join(', ')}`
-      : input.now.getTime() < quietEnd
-        ? `waiting: the old key must stay quiet until ${new Date(quietEnd).toISOString()}`
-        : `waiting: usage data covers only up to ${coveredUntil.toISOString()}`;
-  return { action: 'wait', reason, quietSince, holdAt };
+  return waitFor({ failures, quietEnd, quietSince, holdAt, coverage, lagMs, now: input.now });
+}
+
+/** The 'wait' decision: name what is behind and why, and when the grace ends if nothing changes. */
+function waitFor(input: {
+  failures: UsageSourceFailure[];
+  quietEnd: number;
+  quietSince: Date;
+  holdAt: Date;
+  coverage: Map<string, number>;
+  lagMs: Map<string, number>;
+  now: Date;
+}): GraceDecision {
+  const { failures, quietEnd, quietSince, holdAt } = input;
+  if (failures.length > 0) {
+    const unreadable = failures.map((failure) => `${failure.source} (${failure.reason})`).join(', ');
+    return { action: 'wait', reason: `waiting: cannot read usage from ${unreadable}`, quietSince, holdAt, waitingFor: `unreadable:${failures.map((failure) => failure.source).join(',')}`, endsAt: null };
+  }
+  // The source furthest behind decides when its data covers the whole quiet window.
+  let behind: { source: string; covered: number; lag: number } | undefined;
+  for (const [source, covered] of input.coverage) {
+    if (behind === undefined || covered < behind.covered) behind = { source, covered, lag: input.lagMs.get(source) ?? 0 };
+  }
+  const endsAt = new Date(Math.max(quietEnd, quietEnd + (behind?.lag ?? 0)));
+  const lagNote = behind === undefined || behind.lag < 5_000 ? '' : `; ${behind.source} data can be up to ${Math.round(behind.lag / 1000)}s behind, so the grace ends about ${endsAt.toISOString()}`;
+  if (input.now.getTime() < quietEnd) {
+    return { action: 'wait', reason: `waiting: the old key must stay quiet until ${new Date(quietEnd).toISOString()}${lagNote}`, quietSince, holdAt, waitingFor: 'quiet', endsAt };
+  }
+  const source = behind?.source ?? 'a usage source';
+  const lag = behind === undefined ? '' : ` (its data can be up to ${Math.round(behind.lag / 1000)}s behind)`;
+  const coveredUntil = new Date(Math.min(input.now.getTime(), behind?.covered ?? input.now.getTime()));
+  return { action: 'wait', reason: `waiting: usage data from ${source} covers only up to ${coveredUntil.toISOString()}${lag}`, quietSince, holdAt, waitingFor: `coverage:${source}`, endsAt };
 }
 
 /** Who used the old key after the grace began (the new key was already everywhere). */

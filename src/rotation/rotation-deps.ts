@@ -121,6 +121,8 @@ export interface RotationProgress {
   step: string;
   phase: 'begin' | 'end' | 'wait' | 'note';
   message: string;
+  /** For 'wait': when the wait ends if nothing changes (ISO time), when known. */
+  until?: string | undefined;
 }
 
 export interface RotationDeps {

@@ -132,7 +132,7 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
       problems.push(`drills run on non-production credentials; ${credential.name} is ${credential.environment}`);
     }
     for (const rotation of await store.listRotations({ credentialId: credential.id, active: true })) {
-      problems.push(`rotation ${rotation.id} is still active (${rotation.state}); resume, abort or roll it back first`);
+      problems.push(`rotation ${rotation.id} is still active (${rotation.state}); continue it with \`rekey rotations resume ${rotation.id}\`, or abort or roll it back first`);
     }
     if ((await store.getVersionByStage(credential.id, 'current')) === undefined) problems.push(`${credential.name} has no current version to rotate`);
     const pending = await store.getVersionByStage(credential.id, 'pending');

@@ -87,7 +87,7 @@ export async function runWatchGrace(session: RotationSession, versionNumber: num
   const drill = (await store.getRotation(session.rotationId))?.kind === 'drill';
   const consumerNames = drill ? (await store.listConsumers(session.credential.id)).map((consumer) => consumer.name) : [];
   const history: UsageObservation[] = [];
-  let lastReason = '';
+  let lastWait = '';
 
   for (;;) {
     await session.lease.renew();
@@ -114,9 +114,10 @@ export async function runWatchGrace(session: RotationSession, versionNumber: num
       await session.audit('grace-hold', 'error', fingerprint, { version: versionNumber, reason: decision.reason, holders });
       return { type: 'grace-held', reason: decision.reason, holders };
     }
-    if (decision.reason !== lastReason) {
-      session.progress('grace', 'wait', decision.reason);
-      lastReason = decision.reason;
+    // One line per change of what it waits for, not one per poll.
+    if (decision.waitingFor !== lastWait) {
+      session.progress('grace', 'wait', decision.reason, decision.endsAt);
+      lastWait = decision.waitingFor;
     }
     for (let waited = 0; waited < pollMs; waited += REQUEST_CHECK_MS) {
       await session.sleep(Math.min(REQUEST_CHECK_MS, pollMs - waited));

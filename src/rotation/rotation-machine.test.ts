@@ -320,3 +320,20 @@ describe('rotation machine: invariants on random walks', () => {
     expect(walks).toBe(3000);
   });
 });
+
+describe('refusal hints say what this hold allows (issue #12)', () => {
+  const refused = (state: RotationState, type: RotationEventType): IllegalTransitionError => {
+    try {
+      transition(state, eventOf(type));
+    } catch (error) {
+      if (error instanceof IllegalTransitionError) return error;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('a rotation held at revoke cannot be rolled back, and the hint does not say it can', () => {
+    const hint = refused(held(promoted, 'revoke'), 'rollback').hint ?? '';
+    expect(hint).not.toMatch(/rolled back/);
+    expect(hint).toContain('rekey rotations resume');
+  });
+});

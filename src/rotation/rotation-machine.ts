@@ -28,18 +28,27 @@ export class IllegalTransitionError extends ConflictError {
   readonly from: RotationStateName;
   readonly eventType: RotationEventType;
 
-  constructor(from: RotationStateName, eventType: RotationEventType) {
+  constructor(from: RotationStateName, eventType: RotationEventType, context?: RotationContext) {
     super(`event "${eventType}" is not allowed while a rotation is in state "${from}"`, {
-      hint: allowedHint(from),
+      hint: allowedHint(from, context),
     });
     this.from = from;
     this.eventType = eventType;
   }
 }
 
-function allowedHint(from: RotationStateName): string {
+function allowedHint(from: RotationStateName, context?: RotationContext): string {
   if (isTerminal(from)) return `the rotation has ended (${from})`;
-  if (from === 'hold') return 'a held rotation can be resumed or rolled back';
+  if (from === 'hold') {
+    const resumeTo = context?.hold?.resumeTo;
+    // Say only what this hold allows (see the 'hold' case of transition()).
+    if (resumeTo === 'rollback') return 'its rollback failed: fix the cause, then resume it (`rekey rotations resume <id>`)';
+    if (resumeTo === 'revoke' || resumeTo === 'finish' || context?.oldRevoked === true) {
+      return 'the old key may already be revoked, so there is no way back: fix the cause, then `rekey rotations resume <id>`';
+    }
+    if (resumeTo === 'grace') return 'a rotation held in grace can be resumed, rolled back, or ended with `rekey rotations end-grace <id>`';
+    return 'a held rotation can be resumed or rolled back';
+  }
   return `the rotation is running step "${from}"`;
 }
 
@@ -164,7 +173,7 @@ function personEvent(state: RotationState, event: RotationEvent): TransitionResu
 /** The pure transition function. Throws `IllegalTransitionError` for anything not listed. */
 export function transition(state: RotationState, event: RotationEvent): TransitionResult {
   const result = next(state, event);
-  if (result === undefined) throw new IllegalTransitionError(state.name, event.type);
+  if (result === undefined) throw new IllegalTransitionError(state.name, event.type, state.context);
   return result;
 }
 

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { ConflictError } from '../core/errors.js';
 import type { Credential, JournalEntry, RotationRecord } from '../core/types.js';
 import type { ProviderCredentialRef, ProviderV1 } from '../providers/provider-spec.js';
+import { isHolderGone } from './lease-holder.js';
 import { DEFAULT_ROTATION_SETTINGS, silentLogger, type RotationDeps, type RotationLogger, type RotationSettings } from './rotation-deps.js';
 import { readRotationData, toRecordData, type RotationData } from './rotation-data.js';
 
@@ -45,7 +46,15 @@ export async function acquireRotationLease(deps: ResolvedDeps, credentialId: str
   // Unique per acquisition: two runs in one process must not share a lock.
   const holder = `${deps.workerId}/${randomUUID().slice(0, 8)}`;
   const started = clock.now().getTime();
+  let takeovers = 0;
   while (!(await store.acquireLease(name, holder, settings.leaseTtlMs, clock.now()))) {
+    // A holder on this host whose process exited (Ctrl+C, kill, crash) frees its lock at once.
+    const held = await store.getLease(name);
+    if (held !== undefined && takeovers < 3 && isHolderGone(held.holder)) {
+      takeovers += 1;
+      await store.releaseLease(name, held.holder);
+      continue;
+    }
     if (clock.now().getTime() - started >= waitMs) return undefined;
     await clock.sleep(Math.min(1000, settings.leaseTtlMs / 4));
   }
@@ -91,7 +100,7 @@ export interface RotationSession {
   persist(patch: { state: string; data: RotationData; error?: string | null; finishedAt?: Date | null }): Promise<RotationRecord>;
   journal(step: string, phase: JournalEntry['phase'], detail: Record<string, unknown>): Promise<void>;
   audit(event: string, outcome: 'ok' | 'error', fingerprint: string | null, detail: Record<string, unknown>): Promise<void>;
-  progress(step: string, phase: 'begin' | 'end' | 'wait' | 'note', message: string): void;
+  progress(step: string, phase: 'begin' | 'end' | 'wait' | 'note', message: string, until?: Date | null): void;
   note(message: string): void;
   /** Sleep through the injected clock in slices, renewing the lease so it never lapses while waiting. */
   sleep(milliseconds: number): Promise<void>;
@@ -146,8 +155,8 @@ export function createRotationSession(
         detail: { rotation: rotationId, ...detail },
       });
     },
-    progress(step, phase, message) {
-      deps.onProgress?.({ rotationId, credential: credential.name, step, phase, message });
+    progress(step, phase, message, until) {
+      deps.onProgress?.({ rotationId, credential: credential.name, step, phase, message, ...(until === undefined || until === null ? {} : { until: until.toISOString() }) });
     },
     async sleep(milliseconds) {
       const slice = Math.max(1, Math.floor(deps.settings.leaseTtlMs / 3));

@@ -13,24 +13,13 @@ import type { RotationExecutor, RotationOutcome, RotationPlan } from '../../rota
 import type { CliContext } from '../cli-context.js';
 import { withCliContext } from '../cli-context.js';
 import { colour, printJson } from '../output.js';
+import { withInterruptNotice } from '../rotation-interrupt.js';
+import { createProgressReporter } from '../rotation-progress.js';
 import { readSecretValue } from '../secret-input.js';
 
-/** Progress lines on stderr (stdout stays clean for --json). */
+/** Progress on stderr (stdout stays clean for --json): a live status line on a terminal, one line per change off it. */
 export function progressPrinter(enabled: boolean): ((progress: RotationProgress) => void) | undefined {
-  if (!enabled) return undefined;
-  const started = new Map<string, number>();
-  return (progress) => {
-    if (progress.phase === 'begin') {
-      started.set(progress.step, Date.now());
-      process.stderr.write(colour.dim(`  … ${progress.step}`) + '\n');
-    } else if (progress.phase === 'end') {
-      const seconds = (Date.now() - (started.get(progress.step) ?? Date.now())) / 1000;
-      const bad = /failed|held|busy|needed/.test(progress.message);
-      process.stderr.write(`  ${bad ? colour.yellow('!') : colour.green('✓')} ${progress.step} → ${progress.message} ${colour.dim(`(${formatDuration(seconds)})`)}\n`);
-    } else {
-      process.stderr.write(colour.dim(`    ${progress.message}`) + '\n');
-    }
-  };
+  return enabled ? createProgressReporter().onProgress : undefined;
 }
 
 export async function openRotationExecutor(context: CliContext, onProgress?: (progress: RotationProgress) => void): Promise<RotationExecutor> {
@@ -183,7 +172,8 @@ async function rotateOne(credential: string, options: RotateOptions, kind: 'manu
   const grace = graceOptions(options);
   const suppliedValue: SecretValue | undefined = options.valueFromStdin === true ? await readSecretValue(`new key for ${credential}`) : undefined;
   await withCliContext(async (context) => {
-    const executor = await openRotationExecutor(context, progressPrinter(options.json !== true && options.dryRun !== true));
+    const reporter = createProgressReporter();
+    const executor = await openRotationExecutor(context, options.json !== true && options.dryRun !== true ? reporter.onProgress : undefined);
     const request = {
       credential,
       kind: options.emergency === true ? ('emergency' as const) : kind,
@@ -199,7 +189,7 @@ async function rotateOne(credential: string, options: RotateOptions, kind: 'manu
       if (plan.problems.length > 0) process.exitCode = 1;
       return;
     }
-    const outcome = await executor.start(request);
+    const outcome = await withInterruptNotice(context, reporter, { credential }, () => executor.start(request));
     if (options.json === true) {
       printJson(outcomeJson(outcome));
       if (outcome.state !== 'done' && outcome.state !== 'awaiting-value') process.exitCode = 1;

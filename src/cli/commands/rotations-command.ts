@@ -4,6 +4,8 @@ import { NotFoundError } from '../../core/errors.js';
 import type { RotationRecord } from '../../core/types.js';
 import { withCliContext } from '../cli-context.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
+import { withInterruptNotice } from '../rotation-interrupt.js';
+import { createProgressReporter } from '../rotation-progress.js';
 import { confirm, readSecretValue } from '../secret-input.js';
 import { openRotationExecutor, outcomeJson, printOutcome, progressPrinter } from './rotate-command.js';
 
@@ -49,11 +51,18 @@ async function decide(rotationId: string, decision: Decision, options: { yes?: b
     // A grace that a live worker is running: ask it (it checks every few seconds).
     const record = await context.store.getRotation(rotationId);
     const lease = record === undefined ? undefined : await context.store.getLease(`rotation:${record.credentialId}`);
-    if (decision === 'end-grace' && record?.state === 'grace' && lease !== undefined && lease.expiresAt > context.clock.now()) {
+    const { isHolderGone } = await import('../../rotation/lease-holder.js');
+    const workerLive = lease !== undefined && lease.expiresAt > context.clock.now() && !isHolderGone(lease.holder);
+    if (decision === 'end-grace' && record?.state === 'grace' && workerLive) {
       await executor.request(rotationId, 'end-grace', { actor: context.actor, reason: 'asked from the command line' });
       if (options.json === true) printJson({ rotation: rotationId, requested: 'end-grace' });
       else process.stdout.write(`asked the worker running rotation ${rotationId} to end its grace; it revokes the old key within seconds\n`);
       return;
+    }
+    if (decision === 'end-grace' && record?.state === 'grace' && options.json !== true) {
+      // Nobody is running it (its process exited): end the grace here, in this process.
+      process.stderr.write(`no worker is running rotation ${rotationId}; ending its grace here and revoking the old key\n`);
+      process.stderr.write(`hint: to keep waiting for the old key to be quiet instead, run \`rekey rotations resume ${rotationId}\`\n`);
     }
     const outcome = await executor.decide(rotationId, decision, context.actor);
     if (options.json === true) printJson(outcomeJson(outcome));
@@ -137,8 +146,9 @@ export function register(program: Command): void {
     .action(async (rotationId: string, options: { valueFromStdin?: boolean; json?: boolean }) => {
       const suppliedValue = options.valueFromStdin === true ? await readSecretValue(`new key for rotation ${rotationId}`) : undefined;
       await withCliContext(async (context) => {
-        const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
-        const outcome = await executor.resume(rotationId, { actor: context.actor, suppliedValue });
+        const reporter = createProgressReporter();
+        const executor = await openRotationExecutor(context, options.json !== true ? reporter.onProgress : undefined);
+        const outcome = await withInterruptNotice(context, reporter, { rotationId }, () => executor.resume(rotationId, { actor: context.actor, suppliedValue }));
         if (options.json === true) {
           printJson(outcomeJson(outcome));
           if (outcome.state !== 'done' && outcome.state !== 'rolled-back' && outcome.state !== 'awaiting-value') process.exitCode = 1;
