@@ -24,4 +24,6 @@ export type { Credential, VersionRecord, Stage, ProviderKind, AuditEvent } from 
 export { redact, createStreamRedactor } from './scan/redact.js';
 export type { ProviderV1 } from './providers/provider-spec.js';
 export type { Sink } from './sinks/sink-spec.js';
+/** For webhook receivers: the signature check, and a verifier that also refuses replayed deliveries. */
+export { createWebhookVerifier, verifyWebhookSignature } from './sinks/webhook-signature.js';
 export type { Store } from './store/store.js';

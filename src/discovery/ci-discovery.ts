@@ -5,6 +5,7 @@
  * its variables are checked by fingerprint; hidden ones are listed as unverifiable.
  */
 import type { SinkHttp } from '../sinks/sink-http.js';
+import { requireSecureUrl } from '../sinks/sink-credentials.js';
 import { createSinkHttp } from '../sinks/sink-http.js';
 import { LIKELY_KEY_NAME, proposalName, type DiscoveryFinding, type DiscoverySource } from './discovery-spec.js';
 
@@ -28,6 +29,7 @@ async function listGithubNames(http: SinkHttp, path: string): Promise<string[]> 
 
 export function createGithubDiscoverySource(options: GithubDiscoveryOptions): DiscoverySource {
   const apiUrl = options.apiUrl ?? 'https://api.github.com';
+  requireSecureUrl(apiUrl, 'GitHub discovery: the API URL');
   const http = createSinkHttp({
     sink: 'github-actions',
     label: 'GitHub',
@@ -74,6 +76,7 @@ export interface GitlabDiscoveryOptions {
 
 export function createGitlabDiscoverySource(options: GitlabDiscoveryOptions): DiscoverySource {
   const apiUrl = options.apiUrl ?? 'https://gitlab.com';
+  requireSecureUrl(apiUrl, 'GitLab discovery: the API URL');
   const http = createSinkHttp({ sink: 'gitlab-ci', label: 'GitLab', baseUrl: apiUrl, headers: { 'private-token': options.token } });
   return {
     name: 'gitlab',

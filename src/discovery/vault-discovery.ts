@@ -1,4 +1,5 @@
 /** Vault KV v2: list paths under a mount (and optional prefix) and check every string field. */
+import { requireSecureUrl } from '../sinks/sink-credentials.js';
 import { createSinkHttp, encodePath } from '../sinks/sink-http.js';
 import { proposalName, type DiscoveryFinding, type DiscoverySource } from './discovery-spec.js';
 
@@ -13,6 +14,7 @@ export interface VaultDiscoveryOptions {
 
 export function createVaultDiscoverySource(options: VaultDiscoveryOptions): DiscoverySource {
   const mount = options.mount ?? 'secret';
+  requireSecureUrl(options.address, 'Vault discovery: the address');
   const http = createSinkHttp({ sink: 'vault-kv', label: `vault ${mount}`, baseUrl: options.address, headers: { 'x-vault-token': options.token } });
   const maxSecrets = options.maxSecrets ?? 2000;
 

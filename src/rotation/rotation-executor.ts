@@ -9,6 +9,7 @@ import { SecretValue } from '../core/secret-value.js';
 import type { Credential, RotationKind, RotationRecord } from '../core/types.js';
 import { fingerprintLabel } from '../crypto/fingerprint.js';
 import type { ProviderV1 } from '../providers/provider-spec.js';
+import { SINK_REACH } from '../sinks/sink-spec.js';
 import { DEFAULT_GRACE_MAX_SECONDS, DEFAULT_GRACE_QUIET_SECONDS } from './grace.js';
 import type { RotationDeps } from './rotation-deps.js';
 import { readRotationData, type ProviderKeyRef, type RotationData } from './rotation-data.js';
@@ -320,6 +321,11 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
           const sink = await deps.sinks.create(consumer);
           const reloadConfig = consumer.reload;
           const reload = reloadConfig === null || reloadConfig['kind'] === undefined ? null : await deps.sinks.reloadAction(consumer.name, reloadConfig);
+          // A dry run sends no credential anywhere: remote targets are described, not read.
+          if (SINK_REACH[sink.kind] === 'remote') {
+            consumers.push({ name: consumer.name, sink: sink.describe(), reload: reload?.describe() ?? null, diff: [`(dry run: ${sink.describe()} not contacted; no credential is sent)`] });
+            continue;
+          }
           const planned = sink.plan === undefined ? undefined : await sink.plan([{ slot: 'main', value: placeholder }, { slot: { version: nextVersion }, value: placeholder }]);
           consumers.push({ name: consumer.name, sink: sink.describe(), reload: reload?.describe() ?? null, diff: planned?.diff ?? ['(this sink cannot show a diff)'] });
         } catch (error) {

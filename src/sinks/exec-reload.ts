@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { ConfigError, SinkError } from '../core/errors.js';
 import type { SecretValue } from '../core/secret-value.js';
+import { isGuardedSecretVariable } from './sink-credentials.js';
 
 const execReloadSchema = z
   .object({
@@ -59,7 +60,6 @@ export interface ExecReload {
  * holds secrets (REKEY_MASTER_KEY, provider admin keys) that a reload script must not see.
  */
 const INHERITED = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|SYSTEMROOT|COMSPEC|PATHEXT|WINDIR|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS)$/;
-const NEVER_PASSED = /^(REKEY_MASTER_KEY|REKEY_PASSPHRASE|REKEY_NEW_PASSPHRASE|REKEY_DATABASE_URL|[A-Z0-9_]*(ADMIN_KEY|MANAGEMENT_KEY|MANAGEMENT_TOKEN))$/;
 
 function inheritedEnvironment(passEnv: readonly string[]): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = {};
@@ -78,7 +78,7 @@ export function createExecReload(config: Record<string, unknown>, consumerName: 
     });
   }
   const options = parsed.data;
-  const refused = (options.passEnv ?? []).filter((name) => NEVER_PASSED.test(name));
+  const refused = (options.passEnv ?? []).filter((name) => isGuardedSecretVariable(name));
   if (refused.length > 0) {
     throw new ConfigError(`consumer ${consumerName}: exec reload passEnv may not pass rekey's own secrets (${refused.join(', ')})`);
   }

@@ -9,16 +9,17 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import type { SecretValue } from '../core/secret-value.js';
-import { createSinkHttp, readTokenVariable, type SinkHttp } from './sink-http.js';
+import { requireSecureUrl, sinkTokenVariable, tokenEnvOptions, type TokenVariableOptions } from './sink-credentials.js';
+import { createSinkHttp, type SinkHttp } from './sink-http.js';
 import type { Sink, SinkContext, SinkFactory, SinkSlot } from './sink-spec.js';
-import { environmentOf, parseSinkConfig, planChanges, slotName } from './sink-support.js';
+import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
 const secretName = z.string().regex(/^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/i, 'must be letters, digits and _, not starting with a digit or GITHUB_');
 const common = {
   name: secretName,
   /** REST API base; GitHub Enterprise Server uses https://HOST/api/v3. */
   apiUrl: z.url().optional(),
-  tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  ...tokenEnvOptions,
 };
 const githubConfigSchema = z.discriminatedUnion('scope', [
   z.object({ scope: z.literal('repository'), repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/repo'), ...common }).strict(),
@@ -52,15 +53,16 @@ export function githubSecretsPath(config: GithubActionsSinkConfig): string {
   return `/repos/${encode(config.repository)}/actions/secrets`;
 }
 
-export function createGithubHttp(options: { apiUrl?: string | undefined; tokenEnv?: string | undefined }, context: SinkContext, label: string, sink: string): SinkHttp {
-  const tokenEnv = options.tokenEnv ?? 'GITHUB_TOKEN';
-  const token = readTokenVariable(environmentOf(context), tokenEnv);
-  if (token === undefined) throw new ConfigError(`consumer ${context.consumerName}: the GitHub token variable ${tokenEnv} is not set`, { hint: 'set it, or name another one with tokenEnv' });
-  return createSinkHttp({
+/** Checks the token variable and the URL now; the returned factory reads the token per request. */
+export function createGithubHttp(options: { apiUrl?: string | undefined } & TokenVariableOptions, context: SinkContext, label: string, sink: string): () => SinkHttp {
+  const token = sinkTokenVariable(options, context, { variable: 'GITHUB_TOKEN', label: 'GitHub' });
+  const baseUrl = options.apiUrl ?? 'https://api.github.com';
+  requireSecureUrl(baseUrl, `consumer ${context.consumerName}: apiUrl`);
+  return () => createSinkHttp({
     sink,
     label,
-    baseUrl: options.apiUrl ?? 'https://api.github.com',
-    headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'rekey' },
+    baseUrl,
+    headers: { authorization: `Bearer ${token.read()}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'rekey' },
   });
 }
 
@@ -70,7 +72,7 @@ export function createGithubActionsSink(config: Record<string, unknown>, context
     options.scope === 'organization' ? `org ${options.organization}` : options.scope === 'environment' ? `${options.repository} environment ${options.environment}` : options.repository;
   const label = `GitHub Actions secret ${options.name} (${where})`;
   const base = githubSecretsPath(options);
-  const http = (): SinkHttp => createGithubHttp(options, context, label, 'github-actions');
+  const http = createGithubHttp(options, context, label, 'github-actions');
   const nameFor = (slot: SinkSlot): string => slotName(options.name, slot).toUpperCase();
 
   const metadata = async (slot: SinkSlot): Promise<{ visibility?: string } | undefined> => {

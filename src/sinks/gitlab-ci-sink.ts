@@ -8,12 +8,13 @@
  * variables created "masked and hidden", which it reports as an error rather than absent.
  */
 import { z } from 'zod';
-import { ConfigError, SinkError } from '../core/errors.js';
+import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { createSinkHttp, readTokenVariable, type SinkHttp } from './sink-http.js';
+import { requireSecureUrl, sinkTokenVariable, tokenEnvOptions, type TokenVariableOptions } from './sink-credentials.js';
+import { createSinkHttp, type SinkHttp } from './sink-http.js';
 import type { ReadableSink, SinkContext, SinkFactory, SinkSlot } from './sink-spec.js';
-import { environmentOf, parseSinkConfig, planChanges, slotName } from './sink-support.js';
+import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
 const common = {
   name: z.string().regex(/^[A-Za-z0-9_]{1,255}$/, 'must be letters, digits and _'),
@@ -23,7 +24,7 @@ const common = {
   masked: z.boolean().optional(),
   protected: z.boolean().optional(),
   apiUrl: z.url().optional(),
-  tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  ...tokenEnvOptions,
 };
 const gitlabConfigSchema = z.discriminatedUnion('scope', [
   z.object({ scope: z.literal('project'), project: z.string().min(1), ...common }).strict(),
@@ -50,11 +51,12 @@ export function gitlabVariablesPath(config: GitlabCiSinkConfig): string {
   return config.scope === 'project' ? `/api/v4/projects/${encodeURIComponent(config.project)}/variables` : `/api/v4/groups/${encodeURIComponent(config.group)}/variables`;
 }
 
-export function createGitlabHttp(options: { apiUrl?: string | undefined; tokenEnv?: string | undefined }, context: SinkContext, label: string): SinkHttp {
-  const tokenEnv = options.tokenEnv ?? 'GITLAB_TOKEN';
-  const token = readTokenVariable(environmentOf(context), tokenEnv);
-  if (token === undefined) throw new ConfigError(`consumer ${context.consumerName}: the GitLab token variable ${tokenEnv} is not set`, { hint: 'set it, or name another one with tokenEnv' });
-  return createSinkHttp({ sink: 'gitlab-ci', label, baseUrl: options.apiUrl ?? 'https://gitlab.com', headers: { 'private-token': token } });
+/** Checks the token variable and the URL now; the returned factory reads the token per request. */
+export function createGitlabHttp(options: { apiUrl?: string | undefined } & TokenVariableOptions, context: SinkContext, label: string): () => SinkHttp {
+  const token = sinkTokenVariable(options, context, { variable: 'GITLAB_TOKEN', label: 'GitLab' });
+  const baseUrl = options.apiUrl ?? 'https://gitlab.com';
+  requireSecureUrl(baseUrl, `consumer ${context.consumerName}: apiUrl`);
+  return () => createSinkHttp({ sink: 'gitlab-ci', label, baseUrl, headers: { 'private-token': token.read() } });
 }
 
 export function createGitlabCiSink(config: Record<string, unknown>, context: SinkContext): ReadableSink {
@@ -64,7 +66,7 @@ export function createGitlabCiSink(config: Record<string, unknown>, context: Sin
   const label = `GitLab CI variable ${options.name} (${where}, ${environmentScope})`;
   const base = gitlabVariablesPath(options);
   const filter = `filter%5Benvironment_scope%5D=${encodeURIComponent(environmentScope)}`;
-  const http = (): SinkHttp => createGitlabHttp(options, context, label);
+  const http = createGitlabHttp(options, context, label);
   const keyFor = (slot: SinkSlot): string => slotName(options.name, slot);
 
   const load = async (slot: SinkSlot): Promise<GitlabVariable | undefined> => {

@@ -95,15 +95,6 @@ export function createSinkHttp(options: SinkHttpOptions): SinkHttp {
   };
 }
 
-/** A token from the environment variable the config names, or a SinkError-free ConfigError message. */
-export function readTokenVariable(
-  environment: Readonly<Record<string, string | undefined>>,
-  variable: string,
-): string | undefined {
-  const value = environment[variable];
-  return value === undefined || value === '' ? undefined : value;
-}
-
 /** `a/b c` → `a/b%20c`: encode each path segment, keep the slashes. */
 export function encodePath(path: string): string {
   return path

@@ -14,6 +14,22 @@ import type { SecretValue } from '../core/secret-value.js';
 export const SINK_KINDS = ['env-file', 'json-file', 'yaml-file', 'vault-kv', 'aws-secrets-manager', 'kubernetes-secret', 'github-actions', 'gitlab-ci', 'webhook'] as const;
 export type SinkKind = (typeof SINK_KINDS)[number];
 
+/**
+ * Whether a sink's target is on this machine (a file) or reached over the network with a
+ * credential. A dry run plans only local sinks: it sends no credential anywhere.
+ */
+export const SINK_REACH: Record<SinkKind, 'local' | 'remote'> = {
+  'env-file': 'local',
+  'json-file': 'local',
+  'yaml-file': 'local',
+  'vault-kv': 'remote',
+  'aws-secrets-manager': 'remote',
+  'kubernetes-secret': 'remote',
+  'github-actions': 'remote',
+  'gitlab-ci': 'remote',
+  webhook: 'remote',
+};
+
 export type SinkSlot = 'main' | { version: number };
 
 export type SinkReadResult = { state: 'present'; fingerprint: string } | { state: 'absent' };

@@ -6,12 +6,13 @@
  * never overwrites a change someone made in between: on a CAS miss it reads again.
  */
 import { z } from 'zod';
-import { ConfigError, SinkError } from '../core/errors.js';
+import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { createSinkHttp, encodePath, readTokenVariable } from './sink-http.js';
+import { requireSecureUrl, sinkTokenVariable, tokenEnvOptions } from './sink-credentials.js';
+import { createSinkHttp, encodePath } from './sink-http.js';
 import type { ReadableSink, SinkContext, SinkFactory, SinkSlot } from './sink-spec.js';
-import { environmentOf, parseSinkConfig, planChanges, slotName } from './sink-support.js';
+import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
 const vaultKvConfigSchema = z
   .object({
@@ -24,7 +25,7 @@ const vaultKvConfigSchema = z
     /** The field the app reads. */
     name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a field name such as OPENAI_API_KEY'),
     /** The environment variable that holds the Vault token. Default VAULT_TOKEN. */
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    ...tokenEnvOptions,
     /** Vault Enterprise namespace. */
     namespace: z.string().min(1).optional(),
     timeoutSeconds: z.number().positive().max(300).optional(),
@@ -44,20 +45,17 @@ interface KvState {
 export function createVaultKvSink(config: Record<string, unknown>, context: SinkContext): ReadableSink {
   const options = parseSinkConfig(vaultKvConfigSchema, config, context, 'vault-kv', 'vault-kv options: { address, path, name, mount?: "secret", tokenEnv?: "VAULT_TOKEN" }');
   const mount = options.mount ?? 'secret';
-  const tokenEnv = options.tokenEnv ?? 'VAULT_TOKEN';
+  const token = sinkTokenVariable(options, context, { variable: 'VAULT_TOKEN', label: 'Vault' });
+  requireSecureUrl(options.address, `consumer ${context.consumerName}: address`);
   const label = `vault ${mount}/${options.path} (${options.name})`;
   const dataPath = `/v1/${encodePath(mount)}/data/${encodePath(options.path)}`;
 
   const http = () => {
-    const token = readTokenVariable(environmentOf(context), tokenEnv);
-    if (token === undefined) {
-      throw new ConfigError(`consumer ${context.consumerName}: the Vault token variable ${tokenEnv} is not set`, { hint: 'set it, or name another one with tokenEnv' });
-    }
     return createSinkHttp({
       sink: 'vault-kv',
       label,
       baseUrl: options.address,
-      headers: { 'x-vault-token': token, ...(options.namespace === undefined ? {} : { 'x-vault-namespace': options.namespace }) },
+      headers: { 'x-vault-token': token.read(), ...(options.namespace === undefined ? {} : { 'x-vault-namespace': options.namespace }) },
       timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
     });
   };

@@ -4,7 +4,7 @@
  * answer 401 otherwise, and keep what it was told (slot → fingerprint) so tests can read
  * back what arrived at a write-only sink.
  */
-import { verifyWebhookSignature } from '../../src/sinks/webhook-signature.js';
+import { createWebhookVerifier } from '../../src/sinks/webhook-signature.js';
 import { startFakeHttpServer, type FakeHttpServer } from './fake-http-server.js';
 
 export interface WebhookReceiverFake {
@@ -26,11 +26,14 @@ export async function startWebhookReceiverFake(
   const events: Array<Record<string, unknown>> = [];
   const held = new Map<string, string>();
   let rejected = 0;
+  const verifier = createWebhookVerifier({ secret });
   const server = await startFakeHttpServer((request) => {
     const body = request.body.toString('utf8');
     const signature = request.headers['x-rekey-signature'];
     const timestamp = request.headers['x-rekey-timestamp'];
-    const ok = verifyWebhookSignature(secret, { signature: typeof signature === 'string' ? signature : undefined, timestamp: typeof timestamp === 'string' ? timestamp : undefined }, body);
+    const delivery = request.headers['x-rekey-delivery'];
+    const text = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+    const { ok } = verifier.verify({ signature: text(signature), timestamp: text(timestamp), delivery: text(delivery) }, body);
     if (!ok) {
       rejected += 1;
       return { status: 401, body: { error: 'bad signature' } };

@@ -54,7 +54,7 @@ describe('vault-kv sink', () => {
   });
 
   it('refuses to start without the token variable, naming it and not a value', async () => {
-    const sink = createVaultKvSink({ address: fake.address, path: 'a', name: 'K', tokenEnv: 'MY_VAULT_TOKEN' }, { fingerprintSalt: salt, consumerName: 'api', environment: {} });
+    const sink = createVaultKvSink({ address: fake.address, path: 'a', name: 'K', tokenEnv: 'MY_VAULT_TOKEN', allowEnv: ['MY_VAULT_TOKEN'] }, { fingerprintSalt: salt, consumerName: 'api', environment: {} });
     await expect(sink.write('main', key)).rejects.toThrow(/MY_VAULT_TOKEN is not set/);
     expect(() => createVaultKvSink({ address: 'not a url', path: 'a', name: 'K' }, { fingerprintSalt: salt, consumerName: 'api' })).toThrow(/consumer api: vault-kv option "address"/);
   });
