@@ -61,6 +61,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'serve', summary: 'Serve keys to applications (SDK) with per-application read tokens: GET /v1/credentials/<name>/keys, long poll, check-ins', load: async () => (await import('./commands/serve-command.js')).register },
   { name: 'proxy', summary: 'Run the key-injecting proxy: apps use <proxy>/v1 (OpenAI) or <proxy>/anthropic (Anthropic) with a virtual token', load: async () => (await import('./commands/proxy-command.js')).register },
   { name: 'emulator', summary: 'Run the local provider emulator (OpenAI, Anthropic, OpenRouter) for rehearsals, demos and tests', load: async () => (await import('../emulator/emulator-command.js')).registerEmulatorCommand },
+  { name: 'check', summary: 'Check rekey.yaml against its policies (the CI gate); --live also checks the store and the provider', load: async () => (await import('./commands/check-command.js')).register },
+  { name: 'schema', summary: 'Print the JSON Schema of rekey.yaml (for editors: # yaml-language-server: $schema=…)', load: async () => (await import('./commands/check-command.js')).registerSchema },
 ];
 
 /** The entry the arguments name (`rekey scan …`, `rekey help scan`), if any. */

@@ -50,6 +50,7 @@ export interface OpenAIProviderParts {
   http: ProviderHttp;
   admin: OpenAIAdminClient;
   baseUrl: string;
+  adminKey: SecretValue;
 }
 
 export function resolveOpenAIParts(options: OpenAIProviderOptions): OpenAIProviderParts {
@@ -70,7 +71,7 @@ export function resolveOpenAIParts(options: OpenAIProviderOptions): OpenAIProvid
   });
   const http = createProviderHttp({ provider: 'openai', fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
   const admin = createOpenAIAdminClient({ http, baseUrl, adminKey, organization: options.organization });
-  return { http, admin, baseUrl };
+  return { http, admin, baseUrl, adminKey };
 }
 
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): ProviderV1 {
