@@ -1,11 +1,12 @@
 /**
  * The `notifications` section of rekey.yaml: named routes that alerts are sent along.
- * Kept in its own file so it can be swapped for the alerts module's own route schema when
- * that lands (the alerts issue owns delivery; this file only validates and stores routes).
- * A route never holds a secret: webhook URLs with tokens and SMTP passwords are references.
+ * Kept in its own file so it can be swapped for the alerts module's route schema when that
+ * has one (today src/alerts has channel configs and the secret-reference schema, which is
+ * reused here). A route never holds a secret: URLs and SMTP passwords are references
+ * (`env:NAME` or `vault:<credential>`).
  */
 import { z } from 'zod';
-import { secretReference } from './schema-primitives.js';
+import { secretReferenceSchema as secretReference } from '../alerts/secret-reference.js';
 
 const routeName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a route name: lower-case letters, digits, "_" or "-"');
 
@@ -22,7 +23,7 @@ const slackRoute = z.strictObject({
 const emailRoute = z.strictObject({
   kind: z.literal('email'),
   to: z.array(z.email()).min(1),
-  smtpFrom: secretReference.optional().meta({ description: 'SMTP URL reference (smtp://user:password@host:port), e.g. env:SMTP_URL' }),
+  smtpFrom: secretReference.optional().meta({ description: 'SMTP URL reference (smtp://user:password@host:port), e.g. env:SMTP_URL or vault:alerts/smtp' }),
 });
 
 const route = z.discriminatedUnion('kind', [webhookRoute, slackRoute, emailRoute]);
