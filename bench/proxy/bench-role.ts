@@ -10,7 +10,6 @@ import { createVault } from '../../src/vault/vault.js';
 import { startEmulator } from '../../src/emulator/emulator.js';
 import { startProxy } from '../../src/proxy/proxy-server.js';
 import { startKeyServer } from '../../src/server/key-server.js';
-import { openStoredAccessTokens, openStoredUsageReports } from '../../src/server/stored-tokens.js';
 
 function setting(name: string): string {
   const value = process.env[name];
@@ -27,7 +26,7 @@ async function openData() {
     envelope: createEnvelope(Buffer.from(setting('REKEY_BENCH_MASTER_KEY'), 'base64')),
     fingerprintSalt: Buffer.from(setting('REKEY_BENCH_SALT'), 'base64'),
   });
-  return { store, vault, tokens: openStoredAccessTokens(store), usage: openStoredUsageReports(store) };
+  return { store, vault };
 }
 
 async function main(role: string | undefined): Promise<{ url: string; close(): Promise<void> }> {
@@ -36,12 +35,12 @@ async function main(role: string | undefined): Promise<{ url: string; close(): P
   }
   if (role === 'proxy') {
     const data = await openData();
-    const proxy = await startProxy({ ...data, upstreams: { openai: setting('REKEY_BENCH_UPSTREAM') }, databaseUrl: process.env.REKEY_BENCH_DATABASE_URL, onError: reportError });
+    const proxy = await startProxy({ ...data, upstreams: { openai: setting('REKEY_BENCH_UPSTREAM') }, onError: reportError });
     return { url: proxy.url, close: async () => (await proxy.close(), await data.store.close()) };
   }
   if (role === 'serve') {
     const data = await openData();
-    const server = await startKeyServer({ ...data, databaseUrl: process.env.REKEY_BENCH_DATABASE_URL, onError: reportError });
+    const server = await startKeyServer({ ...data, onError: reportError });
     return { url: server.url, close: async () => (await server.close(), await data.store.close()) };
   }
   throw new Error(`unknown role ${role ?? '(none)'}`);

@@ -24,10 +24,9 @@ import { systemClock } from '../../src/core/clock.js';
 import { SecretValue } from '../../src/core/secret-value.js';
 import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
 import { createRotationExecutor } from '../../src/rotation/rotation-executor.js';
-import { createRotationUsageSources } from '../../src/server/rotation-usage-sources.js';
+import { createRotationUsageSources } from '../../src/access/rotation-usage-sources.js';
 import { createKeySource, rotationProofOpenAI, type KeySource } from '../../src/sdk/index.js';
-import { issueAccessToken } from '../../src/server/access-tokens.js';
-import { openStoredAccessTokens, openStoredUsageReports } from '../../src/server/stored-tokens.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
 import { spawnRole, type RunningChild } from './bench-processes.js';
 import { createBenchSetup, describeMachine, percentile, round, type BenchSetup, type MintedKey } from './bench-setup.js';
 import { runLoad, type LoadResult } from './load-generator.js';
@@ -87,7 +86,7 @@ function createEngineRotator(setup: BenchSetup) {
     },
     clock: systemClock,
     // The proxy flushes its meter every 2 s; load-run SDK clients check in every second.
-    usageSources: createRotationUsageSources({ reports: openStoredUsageReports(setup.store), clock: systemClock, resolutionSeconds: { proxy: 3, sdk: 2 } }),
+    usageSources: createRotationUsageSources({ reports: setup.store, clock: systemClock, resolutionSeconds: { proxy: 3, sdk: 2 } }),
     settings: { gracePollMinMs: 250, gracePollMaxMs: 500, testTimeoutMs: 20_000, revokeConfirmTimeoutMs: 20_000 },
   });
   const seconds: number[] = [];
@@ -181,7 +180,7 @@ async function startScenario(): Promise<Scenario> {
   const setup = await createBenchSetup(NAME, { databaseUrl: DATABASE_URL });
   const children: RunningChild[] = [];
   try {
-    const tokens = openStoredAccessTokens(setup.store);
+    const tokens = setup.store;
     const proxyTokens = await Promise.all([0, 1, 2, 3].map(async (index) => (await issueAccessToken(tokens, { kind: 'proxy', name: `load-app-${index}`, credentials: [NAME], allowedModels: [], createdBy: 'load' }, new Date())).secret));
     const readToken = (await issueAccessToken(tokens, { kind: 'read', name: 'load-sdk', credentials: [NAME], allowedModels: [], createdBy: 'load' }, new Date())).secret;
     const proxy = await spawnRole('proxy', setup.childEnv);

@@ -14,8 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { issueAccessToken } from '../../src/server/access-tokens.js';
-import { openStoredAccessTokens } from '../../src/server/stored-tokens.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
 import { freePort, spawnAndWait, spawnRole, type RunningChild } from './bench-processes.js';
 import { createBenchSetup, describeMachine, median, percentile, round } from './bench-setup.js';
 import { writeBenchReadme } from './bench-readme.js';
@@ -91,7 +90,7 @@ async function main(): Promise<void> {
   const children: RunningChild[] = [];
   let portkeyInstall: { directory: string; version: string; script: string } | undefined;
   try {
-    const { secret } = await issueAccessToken(openStoredAccessTokens(setup.store), { kind: 'proxy', name: 'bench', credentials: ['openai/bench/prod'], allowedModels: [], createdBy: 'bench' }, new Date());
+    const { secret } = await issueAccessToken(setup.store, { kind: 'proxy', name: 'bench', credentials: ['openai/bench/prod'], allowedModels: [], createdBy: 'bench' }, new Date());
     const proxy = await spawnRole('proxy', setup.childEnv);
     children.push(proxy);
     const targets: Target[] = [

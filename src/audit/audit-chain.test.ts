@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../core/types.js';
 import { SecretValue } from '../core/secret-value.js';
-import type { AuditDraft } from '../store/store.js';
-import { AUDIT_GENESIS_HASH, canonicalJson, hashAuditEvent, verifyAuditChain } from './audit-chain.js';
+import { AUDIT_GENESIS_HASH, type AuditDraft } from '../store/store.js';
+import { canonicalJson, hashAuditEvent, verifyAuditChain } from './audit-chain.js';
 
 function chain(count: number): AuditEvent[] {
   const events: AuditEvent[] = [];

@@ -11,16 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from '../core/types.js';
-import type { AuditDraft, AuditHasher } from '../store/store.js';
-
-export const AUDIT_GENESIS_HASH = '0'.repeat(64);
-
-/**
- * The setting that holds `<seq>:<hash>` of the last appended event, written in the same
- * transaction as the event. The chain alone cannot tell that its last rows were cut off;
- * comparing with this head can (unless the same person also rewrote the setting).
- */
-export const AUDIT_HEAD_SETTING = 'audit.head';
+import { AUDIT_GENESIS_HASH, type AuditDraft, type AuditHasher } from '../store/store.js';
 
 export function parseAuditHead(value: string | undefined): { seq: number; hash: string } | undefined {
   const match = value === undefined ? null : /^(\d+):([0-9a-f]{64})$/.exec(value);

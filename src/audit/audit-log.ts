@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import type { AuditEvent } from '../core/types.js';
-import type { AuditDraft, Store } from '../store/store.js';
-import { AUDIT_HEAD_SETTING, canonicalJson, createAuditChainVerifier, hashAuditEvent, parseAuditHead, type AuditChainResult } from './audit-chain.js';
+import { AUDIT_HEAD_SETTING, type AuditDraft, type Store } from '../store/store.js';
+import { canonicalJson, createAuditChainVerifier, hashAuditEvent, parseAuditHead, type AuditChainResult } from './audit-chain.js';
 import { assertNoSecretInDetail } from './audit-detail-guard.js';
 import { exportAuditEvents, type AuditExportFormat } from './audit-export.js';
 

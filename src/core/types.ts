@@ -131,3 +131,58 @@ export interface Lease {
   holder: string;
   expiresAt: Date;
 }
+
+/** What an application holds instead of a provider key (src/access/access-tokens.ts). */
+export const ACCESS_TOKEN_KINDS = ['read', 'proxy'] as const;
+export type AccessTokenKind = (typeof ACCESS_TOKEN_KINDS)[number];
+
+export interface AccessToken {
+  id: string;
+  kind: AccessTokenKind;
+  /** The application's name, unique among live tokens of a kind; it names the consumer in usage reports. */
+  name: string;
+  /** Credential names this token may use. */
+  credentials: string[];
+  /** Proxy tokens: models this token may call (empty: whatever the credential allows). */
+  allowedModels: string[];
+  createdAt: Date;
+  createdBy: string;
+  revokedAt: Date | null;
+}
+
+/** Where a usage report comes from: the proxy's metering or an SDK check-in. */
+export type UsageChannel = 'proxy' | 'sdk';
+
+/** One usage report, as the proxy and SDK check-ins send it (the store aggregates per minute). */
+export interface UsageReport {
+  credentialId: string;
+  versionNumber: number;
+  source: UsageChannel;
+  consumer: string;
+  at: Date;
+  requests: number;
+  /** Responses by class; the proxy fills these, SDK check-ins leave them 0. */
+  status2xx: number;
+  status4xx: number;
+  status5xx: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** What the store knows about one consumer's use of one key version (summed over the minutes asked for). */
+export interface ConsumerUsage {
+  source: UsageChannel;
+  /** The virtual token's or read token's name, plus `/<instance>` when an SDK instance named itself. */
+  consumer: string;
+  /** The latest report from this consumer about this version (a check-in may only say it holds the key). */
+  lastSeenAt: Date;
+  /** When it last used this version (the latest report with requests), or null: it only held the key. */
+  lastUsedAt: Date | null;
+  /** Requests made with this version since `since` (0 means the consumer only held the key). */
+  requests: number;
+}
+
+/** Usage is counted per minute: the start (ms since epoch) of the minute that contains `at`. */
+export function usageMinuteOf(at: Date): number {
+  return Math.floor(at.getTime() / 60_000) * 60_000;
+}

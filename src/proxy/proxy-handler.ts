@@ -12,10 +12,9 @@
  * while counting tokens. Logs carry names, versions, status and timing — never a key,
  * a token, a header or a body.
  */
-import type { ProviderKind } from '../core/types.js';
-import type { AccessToken } from '../server/access-tokens.js';
-import type { DeliveredKey, KeySet, KeySets } from '../server/key-sets.js';
-import { bearerTokenOf, type TokenVerifier } from '../server/token-verifier.js';
+import type { DeliveredKey, KeySet, KeySets } from '../access/key-sets.js';
+import { bearerTokenOf, type TokenVerifier } from '../access/token-verifier.js';
+import type { AccessToken, ProviderKind } from '../core/types.js';
 import type { MeterKey, ProxyMeter } from './proxy-meter.js';
 import { createUsageScanner, usageOfJson } from './usage-scanner.js';
 

@@ -5,7 +5,8 @@
  * reads) every few seconds; cumulative totals feed `/metrics`.
  */
 import { RekeyError } from '../core/errors.js';
-import type { UsageReport, UsageReportStore } from '../server/usage-reports.js';
+import type { UsageReport } from '../core/types.js';
+import type { Store } from '../store/store.js';
 
 export interface MeterKey {
   credentialId: string;
@@ -40,7 +41,7 @@ export interface ProxyMeter {
 
 const emptyCounts = (at: Date): Counts => ({ requests: 0, statuses: new Map(), inputTokens: 0, outputTokens: 0, lastAt: at });
 
-export function createProxyMeter(options: { usage: UsageReportStore; now?: () => Date; flushIntervalMilliseconds?: number; onError?: (message: string) => void }): ProxyMeter {
+export function createProxyMeter(options: { usage: Pick<Store, 'recordUsage'>; now?: () => Date; flushIntervalMilliseconds?: number; onError?: (message: string) => void }): ProxyMeter {
   const now = options.now ?? (() => new Date());
   const keys = new Map<string, MeterKey>();
   const delta = new Map<string, Counts>();
@@ -90,7 +91,7 @@ export function createProxyMeter(options: { usage: UsageReportStore; now?: () =>
       });
     }
     try {
-      await options.usage.record(reports);
+      await options.usage.recordUsage(reports);
     } catch (error) {
       // Keep the counts for the next flush rather than lose them.
       for (const [id, counts] of entries) {

@@ -2,26 +2,22 @@
  * `rekey proxy` as a library: the proxy handler on a socket, plus `/healthz` and a
  * Prometheus `/metrics` with per credential / version / token counters (names only).
  */
+import type { KeySets } from '../access/key-sets.js';
+import { listenFetch } from '../access/listen-fetch.js';
+import { openLiveKeySets } from '../access/live-key-sets.js';
+import { createTokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
-import type { AccessTokenStore } from '../server/access-tokens.js';
-import { createKeySets, type KeySets } from '../server/key-sets.js';
-import { listenFetch } from '../server/key-server.js';
-import { listenForKeyChanges } from '../server/postgres-change-listener.js';
-import { createTokenVerifier } from '../server/token-verifier.js';
-import type { UsageReportStore } from '../server/usage-reports.js';
 import { createProxyHandler, type ProxyLogEntry, type ProxyUpstreams } from './proxy-handler.js';
 import { createProxyMeter, type MeterTotals, type ProxyMeter } from './proxy-meter.js';
 
 export interface ProxyServerOptions {
   store: Store;
   vault: Pick<Vault, 'reveal'>;
-  tokens: AccessTokenStore;
-  usage: UsageReportStore;
   upstreams: ProxyUpstreams;
   host?: string;
   port?: number;
-  databaseUrl?: string | undefined;
+  /** The key sets' fallback poll (stage changes arrive sooner through `store.watchKeyChanges`). */
   pollIntervalMilliseconds?: number;
   /** How long a verified token is trusted before it is checked again (default 5 s). */
   tokenCacheMilliseconds?: number;
@@ -58,19 +54,12 @@ export function metricsText(totals: MeterTotals[]): string {
 }
 
 export async function startProxy(options: ProxyServerOptions): Promise<RunningProxy> {
-  const keySets = createKeySets({
-    store: options.store,
-    vault: options.vault,
-    pollIntervalMilliseconds: options.pollIntervalMilliseconds ?? (options.databaseUrl === undefined ? 250 : 2000),
-  });
-  const listener =
-    options.databaseUrl === undefined
-      ? undefined
-      : await listenForKeyChanges({ url: options.databaseUrl, onChange: () => void keySets.refresh(), onError: options.onError });
-  const meter = createProxyMeter({ usage: options.usage, flushIntervalMilliseconds: options.meterFlushMilliseconds, onError: options.onError });
+  const live = await openLiveKeySets({ store: options.store, vault: options.vault, pollIntervalMilliseconds: options.pollIntervalMilliseconds, onError: options.onError });
+  const keySets = live.keySets;
+  const meter = createProxyMeter({ usage: options.store, flushIntervalMilliseconds: options.meterFlushMilliseconds, onError: options.onError });
   const handler = createProxyHandler({
     keySets,
-    verifier: createTokenVerifier({ tokens: options.tokens, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 }),
+    verifier: createTokenVerifier({ tokens: options.store, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 }),
     meter,
     upstreams: options.upstreams,
     log: options.log,
@@ -91,8 +80,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     meter,
     async close() {
       await listening.close();
-      keySets.close();
-      await listener?.close();
+      await live.close();
       await meter.close();
     },
   };

@@ -13,15 +13,15 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../core/errors.js';
-import type { AccessToken } from './access-tokens.js';
-import type { KeySet, KeySets } from './key-sets.js';
-import { bearerTokenOf, type TokenVerifier } from './token-verifier.js';
-import type { UsageReportStore } from './usage-reports.js';
+import type { KeySet, KeySets } from '../access/key-sets.js';
+import { bearerTokenOf, type TokenVerifier } from '../access/token-verifier.js';
+import type { AccessToken } from '../core/types.js';
+import type { Store } from '../store/store.js';
 
 export interface ServerAppDependencies {
   keySets: KeySets;
   verifier: TokenVerifier;
-  usage: UsageReportStore;
+  usage: Pick<Store, 'recordUsage'>;
   now: () => Date;
   /** Throws when the store cannot be reached. */
   ready: () => Promise<void>;
@@ -158,7 +158,7 @@ export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
     const token = context.get('token');
     const consumer = parsed.data.instance === undefined ? token.name : `${token.name}/${parsed.data.instance}`;
     const now = deps.now().getTime();
-    await deps.usage.record(
+    await deps.usage.recordUsage(
       parsed.data.versions.map((entry) => ({
         credentialId: set.credential.id,
         versionNumber: entry.version,

@@ -13,8 +13,11 @@
  * violations, `StoreError` for anything else. No error message carries a bound parameter.
  */
 import type {
+  AccessToken,
+  AccessTokenKind,
   AuditEvent,
   Consumer,
+  ConsumerUsage,
   Credential,
   CredentialMetadata,
   JournalEntry,
@@ -23,6 +26,7 @@ import type {
   RotationRecord,
   SealedValue,
   Stage,
+  UsageReport,
   VersionRecord,
 } from '../core/types.js';
 import type { AlertStore } from './alert-store-types.js';
@@ -70,6 +74,16 @@ export interface AuditDraft {
   detail: Record<string, unknown>;
 }
 
+/** The previous hash of the first audit event: 64 zeros. */
+export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The setting that holds `<seq>:<hash>` of the last appended event, written in the same
+ * transaction as the event. The chain alone cannot tell that its last rows were cut off;
+ * comparing with this head can (unless the same person also rewrote the setting).
+ */
+export const AUDIT_HEAD_SETTING = 'audit.head';
+
 /** Computes an event's hash from its draft, sequence number and the previous hash (src/audit). */
 export type AuditHasher = (draft: AuditDraft, seq: number, prevHash: string) => string;
 
@@ -108,6 +122,27 @@ export interface RewrapItem {
   number: number;
   wrappedKey: Buffer;
   masterKeyId: string;
+}
+
+export type NewAccessToken = Omit<AccessToken, 'revokedAt'>;
+
+export interface AccessTokenFilter {
+  kind?: AccessTokenKind;
+  includeRevoked?: boolean;
+}
+
+/** Tells that some credential's live versions changed (a promote, rollback, revoke or new version). */
+export type KeyChangeHandler = (credentialId: string | undefined) => void;
+
+export interface KeyChangeWatchOptions {
+  /** SQLite polls the version stages this often (default 250 ms); PostgreSQL is told at once by NOTIFY. */
+  pollIntervalMilliseconds?: number;
+  /** Called with a value-free message when the watch loses its connection or a poll fails. */
+  onError?: ((message: string) => void) | undefined;
+}
+
+export interface KeyChangeWatch {
+  close(): Promise<void>;
 }
 
 export interface MigrationStatus {
@@ -180,4 +215,30 @@ export interface Store extends AlertStore {
   renewLease(name: string, holder: string, ttlMilliseconds: number, now: Date): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
   getLease(name: string): Promise<Lease | undefined>;
+
+  // Access tokens: only the SHA-256 hash of a token is stored, never the token.
+  /** ConflictError when a live token of the same kind already has this name. */
+  insertAccessToken(token: NewAccessToken, hash: Buffer): Promise<AccessToken>;
+  findAccessToken(id: string): Promise<{ token: AccessToken; hash: Buffer } | undefined>;
+  /** Live tokens (and revoked ones when asked), oldest first. */
+  listAccessTokens(filter?: AccessTokenFilter): Promise<AccessToken[]>;
+  /** Revokes the live token with this id or name; NotFoundError when there is none, ConflictError when the name is ambiguous. */
+  revokeAccessToken(idOrName: string, at: Date): Promise<AccessToken>;
+
+  // Usage reports, aggregated per minute, credential, version, source and consumer.
+  /**
+   * Adds the counts to their minute. Once a minute has requests, only reports with
+   * requests move its time, so `lastSeenAt` of a used minute is the last use.
+   */
+  recordUsage(reports: readonly UsageReport[]): Promise<void>;
+  /** One entry per (source, consumer) from the minute that contains `since` onwards, most recent first. */
+  listConsumerUsage(credentialId: string, versionNumber: number, since: Date): Promise<ConsumerUsage[]>;
+
+  // Key changes, for processes that hold keys in memory (rekey serve, rekey proxy).
+  /**
+   * Calls `onChange` (with the credential id when known) soon after any process changes a
+   * version's stage: LISTEN/NOTIFY on PostgreSQL, a poll of the stages on SQLite. After a
+   * lost connection it reports `undefined` (changes may have been missed).
+   */
+  watchKeyChanges(onChange: KeyChangeHandler, options?: KeyChangeWatchOptions): Promise<KeyChangeWatch>;
 }

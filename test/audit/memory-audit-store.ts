@@ -1,4 +1,4 @@
-import { AUDIT_GENESIS_HASH, AUDIT_HEAD_SETTING } from '../../src/audit/audit-chain.js';
+import { AUDIT_GENESIS_HASH, AUDIT_HEAD_SETTING } from '../../src/store/store.js';
 import type { AuditEvent } from '../../src/core/types.js';
 import type { Store } from '../../src/store/store.js';
 

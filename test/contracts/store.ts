@@ -10,6 +10,7 @@ import { ConflictError, CryptoError, NotFoundError, StoreError, UsageError } fro
 import type { Credential } from '../../src/core/types.js';
 import type { AuditDraft, NewCredential, NewVersion, Store } from '../../src/store/store.js';
 import { runAlertStoreContract } from './store-alerts.js';
+import { runAccessStoreContract } from './store-access.js';
 
 export interface StoreFixtureOptions {
   now: () => Date;
@@ -67,6 +68,7 @@ async function stagesOf(store: Store, credentialId: string): Promise<Record<numb
 
 /** Registers the whole contract for one implementation; `label` is `[sqlite]` or `[postgres]`. */
 export function runStoreContract(label: string, createFixture: StoreFixtureFactory): void {
+  runAccessStoreContract(label, createFixture);
   describe(`store contract ${label}`, () => {
     let fixture: StoreFixture;
     let store: Store;
@@ -105,6 +107,10 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
           () => store.acquireLease('l', 'h', 1000, clock.now()),
           () => store.listAlerts(),
           () => store.claimOutbox({ holder: 'h', now: clock.now(), limit: 1, leaseMs: 1000 }),
+          () => store.listAccessTokens(),
+          () => store.recordUsage([]),
+          () => store.listConsumerUsage('nope', 1, clock.now()),
+          () => store.watchKeyChanges(() => undefined),
         ];
         for (const call of calls) {
           const error = await call().then(

@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy-server.js';
 import { createKeySource, rotationProofAnthropic } from '../../src/sdk/index.js';
-import { createMemoryAccessTokenStore, issueAccessToken } from '../../src/server/access-tokens.js';
-import { createMemoryUsageReportStore } from '../../src/server/usage-reports.js';
-import { createKeyFixture, type KeyFixture } from '../server/key-fixture.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 
 const NAME = 'anthropic/support/prod';
 let emulator: RunningEmulator;
@@ -21,9 +20,8 @@ beforeAll(async () => {
   const created = emulator.createAnthropicKey('support-1');
   firstKey = { id: created.id, value: created.key.reveal() };
   await fixture.addCredential(NAME, firstKey.value, { provider: 'anthropic', allowedModels: [] });
-  const tokens = createMemoryAccessTokenStore();
-  virtualToken = (await issueAccessToken(tokens, { kind: 'proxy', name: 'support-bot', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
-  proxy = await startProxy({ store: fixture.store, vault: fixture.vault, tokens, usage: createMemoryUsageReportStore(), upstreams: { anthropic: emulator.anthropicBaseUrl }, pollIntervalMilliseconds: 3_600_000 });
+  virtualToken = (await issueAccessToken(fixture.store, { kind: 'proxy', name: 'support-bot', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
+  proxy = await startProxy({ store: fixture.store, vault: fixture.vault, upstreams: { anthropic: emulator.anthropicBaseUrl }, pollIntervalMilliseconds: 3_600_000 });
 });
 afterAll(async () => {
   await proxy.close();

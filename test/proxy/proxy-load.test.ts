@@ -7,9 +7,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy-server.js';
-import { createMemoryAccessTokenStore, issueAccessToken } from '../../src/server/access-tokens.js';
-import { createMemoryUsageReportStore } from '../../src/server/usage-reports.js';
-import { createKeyFixture, type KeyFixture } from '../server/key-fixture.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 import { createRotationDriver, runLoad } from '../sdk/load-harness.js';
 
 const NAME = 'openai/load-proxy/prod';
@@ -25,12 +24,11 @@ beforeAll(async () => {
   fixture = await createKeyFixture();
   first = await emulator.seedOpenAIProject('load-proxy-0');
   await fixture.addCredential(NAME, first.key.reveal());
-  const store = createMemoryAccessTokenStore();
   tokens = [];
   for (let index = 0; index < 4; index += 1) {
-    tokens.push((await issueAccessToken(store, { kind: 'proxy', name: `app-${index}`, credentials: [NAME], allowedModels: [], createdBy: 'load' }, new Date())).secret);
+    tokens.push((await issueAccessToken(fixture.store, { kind: 'proxy', name: `app-${index}`, credentials: [NAME], allowedModels: [], createdBy: 'load' }, new Date())).secret);
   }
-  proxy = await startProxy({ store: fixture.store, vault: fixture.vault, tokens: store, usage: createMemoryUsageReportStore(), upstreams: { openai: emulator.openaiBaseUrl } });
+  proxy = await startProxy({ store: fixture.store, vault: fixture.vault, upstreams: { openai: emulator.openaiBaseUrl } });
 });
 afterAll(async () => {
   await proxy.close();

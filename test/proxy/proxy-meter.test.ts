@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createProxyMeter } from '../../src/proxy/proxy-meter.js';
-import { createMemoryUsageReportStore, type UsageReport, type UsageReportStore } from '../../src/server/usage-reports.js';
+import type { UsageReport } from '../../src/core/types.js';
+import type { Store } from '../../src/store/store.js';
 
 const key = { credentialId: 'cred-1', credential: 'openai/a/prod', version: 1, token: 'app' };
 
 describe('proxy meter', () => {
   it('flushes deltas per credential, version and token with status classes and tokens', async () => {
     let now = new Date('2026-05-01T10:00:00Z');
-    const usage = createMemoryUsageReportStore();
+    const recorded: UsageReport[] = [];
+    const usage: Pick<Store, 'recordUsage'> = {
+      async recordUsage(reports) {
+        recorded.push(...reports);
+      },
+    };
     const meter = createProxyMeter({ usage, now: () => now, flushIntervalMilliseconds: 3_600_000 });
     meter.request(key, 200);
     meter.request(key, 429);
@@ -16,7 +22,7 @@ describe('proxy meter', () => {
     meter.request({ ...key, version: 2 }, 200);
     await meter.flush();
     await meter.flush(); // nothing new: no second report
-    expect(usage.all()).toEqual([
+    expect(recorded).toEqual([
       { credentialId: 'cred-1', versionNumber: 1, source: 'proxy', consumer: 'app', at: new Date('2026-05-01T10:00:00Z'), requests: 2, status2xx: 1, status4xx: 1, status5xx: 0, inputTokens: 10, outputTokens: 5 },
       { credentialId: 'cred-1', versionNumber: 2, source: 'proxy', consumer: 'app', at: new Date('2026-05-01T10:00:20Z'), requests: 1, status2xx: 1, status4xx: 0, status5xx: 0, inputTokens: 0, outputTokens: 0 },
     ]);
@@ -28,12 +34,11 @@ describe('proxy meter', () => {
     let now = new Date('2026-05-01T10:00:00Z');
     const recorded: UsageReport[] = [];
     let failing = true;
-    const usage: UsageReportStore = {
-      async record(reports) {
+    const usage: Pick<Store, 'recordUsage'> = {
+      async recordUsage(reports) {
         if (failing) throw new Error('database is locked');
         recorded.push(...reports);
       },
-      observations: async () => [],
     };
     const errors: string[] = [];
     const meter = createProxyMeter({ usage, now: () => now, flushIntervalMilliseconds: 3_600_000, onError: (message) => errors.push(message) });

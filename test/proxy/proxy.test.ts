@@ -7,20 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import type { ProxyLogEntry } from '../../src/proxy/proxy-handler.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy-server.js';
-import { createMemoryAccessTokenStore, issueAccessToken, type AccessTokenStore } from '../../src/server/access-tokens.js';
-import { createMemoryUsageReportStore } from '../../src/server/usage-reports.js';
-import { createKeyFixture, type KeyFixture } from '../server/key-fixture.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 
 const NAME = 'openai/ticketing/prod';
 const LIMITED = 'openai/limited/prod';
 let emulator: RunningEmulator;
 let fixture: KeyFixture;
 let proxy: RunningProxy;
-let tokens: AccessTokenStore;
 let virtualToken: string;
 let limitedToken: string;
 let firstSeed: Awaited<ReturnType<RunningEmulator['seedOpenAIProject']>>;
-const usage = createMemoryUsageReportStore();
 const logs: ProxyLogEntry[] = [];
 const planted: string[] = [];
 
@@ -33,16 +30,13 @@ beforeAll(async () => {
   const limited = await emulator.seedOpenAIProject('limited');
   planted.push(limited.key.reveal());
   await fixture.addCredential(LIMITED, limited.key.reveal(), { allowedModels: ['gpt-4o-mini', 'gpt-4o'] });
-  tokens = createMemoryAccessTokenStore();
-  virtualToken = (await issueAccessToken(tokens, { kind: 'proxy', name: 'ticketing-api', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
-  limitedToken = (await issueAccessToken(tokens, { kind: 'proxy', name: 'batch-job', credentials: [LIMITED], allowedModels: ['gpt-4o-mini', 'gpt-4.1'], createdBy: 'test' }, new Date())).secret;
+  virtualToken = (await issueAccessToken(fixture.store, { kind: 'proxy', name: 'ticketing-api', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
+  limitedToken = (await issueAccessToken(fixture.store, { kind: 'proxy', name: 'batch-job', credentials: [LIMITED], allowedModels: ['gpt-4o-mini', 'gpt-4.1'], createdBy: 'test' }, new Date())).secret;
   planted.push(virtualToken, limitedToken);
   // A long poll interval: the proxy must not learn of rotations by polling during these tests.
   proxy = await startProxy({
     store: fixture.store,
     vault: fixture.vault,
-    tokens,
-    usage,
     upstreams: { openai: emulator.openaiBaseUrl },
     pollIntervalMilliseconds: 3_600_000,
     meterFlushMilliseconds: 3_600_000,
@@ -128,9 +122,9 @@ describe('proxy', () => {
     expect(logs.at(-1)).toMatchObject({ token: 'ticketing-api', credential: NAME, version: 2, status: 200, retried: true });
 
     await proxy.meter.flush();
-    const observations = await usage.observations(first.id, 2, new Date(Date.now() - 120_000));
+    const observations = await fixture.store.listConsumerUsage(first.id, 2, new Date(Date.now() - 120_000));
     expect(observations).toEqual([expect.objectContaining({ source: 'proxy', consumer: 'ticketing-api', requests: 1 })]);
-    expect((await usage.observations(first.id, 1, new Date(Date.now() - 120_000)))[0]?.requests).toBeGreaterThan(0);
+    expect((await fixture.store.listConsumerUsage(first.id, 1, new Date(Date.now() - 120_000)))[0]?.requests).toBeGreaterThan(0);
   });
 });
 
@@ -160,8 +154,8 @@ describe('proxy streaming and Anthropic routing', () => {
     upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     await fixture.addCredential('anthropic/app/prod', 'sk-ant-api03-upstreamvalue', { provider: 'anthropic' });
     planted.push('sk-ant-api03-upstreamvalue');
-    anthropicToken = (await issueAccessToken(tokens, { kind: 'proxy', name: 'claude-app', credentials: ['anthropic/app/prod'], allowedModels: [], createdBy: 'test' }, new Date())).secret;
-    anthropicProxy = await startProxy({ store: fixture.store, vault: fixture.vault, tokens, usage, upstreams: { anthropic: upstreamUrl }, log: (entry) => logs.push(entry) });
+    anthropicToken = (await issueAccessToken(fixture.store, { kind: 'proxy', name: 'claude-app', credentials: ['anthropic/app/prod'], allowedModels: [], createdBy: 'test' }, new Date())).secret;
+    anthropicProxy = await startProxy({ store: fixture.store, vault: fixture.vault, upstreams: { anthropic: upstreamUrl }, log: (entry) => logs.push(entry) });
   });
   afterAll(async () => {
     await anthropicProxy.close();

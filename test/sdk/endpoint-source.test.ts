@@ -4,26 +4,23 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createKeySource, rotationProofAnthropic, rotationProofOpenAI, type SdkKey } from '../../src/sdk/index.js';
-import { createMemoryAccessTokenStore, issueAccessToken } from '../../src/server/access-tokens.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
 import { startKeyServer, type RunningKeyServer } from '../../src/server/key-server.js';
-import { createMemoryUsageReportStore } from '../../src/server/usage-reports.js';
-import { createKeyFixture, type KeyFixture } from '../server/key-fixture.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 
 const NAME = 'openai/ticketing/prod';
 let emulator: RunningEmulator;
 let fixture: KeyFixture;
 let server: RunningKeyServer;
 let token: string;
-const usage = createMemoryUsageReportStore();
 
 beforeAll(async () => {
   emulator = await startEmulator({ seed: 11 });
   fixture = await createKeyFixture();
   const first = await emulator.seedOpenAIProject('ticketing-1');
   await fixture.addCredential(NAME, first.key.reveal());
-  const tokens = createMemoryAccessTokenStore();
-  token = (await issueAccessToken(tokens, { kind: 'read', name: 'ticketing-api', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
-  server = await startKeyServer({ store: fixture.store, vault: fixture.vault, tokens, usage, pollIntervalMilliseconds: 50 });
+  token = (await issueAccessToken(fixture.store, { kind: 'read', name: 'ticketing-api', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
+  server = await startKeyServer({ store: fixture.store, vault: fixture.vault, pollIntervalMilliseconds: 50 });
 });
 afterAll(async () => {
   await server.close();
@@ -60,8 +57,8 @@ describe('key source from the rekey endpoint', () => {
     await source.close();
     const credential = await fixture.store.getCredential(NAME);
     const since = new Date(Date.now() - 120_000);
-    expect(await usage.observations(credential?.id ?? '', 1, since)).toEqual([expect.objectContaining({ source: 'sdk', consumer: 'ticketing-api/pod-1', requests: 1 })]);
-    expect(await usage.observations(credential?.id ?? '', 2, since)).toEqual([expect.objectContaining({ source: 'sdk', consumer: 'ticketing-api/pod-1', requests: 1 })]);
+    expect(await fixture.store.listConsumerUsage(credential?.id ?? '', 1, since)).toEqual([expect.objectContaining({ source: 'sdk', consumer: 'ticketing-api/pod-1', requests: 1 })]);
+    expect(await fixture.store.listConsumerUsage(credential?.id ?? '', 2, since)).toEqual([expect.objectContaining({ source: 'sdk', consumer: 'ticketing-api/pod-1', requests: 1 })]);
   });
 
   it('reports a refused token clearly, without the token', async () => {

@@ -7,7 +7,7 @@
  */
 import OpenAI from 'openai';
 import type { RunningEmulator } from '../../src/emulator/emulator.js';
-import type { KeyFixture } from '../server/key-fixture.js';
+import type { KeyFixture } from '../helpers/key-fixture.js';
 
 export { percentile, runLoad, type LoadResult } from '../../bench/proxy/load-generator.js';
 

@@ -8,10 +8,9 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createKeySource, rotationProofOpenAI, type KeySource } from '../../src/sdk/index.js';
-import { createMemoryAccessTokenStore, issueAccessToken } from '../../src/server/access-tokens.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
 import { startKeyServer, type RunningKeyServer } from '../../src/server/key-server.js';
-import { createMemoryUsageReportStore } from '../../src/server/usage-reports.js';
-import { createKeyFixture, type KeyFixture } from '../server/key-fixture.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 import { createRotationDriver, percentile, runLoad } from './load-harness.js';
 
 const NAME = 'openai/load-sdk/prod';
@@ -20,16 +19,14 @@ let fixture: KeyFixture;
 let server: RunningKeyServer;
 let first: Awaited<ReturnType<RunningEmulator['seedOpenAIProject']>>;
 let token: string;
-const usage = createMemoryUsageReportStore();
 
 beforeAll(async () => {
   emulator = await startEmulator({ seed: 41 });
   fixture = await createKeyFixture();
   first = await emulator.seedOpenAIProject('load-sdk-0');
   await fixture.addCredential(NAME, first.key.reveal());
-  const tokens = createMemoryAccessTokenStore();
-  token = (await issueAccessToken(tokens, { kind: 'read', name: 'load-app', credentials: [NAME], allowedModels: [], createdBy: 'load' }, new Date())).secret;
-  server = await startKeyServer({ store: fixture.store, vault: fixture.vault, tokens, usage });
+  token = (await issueAccessToken(fixture.store, { kind: 'read', name: 'load-app', credentials: [NAME], allowedModels: [], createdBy: 'load' }, new Date())).secret;
+  server = await startKeyServer({ store: fixture.store, vault: fixture.vault });
 });
 afterAll(async () => {
   await server.close();
@@ -55,7 +52,7 @@ describe('SDK under load during rotations', () => {
     expect(result.requests).toBeGreaterThan(100);
     // Check-ins saw the clients on the newest version.
     const credential = await fixture.store.getCredential(NAME);
-    const latest = await usage.observations(credential?.id ?? '', 4, new Date(Date.now() - 120_000));
+    const latest = await fixture.store.listConsumerUsage(credential?.id ?? '', 4, new Date(Date.now() - 120_000));
     expect(latest.map((observation) => observation.consumer).sort()).toEqual(sources.map((_source, index) => `load-app/pod-${index}`).sort());
   }, 120_000);
 

@@ -1,19 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryAccessTokenStore, issueAccessToken, type AccessTokenStore } from '../../src/server/access-tokens.js';
-import { createKeySets, type KeySets } from '../../src/server/key-sets.js';
+import { issueAccessToken } from '../../src/access/access-tokens.js';
+import { createKeySets, type KeySets } from '../../src/access/key-sets.js';
 import { createServerApp } from '../../src/server/server-app.js';
-import { createTokenVerifier } from '../../src/server/token-verifier.js';
-import { createMemoryUsageReportStore } from '../../src/server/usage-reports.js';
-import { createKeyFixture, type KeyFixture } from './key-fixture.js';
+import { createTokenVerifier } from '../../src/access/token-verifier.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 
 const NAME = 'openai/ticketing/prod';
 const KEY_ONE = 'sk-proj-' + 'a'.repeat(40) + 'One1';
 const KEY_TWO = 'sk-proj-' + 'b'.repeat(40) + 'Two2';
 
 let fixture: KeyFixture;
-let tokens: AccessTokenStore;
 let keySets: KeySets;
-let usage: ReturnType<typeof createMemoryUsageReportStore>;
 let app: ReturnType<typeof createServerApp>;
 let readToken: string;
 
@@ -21,17 +18,15 @@ beforeEach(async () => {
   fixture = await createKeyFixture();
   await fixture.addCredential(NAME, KEY_ONE);
   await fixture.addCredential('openai/other/prod', 'sk-proj-' + 'c'.repeat(40));
-  tokens = createMemoryAccessTokenStore();
   keySets = createKeySets({ store: fixture.store, vault: fixture.vault, pollIntervalMilliseconds: 20 });
-  usage = createMemoryUsageReportStore();
   app = createServerApp({
     keySets,
-    verifier: createTokenVerifier({ tokens, kind: 'read', cacheMilliseconds: 0 }),
-    usage,
+    verifier: createTokenVerifier({ tokens: fixture.store, kind: 'read', cacheMilliseconds: 0 }),
+    usage: fixture.store,
     now: () => new Date('2026-05-01T10:00:30Z'),
     ready: async () => undefined,
   });
-  readToken = (await issueAccessToken(tokens, { kind: 'read', name: 'ticketing-api', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
+  readToken = (await issueAccessToken(fixture.store, { kind: 'read', name: 'ticketing-api', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
 });
 afterEach(async () => {
   keySets.close();
@@ -54,12 +49,12 @@ describe('key-delivery endpoint', () => {
     const response = await app.request(keysPath, { headers: auth(forged) });
     expect(response.status).toBe(401);
     expect(await response.text()).not.toContain(forged);
-    await tokens.revoke('ticketing-api', new Date());
+    await fixture.store.revokeAccessToken('ticketing-api', new Date());
     expect((await app.request(keysPath, { headers: auth() })).status).toBe(401);
   });
 
   it('refuses a proxy token on the read API', async () => {
-    const proxy = await issueAccessToken(tokens, { kind: 'proxy', name: 'p', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date());
+    const proxy = await issueAccessToken(fixture.store, { kind: 'proxy', name: 'p', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date());
     expect((await app.request(keysPath, { headers: auth(proxy.secret) })).status).toBe(401);
   });
 
@@ -86,7 +81,7 @@ describe('key-delivery endpoint', () => {
   });
 
   it('returns 404 for an unknown credential in scope', async () => {
-    const scoped = await issueAccessToken(tokens, { kind: 'read', name: 'ghost-app', credentials: ['openai/ghost/prod'], allowedModels: [], createdBy: 'test' }, new Date());
+    const scoped = await issueAccessToken(fixture.store, { kind: 'read', name: 'ghost-app', credentials: ['openai/ghost/prod'], allowedModels: [], createdBy: 'test' }, new Date());
     const response = await app.request('/v1/credentials/openai%2Fghost%2Fprod/keys', { headers: auth(scoped.secret) });
     expect(response.status).toBe(404);
   });
@@ -140,9 +135,9 @@ describe('key-delivery endpoint', () => {
     });
     expect(response.status).toBe(204);
     const credential = await fixture.store.getCredential(NAME);
-    const observations = await usage.observations(credential?.id ?? '', 1, new Date('2026-05-01T10:00:00Z'));
+    const observations = await fixture.store.listConsumerUsage(credential?.id ?? '', 1, new Date('2026-05-01T10:00:00Z'));
     expect(observations).toEqual([{ source: 'sdk', consumer: 'ticketing-api/host-1', lastSeenAt: new Date('2026-05-01T10:00:30Z'), lastUsedAt: new Date('2026-05-01T10:00:30Z'), requests: 42 }]);
-    expect(await usage.observations(credential?.id ?? '', 2, new Date('2026-05-01T10:00:00Z'))).toEqual([]);
+    expect(await fixture.store.listConsumerUsage(credential?.id ?? '', 2, new Date('2026-05-01T10:00:00Z'))).toEqual([]);
   });
 
   it('keeps the time of use a client reports (a count re-sent after a failed check-in is not recent traffic)', async () => {
@@ -153,11 +148,11 @@ describe('key-delivery endpoint', () => {
     });
     expect(response.status).toBe(204);
     const credential = await fixture.store.getCredential(NAME);
-    expect(await usage.observations(credential?.id ?? '', 1, new Date('2026-05-01T09:50:00Z'))).toEqual([
+    expect(await fixture.store.listConsumerUsage(credential?.id ?? '', 1, new Date('2026-05-01T09:50:00Z'))).toEqual([
       expect.objectContaining({ consumer: 'ticketing-api', lastUsedAt: new Date('2026-05-01T09:58:10Z'), requests: 5 }),
     ]);
     // Holding a version (no requests) is seen now, and is not use.
-    expect(await usage.observations(credential?.id ?? '', 2, new Date('2026-05-01T09:50:00Z'))).toEqual([
+    expect(await fixture.store.listConsumerUsage(credential?.id ?? '', 2, new Date('2026-05-01T09:50:00Z'))).toEqual([
       expect.objectContaining({ lastSeenAt: new Date('2026-05-01T10:00:30Z'), lastUsedAt: null, requests: 0 }),
     ]);
   });

@@ -1,7 +1,7 @@
 /** `rekey proxy`: the key-injecting OpenAI/Anthropic-compatible proxy for virtual tokens. */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { describeDatabase, withCliContext } from '../cli-context.js';
+import { withCliContext } from '../cli-context.js';
 import { parsePort, untilSignal } from './serve-command.js';
 
 function parseUpstream(text: string, option: string): string {
@@ -30,18 +30,13 @@ export function register(program: Command): void {
       if (options.log !== 'json' && options.log !== 'off') throw new UsageError(`--log must be json or off, not "${options.log}"`);
       const upstreams = { openai: parseUpstream(options.openaiUpstream, '--openai-upstream'), anthropic: parseUpstream(options.anthropicUpstream, '--anthropic-upstream') };
       const { startProxy } = await import('../../proxy/proxy-server.js');
-      const { openStoredAccessTokens, openStoredUsageReports } = await import('../../server/stored-tokens.js');
-      await withCliContext(async ({ home, store, vault }) => {
-        const database = describeDatabase(home);
+      await withCliContext(async ({ store, vault }) => {
         const proxy = await startProxy({
           store,
           vault,
-          tokens: openStoredAccessTokens(store),
-          usage: openStoredUsageReports(store),
           upstreams,
           host: options.host,
           port,
-          databaseUrl: database.databaseUrl,
           // Names, versions, status and timing only: never a key, token, header or body.
           ...(options.log === 'json' ? { log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`) } : {}),
           onError: (message) => process.stderr.write(`rekey proxy: ${message}\n`),

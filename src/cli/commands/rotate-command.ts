@@ -27,8 +27,7 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
   const { createSinkResolver } = await import('../../sinks/sink-resolver.js');
   const { createProvider } = await import('../../providers/provider-registry.js');
   // Grace also watches what the proxy meters and SDKs report about the old key.
-  const { openStoredAccessTokens, openStoredUsageReports } = await import('../../server/stored-tokens.js');
-  const { createRotationUsageSources } = await import('../../server/rotation-usage-sources.js');
+  const { createRotationUsageSources } = await import('../../access/rotation-usage-sources.js');
   return createRotationExecutor({
     store: context.store,
     vault: context.vault,
@@ -37,8 +36,8 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
     sinks: createSinkResolver({ fingerprintSalt: context.keys.fingerprintSalt }),
     clock: context.clock,
     usageSources: createRotationUsageSources({
-      reports: openStoredUsageReports(context.store),
-      tokens: openStoredAccessTokens(context.store),
+      reports: context.store,
+      tokens: context.store,
       clock: context.clock,
     }),
     onProgress,

@@ -31,17 +31,13 @@ export function register(program: Command): void {
     .action(async (options: { host: string; port: string }) => {
       const port = parsePort(options.port);
       const { startKeyServer } = await import('../../server/key-server.js');
-      const { openStoredAccessTokens, openStoredUsageReports } = await import('../../server/stored-tokens.js');
       await withCliContext(async ({ home, store, vault }) => {
         const database = describeDatabase(home);
         const server = await startKeyServer({
           store,
           vault,
-          tokens: openStoredAccessTokens(store),
-          usage: openStoredUsageReports(store),
           host: options.host,
           port,
-          databaseUrl: database.databaseUrl,
           onError: (message) => process.stderr.write(`rekey serve: ${message}\n`),
         });
         process.stderr.write(`rekey serve: listening on ${server.url} (${database.label}${database.databaseUrl === undefined ? ', polling for changes' : ', LISTEN/NOTIFY'})\n`);

@@ -5,7 +5,7 @@ import { UsageError } from '../../core/errors.js';
 import { withCliContext } from '../cli-context.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { confirm } from '../secret-input.js';
-import type { AccessToken, AccessTokenKind } from '../../server/access-tokens.js';
+import type { AccessToken, AccessTokenKind } from '../../core/types.js';
 
 
 function parseKind(text: string | undefined): AccessTokenKind {
@@ -49,12 +49,11 @@ export function register(program: Command): void {
       const credentials = options.credential ?? [];
       if (credentials.length === 0) throw new UsageError('name at least one --credential the token may use');
       if (kind === 'read' && (options.allowedModel ?? []).length > 0) throw new UsageError('--allowed-model applies to proxy tokens only');
-      const { issueAccessToken } = await import('../../server/access-tokens.js');
-      const { openStoredAccessTokens } = await import('../../server/stored-tokens.js');
+      const { issueAccessToken } = await import('../../access/access-tokens.js');
       const { requireCredential } = await import('../../vault/credential-service.js');
       const created = await withCliContext(async ({ store, audit, clock, actor }) => {
         for (const credential of credentials) await requireCredential(store, credential);
-        const result = await issueAccessToken(openStoredAccessTokens(store), { kind, name, credentials, allowedModels: options.allowedModel ?? [], createdBy: actor }, clock.now());
+        const result = await issueAccessToken(store, { kind, name, credentials, allowedModels: options.allowedModel ?? [], createdBy: actor }, clock.now());
         await audit.record({ event: 'token-create', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.token.id, kind, name, credentials, allowedModels: result.token.allowedModels } });
         return result;
       });
@@ -75,10 +74,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { kind?: string; all?: boolean; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
-      const { openStoredAccessTokens } = await import('../../server/stored-tokens.js');
       const filter: { kind?: AccessTokenKind; includeRevoked?: boolean } = { includeRevoked: options.all === true };
       if (options.kind !== undefined) filter.kind = parseKind(options.kind);
-      const tokens = await withCliContext(({ store }) => openStoredAccessTokens(store).list(filter));
+      const tokens = await withCliContext(({ store }) => store.listAccessTokens(filter));
       printList(tokens, columns, format, tokenJson);
     });
 
@@ -89,9 +87,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (idOrName: string, options: { yes?: boolean; json?: boolean }) => {
       await confirm(`revoke token ${idOrName}?`, options.yes);
-      const { openStoredAccessTokens } = await import('../../server/stored-tokens.js');
       const revoked = await withCliContext(async ({ store, audit, clock, actor }) => {
-        const result = await openStoredAccessTokens(store).revoke(idOrName, clock.now());
+        const result = await store.revokeAccessToken(idOrName, clock.now());
         await audit.record({ event: 'token-revoke', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.id, kind: result.kind, name: result.name } });
         return result;
       });

@@ -136,7 +136,7 @@ export const postgresMigrations: readonly Migration[] = [
         PRIMARY KEY (credential_id, version_number, source, consumer, bucket_start)
       )`,
       // Any stage change (promote, rollback, revoke), by any process, wakes every rekey
-      // serve / rekey proxy instance listening on this channel (src/server/postgres-change-listener.ts).
+      // serve / rekey proxy instance listening on this channel (src/store/postgres/postgres-key-changes.ts).
       `CREATE FUNCTION rekey_notify_key_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM pg_notify('rekey_key_change', NEW.credential_id);

@@ -1,6 +1,5 @@
-import { AUDIT_GENESIS_HASH, AUDIT_HEAD_SETTING } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../core/types.js';
-import type { Store } from '../store.js';
+import { AUDIT_GENESIS_HASH, AUDIT_HEAD_SETTING, type Store } from '../store.js';
 import type { SqlStoreContext } from './sql-credential-queries.js';
 import { auditEventFromRow, fromJson, type Row } from './sql-rows.js';
 

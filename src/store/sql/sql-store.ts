@@ -1,5 +1,6 @@
 import { RekeyError, StoreError } from '../../core/errors.js';
-import type { Store } from '../store.js';
+import type { KeyChangeWatch, Store } from '../store.js';
+import { createAccessTokenQueries } from './sql-access-token-queries.js';
 import { createAlertQueries } from './sql-alert-queries.js';
 import { createAuditQueries } from './sql-audit-queries.js';
 import { createCredentialQueries } from './sql-credential-queries.js';
@@ -7,11 +8,14 @@ import type { Migration, SqlDatabase } from './sql-database.js';
 import { createLeaseQueries } from './sql-lease-queries.js';
 import { applyMigrations, readMigrationStatus } from './sql-migrator.js';
 import { createRotationQueries } from './sql-rotation-queries.js';
+import { createUsageQueries } from './sql-usage-queries.js';
 import { createVersionQueries } from './sql-version-queries.js';
 
 export interface SqlStoreOptions {
   database: SqlDatabase;
   migrations: readonly Migration[];
+  /** The dialect's way to hear of stage changes (NOTIFY on PostgreSQL, a poll on SQLite). */
+  watchKeyChanges: Store['watchKeyChanges'];
   now?: () => Date;
 }
 
@@ -28,6 +32,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
   const context = { database, now: options.now ?? (() => new Date()) };
   let closed = false;
   let ready: Promise<void> | undefined;
+  const watches = new Set<KeyChangeWatch>();
 
   async function checkSchema(): Promise<void> {
     const status = await readMigrationStatus(database, migrations);
@@ -68,6 +73,18 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createRotationQueries(context),
     ...createLeaseQueries(context),
     ...createAlertQueries(context),
+    ...createAccessTokenQueries(context),
+    ...createUsageQueries(context),
+    async watchKeyChanges(onChange, watchOptions) {
+      const watch = await options.watchKeyChanges(onChange, watchOptions);
+      watches.add(watch);
+      return {
+        async close() {
+          watches.delete(watch);
+          await watch.close();
+        },
+      };
+    },
   };
   const guarded = Object.fromEntries(
     Object.entries(data).map(([name, method]) => [
@@ -106,19 +123,11 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
+      // A watch outliving its store would poll a closed connection.
+      await Promise.all([...watches].map((watch) => watch.close()));
+      watches.clear();
       await database.close();
     },
   };
-  databases.set(store, database);
   return store;
-}
-
-const databases = new WeakMap<Store, SqlDatabase>();
-
-/**
- * The SQL database behind a store made here, for feature tables that later migrations
- * add (access tokens and usage reports: `sql-token-queries.ts`, `sql-usage-queries.ts`).
- */
-export function sqlDatabaseOf(store: Store): SqlDatabase | undefined {
-  return databases.get(store);
 }

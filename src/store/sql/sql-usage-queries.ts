@@ -2,18 +2,19 @@
  * Usage reports (migration 2): one row per credential, key version, source, consumer
  * and minute, upserted by adding counts, so many proxy instances can report at once. Once a
  * row has requests, only reports with requests move its time (so it is the last use).
- * A report is the `UsageReport` of src/store/usage-report-types.ts.
  */
-import type { UsageReport, UsageSource } from '../usage-report-types.js';
-import type { SqlDatabase } from './sql-database.js';
+import { usageMinuteOf, type UsageChannel } from '../../core/types.js';
+import type { Store } from '../store.js';
+import type { SqlStoreContext } from './sql-credential-queries.js';
 import { toDate, toOptionalDate, type Row } from './sql-rows.js';
 
-const BUCKET_MILLISECONDS = 60_000;
-const bucketOf = (at: Date) => new Date(Math.floor(at.getTime() / BUCKET_MILLISECONDS) * BUCKET_MILLISECONDS);
+type UsageMethods = Pick<Store, 'recordUsage' | 'listConsumerUsage'>;
 
-export function createSqlUsageQueries(database: SqlDatabase) {
+const bucketOf = (at: Date) => new Date(usageMinuteOf(at));
+
+export function createUsageQueries({ database }: SqlStoreContext): UsageMethods {
   return {
-    async record(reports: readonly UsageReport[]): Promise<void> {
+    async recordUsage(reports) {
       if (reports.length === 0) return;
       await database.transaction(async (client) => {
         for (const report of reports) {
@@ -49,18 +50,18 @@ export function createSqlUsageQueries(database: SqlDatabase) {
       });
     },
 
-    async observations(credentialId: string, versionNumber: number, since: Date) {
+    async listConsumerUsage(credentialId, versionNumber, since) {
       const rows = await database.query<Row>(
         `SELECT source, consumer, SUM(requests) AS requests, MAX(last_seen_at) AS last_seen_at,
                 MAX(CASE WHEN requests > 0 THEN last_seen_at END) AS last_used_at
          FROM usage_reports
          WHERE credential_id = ? AND version_number = ? AND bucket_start >= ?
          GROUP BY source, consumer
-         ORDER BY MAX(last_seen_at) DESC`,
+         ORDER BY MAX(last_seen_at) DESC, source, consumer`,
         [credentialId, versionNumber, database.encodeDate(bucketOf(since))],
       );
       return rows.map((row) => ({
-        source: String(row.source) as UsageSource,
+        source: String(row.source) as UsageChannel,
         consumer: String(row.consumer),
         lastSeenAt: toDate(row.last_seen_at),
         lastUsedAt: toOptionalDate(row.last_used_at),

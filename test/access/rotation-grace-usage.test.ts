@@ -10,9 +10,8 @@ import { SecretValue } from '../../src/core/secret-value.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
 import { createRotationExecutor } from '../../src/rotation/rotation-executor.js';
-import { createRotationUsageSources } from '../../src/server/rotation-usage-sources.js';
-import { createMemoryUsageReportStore } from '../../src/server/usage-reports.js';
-import { createKeyFixture, type KeyFixture } from './key-fixture.js';
+import { createRotationUsageSources } from '../../src/access/rotation-usage-sources.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 
 const NAME = 'openai/graceful/prod';
 let emulator: RunningEmulator;
@@ -34,7 +33,7 @@ describe('grace on observed SDK traffic', () => {
       name: NAME, provider: 'openai', scope: { project: project.projectId }, environment: 'prod', owner: null, purpose: null, allowedModels: [], tags: {}, policy: {},
     });
     await fixture.vault.putVersion({ credential, value: new SecretValue(project.key.reveal()), stage: 'current', providerKeyId: project.keyId, mintedBy: 'test' });
-    const usage = createMemoryUsageReportStore();
+    const usage = fixture.store;
     const executor = createRotationExecutor({
       store: fixture.store,
       vault: fixture.vault,
@@ -53,7 +52,7 @@ describe('grace on observed SDK traffic', () => {
     let legacyActive = true;
     const legacy = (async () => {
       while (legacyActive) {
-        await usage.record([{ credentialId: credential.id, versionNumber: 1, source: 'sdk', consumer: 'legacy-app/pod-7', at: new Date(), requests: 3, status2xx: 0, status4xx: 0, status5xx: 0, inputTokens: 0, outputTokens: 0 }]);
+        await usage.recordUsage([{ credentialId: credential.id, versionNumber: 1, source: 'sdk', consumer: 'legacy-app/pod-7', at: new Date(), requests: 3, status2xx: 0, status4xx: 0, status5xx: 0, inputTokens: 0, outputTokens: 0 }]);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();

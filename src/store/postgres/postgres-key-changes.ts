@@ -1,29 +1,23 @@
 /**
- * LISTEN on `rekey_key_change` (sent by the `versions` stage trigger of migration 2, and
- * by anyone who wants instances to re-read keys). One dedicated connection; when it
- * drops, it reconnects with backoff and reports a change, since notifications may have
- * been missed meanwhile.
+ * `watchKeyChanges` on PostgreSQL: LISTEN on `rekey_key_change` (sent by the `versions`
+ * stage trigger of migration 2, and by anyone who wants instances to re-read keys). One
+ * dedicated connection per watch; when it drops, it reconnects with backoff and reports a
+ * change, since notifications may have been missed meanwhile.
  */
+import type { KeyChangeHandler, KeyChangeWatch, KeyChangeWatchOptions } from '../store.js';
+
 export const KEY_CHANGE_CHANNEL = 'rekey_key_change';
 
-export interface KeyChangeListener {
-  close(): Promise<void>;
-}
-
-export async function listenForKeyChanges(options: {
-  url: string;
-  onChange: (credentialId: string | undefined) => void;
-  onError?: ((message: string) => void) | undefined;
-}): Promise<KeyChangeListener> {
+export async function listenForKeyChanges(url: string, onChange: KeyChangeHandler, options: KeyChangeWatchOptions = {}): Promise<KeyChangeWatch> {
   const { default: pg } = await import('pg');
   let closed = false;
   let client: InstanceType<typeof pg.Client> | undefined;
   let backoff = 250;
 
   async function connect(): Promise<void> {
-    const next = new pg.Client({ connectionString: options.url });
+    const next = new pg.Client({ connectionString: url });
     next.on('notification', (message) => {
-      if (message.channel === KEY_CHANGE_CHANNEL) options.onChange(message.payload === '' ? undefined : message.payload);
+      if (message.channel === KEY_CHANGE_CHANNEL) onChange(message.payload === '' ? undefined : message.payload);
     });
     next.on('error', () => {
       void reconnect();
@@ -45,7 +39,7 @@ export async function listenForKeyChanges(options: {
       await new Promise((resolve) => setTimeout(resolve, backoff));
       try {
         await connect();
-        options.onChange(undefined);
+        onChange(undefined);
         break;
       } catch (error) {
         options.onError?.(`key-change listener could not reconnect (${(error as Error).name})`);

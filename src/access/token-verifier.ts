@@ -3,14 +3,15 @@
  * store on every request. A revoked token stops working within `cacheMilliseconds`.
  * The cache is keyed by the token's SHA-256, never by the token itself.
  */
-import { hashAccessToken, verifyAccessToken, type AccessToken, type AccessTokenKind, type AccessTokenStore } from './access-tokens.js';
+import type { AccessToken, AccessTokenKind } from '../core/types.js';
+import { hashAccessToken, verifyAccessToken, type AccessTokenStore } from './access-tokens.js';
 
 export interface TokenVerifier {
   verify(presented: string): Promise<AccessToken | undefined>;
 }
 
 export function createTokenVerifier(options: {
-  tokens: AccessTokenStore;
+  tokens: Pick<AccessTokenStore, 'findAccessToken'>;
   kind: AccessTokenKind;
   cacheMilliseconds?: number;
   now?: () => number;

@@ -1,28 +1,19 @@
 /**
  * Access tokens (migration 2) on either dialect: per-application read tokens for
  * `rekey serve` and virtual tokens for `rekey proxy`. Only SHA-256 hashes are stored.
- * The shapes match `AccessTokenStore` in src/server/access-tokens.ts (structurally, so
- * the store layer does not import the server).
  */
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import type { SqlDatabase } from './sql-database.js';
+import type { AccessToken, AccessTokenKind } from '../../core/types.js';
+import type { Store } from '../store.js';
+import type { SqlStoreContext } from './sql-credential-queries.js';
 import { fromJson, toBuffer, toDate, toOptionalDate, type Row } from './sql-rows.js';
 
-export interface StoredAccessToken {
-  id: string;
-  kind: 'read' | 'proxy';
-  name: string;
-  credentials: string[];
-  allowedModels: string[];
-  createdAt: Date;
-  createdBy: string;
-  revokedAt: Date | null;
-}
+type AccessTokenMethods = Pick<Store, 'insertAccessToken' | 'findAccessToken' | 'listAccessTokens' | 'revokeAccessToken'>;
 
-function tokenFromRow(row: Row): StoredAccessToken {
+function tokenFromRow(row: Row): AccessToken {
   return {
     id: String(row.id),
-    kind: String(row.kind) as StoredAccessToken['kind'],
+    kind: String(row.kind) as AccessTokenKind,
     name: String(row.name),
     credentials: fromJson(row.credentials),
     allowedModels: fromJson(row.allowed_models),
@@ -32,10 +23,10 @@ function tokenFromRow(row: Row): StoredAccessToken {
   };
 }
 
-export function createSqlTokenQueries(database: SqlDatabase) {
+export function createAccessTokenQueries({ database }: SqlStoreContext): AccessTokenMethods {
   const json = (value: unknown) => JSON.stringify(value);
   return {
-    async insert(token: Omit<StoredAccessToken, 'revokedAt'>, hash: Buffer): Promise<StoredAccessToken> {
+    async insertAccessToken(token, hash) {
       try {
         await database.execute(
           `INSERT INTO access_tokens (id, kind, name, credentials, allowed_models, token_hash, created_at, created_by, revoked_at)
@@ -46,16 +37,16 @@ export function createSqlTokenQueries(database: SqlDatabase) {
         if (error instanceof ConflictError) throw new ConflictError(`a live ${token.kind} token named ${token.name} already exists`, { cause: error });
         throw error;
       }
-      return { ...token, revokedAt: null };
+      return { ...token, credentials: [...token.credentials], allowedModels: [...token.allowedModels], revokedAt: null };
     },
 
-    async findWithHash(id: string): Promise<{ token: StoredAccessToken; hash: Buffer } | undefined> {
+    async findAccessToken(id) {
       const rows = await database.query<Row>('SELECT * FROM access_tokens WHERE id = ?', [id]);
       const row = rows[0];
       return row === undefined ? undefined : { token: tokenFromRow(row), hash: toBuffer(row.token_hash) };
     },
 
-    async list(filter: { kind?: 'read' | 'proxy'; includeRevoked?: boolean } = {}): Promise<StoredAccessToken[]> {
+    async listAccessTokens(filter = {}) {
       const conditions: string[] = [];
       const params: unknown[] = [];
       if (filter.kind !== undefined) {
@@ -68,7 +59,7 @@ export function createSqlTokenQueries(database: SqlDatabase) {
       return rows.map(tokenFromRow);
     },
 
-    async revoke(idOrName: string, at: Date): Promise<StoredAccessToken> {
+    async revokeAccessToken(idOrName, at) {
       return database.transaction(async (client) => {
         const rows = await client.query<Row>(
           `SELECT * FROM access_tokens WHERE revoked_at IS NULL AND (id = ? OR name = ?) ORDER BY created_at${database.forUpdate}`,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { createKeySets } from '../../src/server/key-sets.js';
-import { createKeyFixture, type KeyFixture } from './key-fixture.js';
+import { createKeySets } from '../../src/access/key-sets.js';
+import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 
 let fixture: KeyFixture;
 beforeEach(async () => {
