@@ -81,8 +81,8 @@ export interface ChunkScanner {
   finish(bytes?: Buffer): PositionedMatch[];
 }
 
-/** Longer than any key plus its lookahead. */
-const OVERLAP = 1024;
+/** Longer than any key plus its lookahead (the longest: a service-account PEM, a short-term Bedrock key, ~4 KB). */
+const OVERLAP = 8192;
 
 /**
  * The operations the chunking logic needs on one buffer of input: a string (decoded

@@ -1,11 +1,13 @@
 /**
- * `--verify`: one cheap authenticated GET per finding's provider. Only an explicit 2xx is
+ * `--verify`: one cheap authenticated request per finding's provider (the LLM APIs here,
+ * the other AI platforms in ai-platform-probes.ts). Only an explicit 2xx is
  * "live"; 401 and 403 are "dead"; anything else — 404, 429, 5xx, a timeout, a network
  * error, a provider with no probe — is "unknown", never "live". The key travels only in
  * a request header, never in a URL; nothing from the response body is kept. Each distinct
  * value is probed once per verifier.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { PLATFORM_PROBES, type Probe } from './ai-platform-probes.js';
 import type { Finding, Verification } from './finding.js';
 import type { KeyVerifier } from './scan-service.js';
 
@@ -46,11 +48,6 @@ export const DEFAULT_BASE_URLS: VerifierBaseUrls = {
   langsmith: 'https://api.smith.langchain.com',
 };
 
-interface Probe {
-  url: string;
-  headers: Record<string, string>;
-}
-
 type ProbeBuilder = (value: string, bases: VerifierBaseUrls, finding: Finding) => Probe | undefined;
 
 const bearer = (value: string): Record<string, string> => ({ authorization: `Bearer ${value}` });
@@ -84,7 +81,8 @@ const PROBES: Record<string, ProbeBuilder> = {
 };
 
 export interface KeyVerifierOptions {
-  baseUrls?: Partial<VerifierBaseUrls> | undefined;
+  /** By provider id: the LLM providers above and every provider of ai-platform-probes.ts. */
+  baseUrls?: Partial<VerifierBaseUrls> | Partial<Record<string, string>> | undefined;
   fetch?: typeof fetch | undefined;
   /** Per request; a timeout is "unknown". */
   timeoutMs?: number | undefined;
@@ -96,28 +94,59 @@ export function classifyStatus(status: number): Verification {
   return 'unknown';
 }
 
+/** The JSON of a response, read up to 64 KB; undefined when it is not JSON or larger. */
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text.length > 65_536) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createKeyVerifier(options: KeyVerifierOptions = {}): KeyVerifier {
-  const bases: VerifierBaseUrls = { ...DEFAULT_BASE_URLS };
+  const bases: Record<string, string> = { ...DEFAULT_BASE_URLS };
+  for (const [provider, probe] of Object.entries(PLATFORM_PROBES)) bases[provider] = probe.base;
   for (const [provider, url] of Object.entries(options.baseUrls ?? {})) {
-    if (url !== undefined) bases[provider as keyof VerifierBaseUrls] = url.replace(/\/+$/, '');
+    if (url !== undefined) bases[provider] = url.replace(/\/+$/, '');
   }
   const fetchImplementation = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const cache = new Map<string, Promise<Verification>>();
 
+  function build(finding: Finding, value: string): Probe | undefined {
+    const classic = PROBES[finding.provider];
+    if (classic !== undefined) return classic(value, bases as unknown as VerifierBaseUrls, finding);
+    const platform = PLATFORM_PROBES[finding.provider];
+    return platform?.build(value, bases[finding.provider] ?? platform.base, finding);
+  }
+
+  async function send(request: Probe): Promise<Verification> {
+    const response = await fetchImplementation(request.url, {
+      method: request.method ?? 'GET',
+      headers: { ...request.headers, 'user-agent': 'rekey-verify/0.1', accept: 'application/json' },
+      body: request.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const verdict = classifyStatus(response.status);
+    if (verdict === 'live' && request.confirm !== undefined) {
+      return request.confirm(await readJson(response)) ? 'live' : 'unknown';
+    }
+    await response.body?.cancel().catch(() => undefined);
+    return verdict;
+  }
+
   async function probe(finding: Finding): Promise<Verification> {
-    const builder = PROBES[finding.provider];
-    const request = builder?.(finding.secret.reveal(), bases, finding);
+    const request = build(finding, finding.secret.reveal());
     if (request === undefined) return 'unknown';
     try {
-      const response = await fetchImplementation(request.url, {
-        method: 'GET',
-        headers: { ...request.headers, 'user-agent': 'rekey-verify/0.1', accept: 'application/json' },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      return classifyStatus(response.status);
+      const verdict = await send(request);
+      if (verdict !== 'live' || request.control !== true) return verdict;
+      // The same request with a key that cannot be valid: if it also succeeds, nothing was proved.
+      const control = build(finding, `rekey-verify-control-${randomBytes(16).toString('hex')}`);
+      return control !== undefined && (await send(control)) === 'dead' ? 'live' : 'unknown';
     } catch {
       return 'unknown';
     }

@@ -6,6 +6,7 @@
  */
 import type { CompiledDetectors, Detector } from './detectors/detector-registry.js';
 import { defaultDetectors } from './detectors/detector-registry.js';
+import { plausibleKey } from './detectors/detector-spec.js';
 
 export interface RawMatch {
   detector: Detector;
@@ -66,6 +67,21 @@ function detached(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8');
 }
 
+/** The inline allow marker: a line holding it is never reported (`KEY=… # rekey:allow`). */
+export const ALLOW_MARKER = 'rekey:allow';
+
+/** How far either side of a key the allow marker is looked for on its line. */
+const ALLOW_REACH = 512;
+
+/** Whether the line holding `start..end` (absolute offsets) carries the allow marker. */
+function allowedInline(text: TextSource, start: number, end: number): boolean {
+  const from = Math.max(0, start - ALLOW_REACH);
+  const around = text.slice(from, Math.min(text.length, end + ALLOW_REACH));
+  const lineStart = around.lastIndexOf('\n', start - from) + 1;
+  const newline = around.indexOf('\n', end - from);
+  return around.slice(lineStart, newline === -1 ? around.length : newline).includes(ALLOW_MARKER);
+}
+
 /** What window matching needs from the scanned input: a string or a Latin-1 byte view. */
 interface TextSource {
   length: number;
@@ -90,6 +106,7 @@ function runDetector(detector: Detector, text: TextSource, window: Window, into:
     if (window.end < text.length && localEnd > windowText.length - 1) continue;
     const value = detached(windowText.slice(localStart, localEnd));
     if (detector.accept !== undefined && !detector.accept(value, windowText.slice(Math.max(0, localStart - 16), localStart))) continue;
+    if (!plausibleKey(detector, value) || allowedInline(text, window.start + localStart, window.start + localEnd)) continue;
     const start = window.start + localStart;
     if (seen.has(start)) continue;
     let host: string | undefined;

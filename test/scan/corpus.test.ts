@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fakeKey, keyGenerators, keywordOf, seededRandom, type Random } from '../../bench/scan/fake-key-generator.js';
+import { companionLine, fakeKey, keyGenerators, keywordOf, seededRandom, structuredOnly, type Random } from '../../bench/scan/fake-key-generator.js';
 import { allDetectors } from '../../src/scan/detectors/detector-registry.js';
 import { scanBytes } from '../../src/scan/chunk-scanner.js';
 import { createScanService } from '../../src/scan/scan-service.js';
@@ -64,10 +64,12 @@ function contextSamples(random: Random): Sample[] {
   for (const context of readContexts()) {
     for (const [detectorId, generators] of Object.entries(keyGenerators)) {
       if (context.bare && keywordDetectors.has(detectorId)) continue;
+      if (structuredOnly.has(detectorId)) continue;
       generators.forEach((_generator, variant) => {
         const key = fakeKey(detectorId, random, variant);
         let text = fill(context.body, { ...names(providerName(detectorId)), KEY: key });
-        if (detectorId === 'azure-openai-key') text = `AZURE_OPENAI_ENDPOINT=https://contoso-${variant}.openai.azure.com/\n${text}`;
+        const companion = companionLine(detectorId, variant);
+        if (companion !== undefined) text = `${companion}\n${text}`;
         if (context.name === 'windows-line-endings') text = text.replace(/\n/g, '\r\n');
         samples.push({ name: `${context.name}/${detectorId}#${variant}`, text, expected: [{ detector: detectorId, value: key }] });
       });

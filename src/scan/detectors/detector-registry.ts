@@ -1,11 +1,20 @@
+import { aiPlatformDetectors } from './ai-platform-detectors.js';
+import { aiPlatformKeywordDetectors } from './ai-platform-keyword-detectors.js';
+import { cloudAiDetectors } from './cloud-ai-detectors.js';
 import type { Detector } from './detector-spec.js';
 import { keywordDetectors } from './keyword-detectors.js';
 import { prefixDetectors } from './prefix-detectors.js';
 
 export type { Detector } from './detector-spec.js';
 
-/** Every detector rekey ships, in a stable order (SARIF rule indexes follow it). */
-export const allDetectors: readonly Detector[] = [...prefixDetectors, ...keywordDetectors];
+/**
+ * Every detector rekey ships, in a stable order (SARIF rule indexes follow it; new
+ * detectors go at the end of their group). Prefixed formats come before keyword-anchored
+ * ones, so a value both could claim is reported by its prefix.
+ */
+export const allDetectors: readonly Detector[] = [
+  ...prefixDetectors, ...aiPlatformDetectors, ...cloudAiDetectors, ...keywordDetectors, ...aiPlatformKeywordDetectors,
+];
 
 export function findDetector(id: string): Detector | undefined {
   return allDetectors.find((detector) => detector.id === id);

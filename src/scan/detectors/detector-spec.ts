@@ -33,6 +33,67 @@ export interface Detector {
    * nearest match is reported as the finding's `context.host`.
    */
   companion?: { pattern: RegExp; name: 'host' } | undefined;
+  /**
+   * Shannon entropy floor, in bits per character, of the value without `literalPrefix`
+   * (default `DEFAULT_MIN_ENTROPY`). A random key sits well above its floor; fillers,
+   * repeated runs and hand-typed placeholders fall below it.
+   */
+  minEntropy?: number | undefined;
+  /** Characters of fixed prefix (`sk-ant-api03-`) left out of the entropy measure. */
+  literalPrefix?: number | undefined;
+}
+
+/** Bits per character below which a value is not random enough to be a key. */
+export const DEFAULT_MIN_ENTROPY = 3;
+
+/** Shannon entropy of `value` in bits per character. */
+export function shannonEntropy(value: string): number {
+  if (value.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const character of value) counts.set(character, (counts.get(character) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const share = count / value.length;
+    bits -= share * Math.log2(share);
+  }
+  return bits;
+}
+
+const PLACEHOLDER_WORDS = /example|placeholder|your[-_]?(?:api[-_]?)?(?:key|token|secret)|dummy|sample|redacted|changeme|replace[-_]?me|insert[-_]?(?:key|here)|notarealkey|fake[-_]?key|test[-_]?key/i;
+
+/** Six or more characters in alphabet or digit order (`abcdef`, `UVWXYZ`, `345678`, `zyxwvu`), case-blind. */
+function hasOrderedRun(value: string, length = 6): boolean {
+  const lower = value.toLowerCase();
+  let up = 1;
+  let down = 1;
+  for (let index = 1; index < lower.length; index += 1) {
+    const step = lower.charCodeAt(index) - lower.charCodeAt(index - 1);
+    const sameClass = /[a-z0-9]/.test(lower.charAt(index)) && /[a-z0-9]/.test(lower.charAt(index - 1));
+    up = step === 1 && sameClass ? up + 1 : 1;
+    down = step === -1 && sameClass ? down + 1 : 1;
+    if (up >= length || down >= length) return true;
+  }
+  return false;
+}
+
+/**
+ * A value that has a key's shape but was typed by a person: documentation placeholders
+ * (`your-key-here`, `EXAMPLE`), alphabet or digit runs (`AIzaSyABCDEFGHIJ…0123456`), a
+ * character repeated six times (`xxxxxx`, `000000`), or a short pattern repeated
+ * (`abababab`, `a1b2c3d4a1b2c3d4a1b2c3d4`). A random key of these lengths practically never is.
+ */
+export function looksLikePlaceholder(value: string): boolean {
+  if (PLACEHOLDER_WORDS.test(value)) return true;
+  if (/(.)\1{5}/.test(value)) return true;
+  if (/(.{2,3})\1{3}/.test(value) || /(.{4,12})\1{2}/.test(value)) return true;
+  return hasOrderedRun(value);
+}
+
+/** The per-detector floor and the placeholder filter, applied by the engine to every match. */
+export function plausibleKey(detector: Detector, value: string): boolean {
+  const body = value.slice(detector.literalPrefix ?? 0);
+  if (shannonEntropy(body) < (detector.minEntropy ?? DEFAULT_MIN_ENTROPY)) return false;
+  return !looksLikePlaceholder(body);
 }
 
 /** The characters that can continue a key: a match must not touch one on either side. */

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fakeKey, keyGenerators, keywordOf, seededRandom } from '../../../bench/scan/fake-key-generator.js';
+import { companionLine, fakeKey, keyGenerators, keywordOf, seededRandom, structuredOnly } from '../../../bench/scan/fake-key-generator.js';
 import { scanText } from '../scan-engine.js';
 import { allDetectors } from './detector-registry.js';
 
 function embed(detectorId: string, key: string): string {
   const keyword = keywordOf[detectorId];
-  if (detectorId === 'azure-openai-key') {
-    return `AZURE_OPENAI_ENDPOINT=https://contoso-eu.openai.azure.com/\n${keyword}=${key}\n`;
-  }
+  const companion = companionLine(detectorId, 0);
+  if (companion !== undefined) return `${companion}\n${keyword}=${key}\n`;
+  if (structuredOnly.has(detectorId)) return `{"type": "service_account", "project_id": "p", "private_key": "${key}"}\n`;
   if (keyword !== undefined) return `${keyword}="${key}"\n`;
   return `export API_KEY="${key}"\n`;
 }
@@ -34,7 +34,7 @@ describe('detectors', () => {
   }
 
   it('finds a key that ends in - or _ (no \\b boundary)', () => {
-    const key = `AIzaSy${'Ab3dEf9hIjKlMnOpQrStUvWxYz012345'}-`;
+    const key = `AIzaSy${'Qb3dEf9hIwK7MnOpZr5tUvG4Yz0L2a4x'}-`;
     expect(key.length).toBe(39);
     expect(scanText(`key=${key}\n`).map((match) => match.value === key)).toEqual([true]);
   });

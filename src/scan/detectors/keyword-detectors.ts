@@ -35,11 +35,12 @@ export const keywordDetectors: readonly Detector[] = [
   {
     id: 'deepseek-api-key',
     provider: 'deepseek',
-    description: 'DeepSeek API key (sk- + 32 hex, next to "deepseek")',
+    description: 'DeepSeek API key (sk- + 32 lower-case letters and digits, next to "deepseek")',
     anchors: deepseekWords,
-    pattern: keywordAnchored(deepseekWords, 'sk-[0-9a-f]{30,36}', GAP),
+    pattern: keywordAnchored(deepseekWords, 'sk-[a-z0-9]{30,36}', GAP),
     reach: KEYWORD_REACH,
-    accept: (value, before) => randomLookingHex(value.slice(3)) && notLabelledHash(value, before),
+    accept: (value, before) => /[a-z]/.test(value.slice(3)) && /[0-9]/.test(value) && notLabelledHash(value, before),
+    literalPrefix: 3,
   },
   {
     id: 'cohere-api-key',
