@@ -1,6 +1,7 @@
 import { SecretValue, redactHint } from '../core/secret-value.js';
 import type { Stage } from '../core/types.js';
 import type { Detector } from './detectors/detector-registry.js';
+import type { Encoding } from './encoded-views.js';
 
 export type FindingSource = 'file' | 'git' | 'stdin' | 'staged';
 
@@ -14,6 +15,11 @@ export interface FindingLocation {
   /** 0-based byte offset of the key in the file or blob as stored. */
   byteOffset: number;
   byteLength: number;
+  /**
+   * Set when the key was written encoded (`base64`, `url`, `escape`, `continuation`): line,
+   * column and bytes are then those of the encoded text; the value is the decoded key.
+   */
+  encoding?: Encoding | undefined;
   /** Git history findings: the commit that introduced the blob, its author and date. */
   commit?: string | undefined;
   author?: string | undefined;

@@ -17,6 +17,7 @@ export function findingToJson(finding: Finding): Record<string, unknown> {
     column: location.column,
     byteOffset: location.byteOffset,
     byteLength: location.byteLength,
+    ...(location.encoding === undefined ? {} : { encoding: location.encoding }),
     ...(location.commit === undefined ? {} : { commit: location.commit, author: location.author, committedAt: location.committedAt }),
     ...(finding.host === undefined ? {} : { host: finding.host }),
     ...(finding.ownership === undefined ? {} : { ownership: finding.ownership }),
@@ -37,6 +38,7 @@ export function reportToJson(report: ScanReport): Record<string, unknown> {
 /** `src/app.ts:12:7  openai-project-key  sk-proj-…Ab3d  ours: openai/app/prod (current)  live` */
 export function formatFindingLine(finding: Finding): string {
   const parts = [findingPlace(finding), finding.detectorId, finding.hint];
+  if (finding.location.encoding !== undefined) parts.push(`encoded (${finding.location.encoding})`);
   if (finding.host !== undefined) parts.push(`host ${finding.host}`);
   if (finding.ownership !== undefined) parts.push(`ours: ${finding.ownership.credential} (${finding.ownership.stage})`);
   if (finding.verification !== undefined) parts.push(finding.verification);

@@ -44,6 +44,7 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions): Re
     const { location } = finding;
     const length = finding.secret.length;
     const properties: Record<string, unknown> = { provider: finding.provider, hint: finding.hint, source: location.source };
+    if (location.encoding !== undefined) properties['encoding'] = location.encoding;
     if (location.commit !== undefined) {
       properties['commit'] = location.commit;
       properties['author'] = location.author;

@@ -7,6 +7,7 @@
 import type { CompiledDetectors, Detector } from './detectors/detector-registry.js';
 import { defaultDetectors } from './detectors/detector-registry.js';
 import { plausibleKey } from './detectors/detector-spec.js';
+import { decodeRegion, ENCODED_REACH, type Encoding } from './encoded-views.js';
 
 export interface RawMatch {
   detector: Detector;
@@ -16,6 +17,8 @@ export interface RawMatch {
   value: string;
   /** The paired companion (Azure: the resource host), when the detector has one. */
   host?: string | undefined;
+  /** Set when the key was written encoded; `start`/`end` are then the encoded span. */
+  encoding?: Encoding | undefined;
 }
 
 /** Lookaround needs a few characters of real context at each edge of a window. */
@@ -121,6 +124,20 @@ function runDetector(detector: Detector, text: TextSource, window: Window, into:
 }
 
 type WindowsByDetector = Map<Detector, Window[]>;
+type WindowsByEncoding = Map<Encoding, Window[]>;
+
+interface AnchorHits {
+  byDetector: WindowsByDetector;
+  byEncoding: WindowsByEncoding;
+}
+
+function addEncodedWindows(byEncoding: WindowsByEncoding, encodings: readonly Encoding[], position: number, length: number): void {
+  for (const encoding of encodings) {
+    const windows = byEncoding.get(encoding) ?? [];
+    windows.push({ start: Math.max(0, position - ENCODED_REACH), end: Math.min(length, position + ENCODED_REACH) });
+    byEncoding.set(encoding, windows);
+  }
+}
 
 function addWindows(windowsByDetector: WindowsByDetector, detectors: readonly Detector[], position: number, length: number): void {
   for (const detector of detectors) {
@@ -134,8 +151,9 @@ function addWindows(windowsByDetector: WindowsByDetector, detectors: readonly De
 }
 
 /** The prefilter over a string: one table lookup per pair of adjacent characters. */
-function anchorWindowsInString(text: string, compiled: CompiledDetectors): WindowsByDetector {
+function anchorWindowsInString(text: string, compiled: CompiledDetectors): AnchorHits {
   const windowsByDetector: WindowsByDetector = new Map();
+  const byEncoding: WindowsByEncoding = new Map();
   const { pivotTable, anchorsByPivot } = compiled;
   const length = text.length;
   const first = length > 0 ? text.charCodeAt(0) : 0;
@@ -150,14 +168,16 @@ function anchorWindowsInString(text: string, compiled: CompiledDetectors): Windo
       const position = index - 1 - entry.pivot;
       if (position < 0 || !text.startsWith(entry.literal, position)) continue;
       addWindows(windowsByDetector, entry.detectors, position, length);
+      if (entry.encodings.length > 0) addEncodedWindows(byEncoding, entry.encodings, position, length);
     }
   }
-  return windowsByDetector;
+  return { byDetector: windowsByDetector, byEncoding };
 }
 
 /** The same prefilter over raw bytes (an ASCII-compatible encoding): nothing is decoded. */
-function anchorWindowsInBytes(bytes: Uint8Array, compiled: CompiledDetectors): WindowsByDetector {
+function anchorWindowsInBytes(bytes: Uint8Array, compiled: CompiledDetectors): AnchorHits {
   const windowsByDetector: WindowsByDetector = new Map();
+  const byEncoding: WindowsByEncoding = new Map();
   const { pivotTable, anchorsByPivot } = compiled;
   const length = bytes.length;
   let previous = length > 0 ? (bytes[0] as number) : 0;
@@ -177,15 +197,42 @@ function anchorWindowsInBytes(bytes: Uint8Array, compiled: CompiledDetectors): W
           break;
         }
       }
-      if (equal) addWindows(windowsByDetector, entry.detectors, position, length);
+      if (!equal) continue;
+      addWindows(windowsByDetector, entry.detectors, position, length);
+      if (entry.encodings.length > 0) addEncodedWindows(byEncoding, entry.encodings, position, length);
     }
   }
-  return windowsByDetector;
+  return { byDetector: windowsByDetector, byEncoding };
 }
 
-function matchWindows(text: TextSource, windowsByDetector: WindowsByDetector, compiled: CompiledDetectors): RawMatch[] {
-  if (windowsByDetector.size === 0) return [];
+/** How far back a base64 region may look for the start of its run (which sets the alignment). */
+const BASE64_LOOKBACK = 65_536;
+
+/** Keys inside the encoded regions around encoded-anchor hits, at their encoded spans. */
+function decodedMatches(text: TextSource, byEncoding: WindowsByEncoding, compiled: CompiledDetectors, into: RawMatch[]): void {
+  const plain = compiled.plain;
+  if (plain === undefined) return;
+  for (const [encoding, windows] of byEncoding) {
+    for (const window of mergeWindows(windows)) {
+      const base = encoding === 'base64' ? Math.max(0, window.start - BASE64_LOOKBACK) : window.start;
+      const source = text.slice(base, window.end);
+      const region = decodeRegion(encoding, source, window.start - base, source.length);
+      for (const match of matchWindows({ length: region.text.length, slice: (start, end) => region.text.slice(start, end) }, anchorWindowsInString(region.text, plain), plain)) {
+        const start = base + (region.sourceOffsets[match.start] ?? 0);
+        const end = base + (region.sourceOffsets[match.end] ?? source.length);
+        // Written plainly after all (nothing in its span was encoded): the plain pass has it.
+        if (encoding !== 'base64' && end - start === match.value.length) continue;
+        into.push({ ...match, start, end, encoding });
+      }
+    }
+  }
+}
+
+function matchWindows(text: TextSource, hits: AnchorHits, compiled: CompiledDetectors): RawMatch[] {
+  const windowsByDetector = hits.byDetector;
+  if (windowsByDetector.size === 0 && hits.byEncoding.size === 0) return [];
   const matches: RawMatch[] = [];
+  if (hits.byEncoding.size > 0) decodedMatches(text, hits.byEncoding, compiled, matches);
   for (const detector of compiled.detectors) {
     const windows = windowsByDetector.get(detector);
     if (windows === undefined) continue;
@@ -193,10 +240,14 @@ function matchWindows(text: TextSource, windowsByDetector: WindowsByDetector, co
     for (const window of mergeWindows(windows)) runDetector(detector, text, window, matches, seen);
   }
   matches.sort((left, right) => left.start - right.start);
+  // A plain match inside an encoded one is the part of the key before its first escape or
+  // line break: the encoded match is the whole key.
+  const encoded = matches.filter((match) => match.encoding !== undefined);
   const unique: RawMatch[] = [];
   for (const match of matches) {
     const previous = unique[unique.length - 1];
     if (previous !== undefined && previous.start === match.start && previous.end === match.end) continue;
+    if (match.encoding === undefined && encoded.some((whole) => whole.start <= match.start && match.end <= whole.end)) continue;
     unique.push(match);
   }
   return unique;
@@ -216,6 +267,6 @@ export function scanText(text: string, compiled: CompiledDetectors = defaultDete
  */
 export function scanLatin1(bytes: Buffer, compiled: CompiledDetectors = defaultDetectors()): RawMatch[] {
   const windows = anchorWindowsInBytes(bytes, compiled);
-  if (windows.size === 0) return [];
+  if (windows.byDetector.size === 0 && windows.byEncoding.size === 0) return [];
   return matchWindows({ length: bytes.length, slice: (start, end) => bytes.toString('latin1', start, end) }, windows, compiled);
 }

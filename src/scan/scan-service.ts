@@ -156,6 +156,7 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
           column: match.column,
           byteOffset: match.byteOffset,
           byteLength: match.byteLength,
+          ...(match.encoding === undefined ? {} : { encoding: match.encoding }),
         }, match.host);
 
       const workers = dependencies.compiled === undefined ? dependencies.parallelism ?? 1 : 1;

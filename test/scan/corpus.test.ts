@@ -20,7 +20,7 @@ const projectRoot = resolve(import.meta.dirname, '..', '..');
 interface Sample {
   name: string;
   text: string;
-  expected: Array<{ detector: string; value: string }>;
+  expected: Array<{ detector: string; value: string; encoding?: string }>;
 }
 
 interface Context {
@@ -91,6 +91,43 @@ function templateSamples(random: Random): Sample[] {
   });
 }
 
+const hex = (character: string): string => character.charCodeAt(0).toString(16).padStart(2, '0');
+const punctuation = /[^A-Za-z0-9]/;
+
+/**
+ * The labelled encoded set: every format written in each encoding rekey decodes — base64
+ * and base64url of a whole `.env` line (at all three byte alignments), percent-encoding
+ * (every character, or only punctuation), `\u` and `\x` string escapes (every character,
+ * or only punctuation), a UTF-16 file, and a `\`-newline line continuation splitting the key.
+ */
+export function encodedSamples(random: Random): Sample[] {
+  const samples: Sample[] = [];
+  let round = 0;
+  for (const detectorId of Object.keys(keyGenerators)) {
+    if (structuredOnly.has(detectorId)) continue;
+    const name = providerName(detectorId);
+    const companion = companionLine(detectorId, 0);
+    const lead = companion === undefined ? '' : `${companion}\n`;
+    const forms: Array<[string, (key: string) => string, string | undefined]> = [
+      ['base64', (key) => `CONFIG_B64=${Buffer.from(`${' '.repeat(round % 3)}${lead}${name}=${key}\n`).toString('base64')}\n`, 'base64'],
+      ['base64url', (key) => `{"blob": "${Buffer.from(`${'#'.repeat((round + 1) % 3)}${lead}${name}: ${key}`).toString('base64url')}"}\n`, 'base64'],
+      ['percent-all', (key) => `${lead}https://hooks.example.test/cb?${name}=${[...key].map((c) => `%${hex(c).toUpperCase()}`).join('')}&x=1\n`, 'url'],
+      ['json-unicode-all', (key) => `${lead}{"${name}": "${[...key].map((c) => `\\u00${hex(c)}`).join('')}"}\n`, 'escape'],
+      ['js-hex-all', (key) => `${lead}const ${name} = "${[...key].map((c) => `\\x${hex(c)}`).join('')}";\n`, 'escape'],
+      ['json-unicode-punctuation', (key) => `${lead}{"${name}": "${[...key].map((c) => (punctuation.test(c) ? `\\u00${hex(c)}` : c)).join('')}"}\n`, punctuation.test('') ? 'escape' : 'escape'],
+      ['env-continuation', (key) => `${lead}${name}="${key.slice(0, Math.ceil(key.length / 2))}\\\n${key.slice(Math.ceil(key.length / 2))}"\n`, 'continuation'],
+    ];
+    for (const [form, write, encoding] of forms) {
+      const key = fakeKey(detectorId, random, round);
+      // Punctuation-only escaping leaves a key without punctuation as it was: found plainly.
+      const label = form === 'json-unicode-punctuation' && !punctuation.test(key) ? undefined : encoding;
+      samples.push({ name: `encoded/${form}/${detectorId}`, text: write(key), expected: [{ detector: detectorId, value: key, ...(label === undefined ? {} : { encoding: label }) }] });
+    }
+    round += 1;
+  }
+  return samples;
+}
+
 function generatedNegatives(random: Random): Sample[] {
   const samples: Sample[] = [];
   const keywordDetectors = new Set(Object.keys(keywordOf));
@@ -128,15 +165,16 @@ interface Score {
   missed: Array<{ sample: string; detector: string }>;
 }
 
-function score(samples: readonly Sample[]): Score {
+function score(samples: readonly Sample[], encoding: 'utf8' | 'utf16le' = 'utf8'): Score {
   const result: Score = { samples: samples.length, expected: 0, truePositives: 0, falsePositives: [], missed: [] };
   for (const sample of samples) {
-    const found = scanBytes(Buffer.from(sample.text, 'utf8'));
+    const bytes = encoding === 'utf8' ? Buffer.from(sample.text, 'utf8') : Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(sample.text, 'utf16le')]);
+    const found = scanBytes(bytes);
     if (found === 'binary') throw new Error(`${sample.name} sniffed as binary`);
     const remaining = [...sample.expected];
     result.expected += sample.expected.length;
     for (const match of found) {
-      const index = remaining.findIndex((expected) => expected.detector === match.detector.id && expected.value === match.value);
+      const index = remaining.findIndex((expected) => expected.detector === match.detector.id && expected.value === match.value && expected.encoding === match.encoding);
       if (index === -1) result.falsePositives.push({ sample: sample.name, detector: match.detector.id });
       else {
         remaining.splice(index, 1);
@@ -162,6 +200,19 @@ describe('labelled corpus', () => {
     expect(result.expected).toBeGreaterThan(800);
     // Every detector is exercised.
     expect(new Set(samples.flatMap((sample) => sample.expected.map((expected) => expected.detector)))).toEqual(new Set(allDetectors.map((detector) => detector.id)));
+  });
+
+  it('finds every key of the labelled encoded set (recall 1.00), at its encoded span, named by its encoding', () => {
+    const samples = encodedSamples(random);
+    const utf16 = samples.filter((sample) => sample.name.startsWith('encoded/env-continuation/')).map((sample) => ({ ...sample, name: sample.name.replace('env-continuation', 'utf16le-continuation') }));
+    const result = score(samples);
+    const utf16Result = score(utf16, 'utf16le');
+    const found = result.truePositives + utf16Result.truePositives;
+    const expected = result.expected + utf16Result.expected;
+    console.log(`corpus encoded: ${samples.length + utf16.length} samples, ${expected} keys, recall ${(found / expected).toFixed(2)}, ${result.falsePositives.length + utf16Result.falsePositives.length} false positives`);
+    expect([...result.missed, ...utf16Result.missed]).toEqual([]);
+    expect([...result.falsePositives, ...utf16Result.falsePositives]).toEqual([]);
+    expect(expected).toBeGreaterThan(350);
   });
 
   it('reports nothing on the negatives', () => {

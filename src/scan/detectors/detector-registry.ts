@@ -2,6 +2,7 @@ import { aiPlatformDetectors } from './ai-platform-detectors.js';
 import { aiPlatformKeywordDetectors } from './ai-platform-keyword-detectors.js';
 import { cloudAiDetectors } from './cloud-ai-detectors.js';
 import type { Detector } from './detector-spec.js';
+import { CONTINUATION, encodedAnchors, ESCAPED_PUNCTUATION, type Encoding } from '../encoded-views.js';
 import { keywordDetectors } from './keyword-detectors.js';
 import { prefixDetectors } from './prefix-detectors.js';
 
@@ -45,6 +46,8 @@ export interface AnchorEntry {
   /** Offset of the pivot pair in the literal. */
   pivot: number;
   detectors: readonly Detector[];
+  /** Encodings this literal is an encoded anchor of: a hit decodes the region around it. */
+  encodings: readonly Encoding[];
 }
 
 /** The detectors, compiled for the engine's prefilter. */
@@ -60,6 +63,8 @@ export interface CompiledDetectors {
   anchorsByPivot: ReadonlyArray<readonly AnchorEntry[] | undefined>;
   /** The longest possible span (window) of any detector, for chunk overlap. */
   maxReach: number;
+  /** The same detectors without encoded anchors, for scanning decoded regions (one level deep). */
+  plain: CompiledDetectors | undefined;
 }
 
 function choosePivot(literal: string): number {
@@ -75,7 +80,12 @@ function choosePivot(literal: string): number {
   return best;
 }
 
-export function compileDetectors(detectors: readonly Detector[] = allDetectors): CompiledDetectors {
+/**
+ * `encoded` (default true) also compiles every anchor's encoded forms (encoded-views.ts), so
+ * base64, escaped, percent-encoded and line-continued keys are found in the same pass.
+ */
+export function compileDetectors(detectors: readonly Detector[] = allDetectors, options: { encoded?: boolean } = {}): CompiledDetectors {
+  const encoded = options.encoded ?? true;
   const byAnchor = new Map<string, Detector[]>();
   let maxReach = 0;
   for (const detector of detectors) {
@@ -89,17 +99,29 @@ export function compileDetectors(detectors: readonly Detector[] = allDetectors):
       byAnchor.set(anchor, list);
     }
   }
+  const byEncoded = new Map<string, Set<Encoding>>();
+  if (encoded) {
+    for (const literal of byAnchor.keys()) {
+      for (const form of encodedAnchors(literal)) {
+        const set = byEncoded.get(form.literal) ?? new Set<Encoding>();
+        set.add(form.encoding);
+        byEncoded.set(form.literal, set);
+      }
+    }
+    byEncoded.set(CONTINUATION, new Set(['continuation']));
+    for (const form of ESCAPED_PUNCTUATION) byEncoded.set(form.literal, new Set([...(byEncoded.get(form.literal) ?? []), form.encoding]));
+  }
   const pivotTable = new Uint8Array(65536);
   const anchorsByPivot: Array<AnchorEntry[] | undefined> = new Array<AnchorEntry[] | undefined>(65536).fill(undefined);
-  for (const [literal, list] of byAnchor) {
+  for (const literal of new Set([...byAnchor.keys(), ...byEncoded.keys()])) {
     const pivot = choosePivot(literal);
     const key = (literal.charCodeAt(pivot) << 8) | literal.charCodeAt(pivot + 1);
     pivotTable[key] = 1;
     const entries = anchorsByPivot[key] ?? [];
-    entries.push({ literal, pivot, detectors: list });
+    entries.push({ literal, pivot, detectors: byAnchor.get(literal) ?? [], encodings: [...(byEncoded.get(literal) ?? [])] });
     anchorsByPivot[key] = entries;
   }
-  return { detectors, pivotTable, anchorsByPivot, maxReach };
+  return { detectors, pivotTable, anchorsByPivot, maxReach, plain: encoded ? compileDetectors(detectors, { encoded: false }) : undefined };
 }
 
 let defaultCompiled: CompiledDetectors | undefined;
