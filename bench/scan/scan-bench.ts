@@ -9,13 +9,18 @@
  * plus a few 8 MB log files (streamed in chunks). Each tool runs `BENCH_RUNS` times per
  * size (default 3); figures are medians. Wall time and peak RSS come from /usr/bin/time.
  *
+ * Plus (scan-bench-git.ts) git history of 10,000 commits vs `git log -p | rg`, the
+ * pre-commit hook and cold start, and a CPU profile of one 100 MB scan (cpu-profile.ts).
+ *
  * Usage: node dist/bench/scan/scan-bench.js [--keep] [--skip-secretlint]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { extname, join, resolve } from 'node:path';
+import { profileScan } from './cpu-profile.js';
 import { fakeKey, keyGenerators, keywordOf, seededRandom, type Random } from './fake-key-generator.js';
+import { ensureRipgrep, measureGitAndHook } from './scan-bench-git.js';
 
 const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
@@ -52,6 +57,11 @@ export const RIPGREP_UNION = [
   '(?i:together)[^\\n]{0,60}?(?:tgp_v1_[A-Za-z0-9_-]{36,60}|[0-9a-f]{64})',
   '(?i:fireworks)[^\\n]{0,60}?(?:fw_[A-Za-z0-9]{16,60}|[A-Za-z0-9]{40,56})',
   '(?i:key)[^\\n]{0,30}?[0-9a-fA-F]{32}',
+  // The AI-platform prefixes (issue #19).
+  'sk_[0-9a-f]{48}', 'nvapi-[A-Za-z0-9_-]{60,70}', 'csk-[a-z0-9]{44,52}', 'pcsk_[A-Za-z0-9]{4,8}_[A-Za-z0-9]{50,80}',
+  'pa-[A-Za-z0-9_-]{40,48}', 'jina_[A-Za-z0-9_-]{56,66}', 'key_[0-9a-f]{128}', 'luma-[0-9a-f-]{73}', 'sk-lf-[0-9a-f-]{36}',
+  'sgp_[0-9a-f_]{40,60}', 'ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{40,300}',
+  '(?i:deepgram|wandb|elevenlabs|assemblyai|clarifai)[^\\n]{0,60}?[0-9a-f]{32,40}',
 ].join('|');
 
 interface Measurement {
@@ -163,6 +173,7 @@ function timed(command: string, args: readonly string[]): { seconds: number; cpu
   const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const lines = result.stderr.trim().split('\n');
   const [seconds = 'NaN', user = 'NaN', system = 'NaN', kilobytes = 'NaN'] = (lines[lines.length - 1] ?? '').split(' ');
+  if (!(Number(seconds) > 0)) throw new Error(`${command} did not run (exit ${result.status ?? 'signal'}): no time measured`);
   return {
     seconds: Number(seconds),
     cpuSeconds: Number((Number(user) + Number(system)).toFixed(2)),
@@ -245,6 +256,7 @@ function tools(secretlintPrefix: string | undefined): Tool[] {
 }
 
 function main(): void {
+  const ripgrepVersion = ensureRipgrep();
   const keep = process.argv.includes('--keep');
   const skipSecretlint = process.argv.includes('--skip-secretlint');
   const loadBefore = loadavg();
@@ -252,6 +264,7 @@ function main(): void {
   const corpus = generateCorpus();
   const secretlintPrefix = skipSecretlint ? undefined : installSecretlint();
   const results: Array<Record<string, unknown>> = [];
+  let profile: ReturnType<typeof profileScan> | undefined;
   try {
     const realTree = join(corpus.root, 'real-tree');
     cpSync(join(repositoryRoot, 'node_modules'), realTree, { recursive: true, dereference: false, verbatimSymlinks: true });
@@ -291,6 +304,8 @@ function main(): void {
         console.log(`${scenario.label.padEnd(18)} ${tool.name.padEnd(30)} ${entry.medianMegabytesPerSecond.toFixed(1).padStart(8)} MB/s  ${entry.megabytesPerCpuSecond.toFixed(1).padStart(8)} MB/cpu-s  peak ${entry.medianPeakRssMegabytes.toFixed(0).padStart(5)} MB  findings ${entry.findings} (planted ${scenario.planted ?? '-'})`);
       }
     }
+    profile = profileScan(join(repositoryRoot, 'dist', 'bench', 'scan', 'scan-bench-rekey.js'), SIZES[2]?.parts.map((part) => join(corpus.root, part)) ?? []);
+    console.log('profile (100 MB, 1 thread):', JSON.stringify(profile.topSelfTime.slice(0, 6)));
   } finally {
     if (!keep) rmSync(corpus.root, { recursive: true, force: true });
     if (secretlintPrefix !== undefined) rmSync(secretlintPrefix, { recursive: true, force: true });
@@ -308,7 +323,11 @@ function main(): void {
       ratios[`${scenario}, ${field}: ripgrep 1 thread / rekey 1 thread`] = ratio(figure('ripgrep (1 thread)', scenario, field), figure('rekey (1 thread)', scenario, field));
     }
   }
-  const ripgrepVersion = spawnSync('rg', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+  console.log('git history, staged hook and cold start…');
+  const gitAndHook = measureGitAndHook({
+    cli: join(repositoryRoot, 'dist', 'src', 'cli', 'bin.js'), ripgrepRegex: RIPGREP_UNION, runs: RUNS, commits: Number(process.env['BENCH_GIT_COMMITS'] ?? 10_000),
+  });
+  console.log(JSON.stringify(gitAndHook, null, 1));
   const output = {
     date: new Date().toISOString(),
     machine: {
@@ -325,6 +344,8 @@ function main(): void {
     tools: { secretlint: skipSecretlint ? 'skipped' : SECRETLINT_PACKAGES.join(' '), ripgrep: ripgrepVersion, ripgrepRegex: RIPGREP_UNION },
     results,
     ratios,
+    ...gitAndHook,
+    profile,
   };
   writeFileSync(join(repositoryRoot, 'bench', 'scan', 'results.json'), JSON.stringify(output, null, 2) + '\n');
   console.log('ratios', ratios);
