@@ -63,6 +63,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'emulator', summary: 'Run the local provider emulator (OpenAI, Anthropic, OpenRouter) for rehearsals, demos and tests', load: async () => (await import('../emulator/emulator-command.js')).registerEmulatorCommand },
   { name: 'check', summary: 'Check rekey.yaml against its policies (the CI gate); --live also checks the store and the provider', load: async () => (await import('./commands/check-command.js')).register },
   { name: 'schema', summary: 'Print the JSON Schema of rekey.yaml (for editors: # yaml-language-server: $schema=…)', load: async () => (await import('./commands/check-command.js')).registerSchema },
+  { name: 'plan', summary: 'Show what apply would change in the store and at the provider (exit 0 in sync, 2 changes, 1 error)', load: async () => (await import('./commands/plan-command.js')).registerPlan },
+  { name: 'apply', summary: 'Make the store and the provider match rekey.yaml (idempotent; audited)', load: async () => (await import('./commands/plan-command.js')).registerApply },
+  { name: 'export', summary: 'Write the store as a rekey.yaml (never a value; only the references values were applied from)', load: async () => (await import('./commands/plan-command.js')).registerExport },
 ];
 
 /** The entry the arguments name (`rekey scan …`, `rekey help scan`), if any. */

@@ -102,6 +102,9 @@ export interface EmulatorData {
   rateLimits: EmulatedRateLimit[];
   auditLogs: EmulatedAuditLog[];
   usage: EmulatedUsage[];
+  /** Project settings (absent in state files written before they existed). */
+  modelPermissions?: Record<string, { mode: 'allow_list' | 'deny_list'; modelIds: string[] }>;
+  spendLimits?: Record<string, { thresholdAmount: number }>;
 }
 
 export interface EmulatorState {

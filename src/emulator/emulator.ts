@@ -14,6 +14,7 @@ import { createEmulatorState, isKeyAccepted, type EmulatedKey, type EmulatedKeyK
 import { openaiAuthenticate, openaiError, openaiOnError, type EmulatorDeps } from './openai-auth.js';
 import { createOpenAIInferenceRoutes } from './openai-inference-routes.js';
 import { createOpenAIProjectsRoutes } from './openai-projects-routes.js';
+import { createOpenAIProjectSettingsRoutes } from './openai-project-settings-routes.js';
 import { createOpenAIOrganizationRoutes } from './openai-organization-routes.js';
 import { createOpenAIReportsRoutes } from './openai-reports-routes.js';
 import { createProject, createServiceAccount, mintUserProjectKey, ownerUser } from './openai-objects.js';
@@ -61,8 +62,8 @@ export interface RunningEmulator {
   isKeyLive(value: string): boolean;
   /** Every key the emulator knows (ids, kind, status, names) without values. */
   listAllKeys(): EmulatedKeySummary[];
-  /** Create a project + service account and return its key, for seeding demos/tests quickly. */
-  seedOpenAIProject(name: string): Promise<{ projectId: string; serviceAccountId: string; keyId: string; key: SecretValue }>;
+  /** Create a project + service account and return its key, for seeding demos/tests quickly (`id`: a chosen project id). */
+  seedOpenAIProject(name: string, options?: { id?: string }): Promise<{ projectId: string; serviceAccountId: string; keyId: string; key: SecretValue }>;
   /** Emulator-only Anthropic "console": create a workspace API key (the real Admin API cannot). */
   createAnthropicKey(name: string, workspaceId?: string): { id: string; key: SecretValue };
   /**
@@ -123,6 +124,7 @@ export function buildEmulatorApp(deps: EmulatorDeps): Hono {
   const admin = new Hono();
   admin.use('*', openaiAuthenticate(deps, 'admin'));
   admin.route('/projects', createOpenAIProjectsRoutes(deps));
+  admin.route('/projects', createOpenAIProjectSettingsRoutes(deps));
   admin.route('/', createOpenAIOrganizationRoutes(deps));
   admin.route('/', createOpenAIReportsRoutes(deps));
   openai.route('/organization', admin);
@@ -186,8 +188,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         projectId: key.projectId,
         serviceAccountId: key.serviceAccountId,
       })),
-    async seedOpenAIProject(name) {
-      const project = createProject(state, name, null);
+    async seedOpenAIProject(name, seedOptions) {
+      const project = createProject(state, name, null, seedOptions?.id);
       const { account, minted } = createServiceAccount(state, project, name, true, null);
       if (minted === undefined) throw new Error('service account was created without a key');
       state.changed();

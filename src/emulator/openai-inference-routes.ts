@@ -1,4 +1,5 @@
 /** OpenAI inference surface: models, chat completions (plain and SSE), embeddings. */
+import { projectAllowsModel } from './openai-project-settings-routes.js';
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { cannedReply, findOpenAIModel, OPENAI_MODELS, type OpenAIModelEntry } from './emulator-catalog.js';
@@ -32,6 +33,9 @@ function messageTexts(messages: unknown): string[] {
  * is reached. Call before recording the request's usage.
  */
 function applyProjectRateLimit(deps: EmulatorDeps, context: Context, key: EmulatedKey, model: OpenAIModelEntry): Response | undefined {
+  if (!projectAllowsModel(deps.state.data, key.projectId, model.id)) {
+    return openaiError(context, 403, `Project ${key.projectId ?? ''} does not have access to model ${model.id}.`, 'invalid_request_error', 'model_not_allowed');
+  }
   // Usage is appended in time order: walk back over the last minute only (O(recent), not O(all)).
   const now = deps.state.nowMs();
   const usageLog = deps.state.data.usage;

@@ -155,8 +155,9 @@ export function createServiceAccount(state: EmulatorState, project: EmulatedProj
   return { account, minted };
 }
 
-export function createProject(state: EmulatorState, name: string, actorKeyId: string | null): EmulatedProject {
-  const project: EmulatedProject = { id: `proj_${state.ids.alphanumeric(24)}`, name, createdAt: state.nowMs(), archivedAt: null, externalKeyId: null };
+export function createProject(state: EmulatorState, name: string, actorKeyId: string | null, id?: string): EmulatedProject {
+  if (id !== undefined && state.findProject(id) !== undefined) throw new Error(`emulated project ${id} exists already`);
+  const project: EmulatedProject = { id: id ?? `proj_${state.ids.alphanumeric(24)}`, name, createdAt: state.nowMs(), archivedAt: null, externalKeyId: null };
   state.data.projects.push(project);
   state.audit({ type: 'project.created', projectId: project.id, actorKeyId, details: { id: project.id, data: { name, title: name } } });
   return project;

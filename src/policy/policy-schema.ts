@@ -81,6 +81,7 @@ export const openaiProjectSchema = z.strictObject({
 const providersSchema = z.strictObject({
   openai: z.strictObject({
     projects: z.record(z.string().regex(/^proj_[A-Za-z0-9_-]{1,64}$/, 'an OpenAI project id (proj_…)'), openaiProjectSchema).default({}),
+    ignoreProjects: z.array(z.string().min(1)).default([]).meta({ description: 'projects (ids or names) plan does not report as undeclared, e.g. "Default project"' }),
   }).optional(),
 });
 

@@ -35,7 +35,7 @@ export type ReloadOutcome =
 
 /** A stable key for a reload config, so the same action configured twice runs once. */
 function actionKey(reload: Record<string, unknown>): string {
-  const { app: _app, ...rest } = reload;
+  const { app: _app, healthCheck: _healthCheck, ...rest } = reload;
   const sorted = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(sorted)

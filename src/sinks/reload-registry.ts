@@ -1,7 +1,8 @@
 /**
  * Every reload action kind, loaded lazily and dispatched through an exhaustive record (a
  * new kind fails to compile until it is registered). A consumer's `reload` config may
- * carry `app`, the name reloads are grouped by (see reload-plan.ts); it is not passed on.
+ * carry `app`, the name reloads are grouped by (see reload-plan.ts), and `healthCheck` (declared
+ * in rekey.yaml); neither is passed on.
  */
 import { ConfigError } from '../core/errors.js';
 import type { ExecReload } from './exec-reload.js';
@@ -32,7 +33,7 @@ export async function createReloadAction(
   reload: Record<string, unknown>,
   environment: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<ExecReload> {
-  const { app: _app, ...config } = reload;
+  const { app: _app, healthCheck: _healthCheck, ...config } = reload;
   const kind = config['kind'];
   if (typeof kind !== 'string' || !(RELOAD_ACTION_KINDS as readonly string[]).includes(kind)) {
     throw new ConfigError(`consumer ${consumerName}: unknown reload kind "${String(kind).slice(0, 40)}"`, { hint: `known kinds: ${RELOAD_ACTION_KINDS.join(', ')}` });

@@ -179,6 +179,29 @@ describe('OpenAI conformance against the official OpenAPI schemas', () => {
     await call('post', '/organization/projects/{project_id}', { project_id: projectId }, { body: { name: 'too-late' }, status: 400 });
   });
 
+  it('project model permissions and spend limit (set, read, enforced, deleted)', async () => {
+    const seeded = await emulator.seedOpenAIProject('conformance-settings');
+    const values = { project_id: seeded.projectId };
+    await call('get', '/organization/projects/{project_id}/model_permissions', values, { status: 404 });
+    await call('post', '/organization/projects/{project_id}/model_permissions', values, { body: { mode: 'allow_list', model_ids: ['gpt-4o-mini'] } });
+    expect(await call('get', '/organization/projects/{project_id}/model_permissions', values)).toMatchObject({ mode: 'allow_list', model_ids: ['gpt-4o-mini'] });
+    await call('post', '/organization/projects/{project_id}/model_permissions', values, { body: { mode: 'sometimes', model_ids: [] }, status: 400 });
+    const refused = await fetch(`${emulator.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${seeded.key.reveal()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(refused.status).toBe(403);
+    expectValid(pointer('components', 'schemas', 'ErrorResponse'), await refused.json(), 'model not allowed');
+    await call('delete', '/organization/projects/{project_id}/model_permissions', values);
+    await call('get', '/organization/projects/{project_id}/spend_limit', values, { status: 404 });
+    await call('post', '/organization/projects/{project_id}/spend_limit', values, { body: { threshold_amount: 10000, currency: 'USD', interval: 'month' } });
+    expect(await call('get', '/organization/projects/{project_id}/spend_limit', values)).toMatchObject({ threshold_amount: 10000 });
+    await call('post', '/organization/projects/{project_id}/spend_limit', values, { body: { threshold_amount: 0, currency: 'USD', interval: 'month' }, status: 400 });
+    await call('delete', '/organization/projects/{project_id}/spend_limit', values);
+    await call('get', '/organization/projects/{project_id}/spend_limit', { project_id: 'proj_missing' }, { status: 404 });
+  });
+
   it('admin api keys and users', async () => {
     const created = await call('post', '/organization/admin_api_keys', {}, { body: { name: 'conformance-admin', expires_in_seconds: 3600 } });
     const keyId = String(created['id']);
