@@ -19,7 +19,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { profileScan } from './cpu-profile.js';
-import { fakeKey, keyGenerators, keywordOf, seededRandom, type Random } from './fake-key-generator.js';
+import { companionLine, fakeKey, keyGenerators, keywordOf, seededRandom, structuredOnly, type Random } from './fake-key-generator.js';
 import { ensureRipgrep, measureGitAndHook } from './scan-bench-git.js';
 
 const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..');
@@ -91,11 +91,12 @@ function collectSourceFiles(directory: string, into: string[]): void {
 }
 
 function keyLine(random: Random, index: number): { line: string; value: string } {
-  const detectors = Object.keys(keyGenerators);
+  const detectors = Object.keys(keyGenerators).filter((id) => !structuredOnly.has(id));
   const detector = detectors[index % detectors.length] as string;
   const value = fakeKey(detector, random, index);
   const name = keywordOf[detector] ?? 'LLM_API_KEY';
-  const host = detector === 'azure-openai-key' ? 'AZURE_OPENAI_ENDPOINT=https://bench.openai.azure.com/\n' : '';
+  const companion = companionLine(detector, 0);
+  const host = companion === undefined ? '' : `${companion}\n`;
   return { line: `${host}${name}="${value}"\n`, value };
 }
 
