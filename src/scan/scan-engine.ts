@@ -210,7 +210,7 @@ const BASE64_LOOKBACK = 65_536;
 
 /** Keys inside the encoded regions around encoded-anchor hits, at their encoded spans. */
 function decodedMatches(text: TextSource, byEncoding: WindowsByEncoding, compiled: CompiledDetectors, into: RawMatch[]): void {
-  const plain = compiled.plain;
+  const plain = compiled.plain?.();
   if (plain === undefined) return;
   for (const [encoding, windows] of byEncoding) {
     for (const window of mergeWindows(windows)) {

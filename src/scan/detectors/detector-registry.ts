@@ -28,7 +28,7 @@ export function findDetector(id: string): Detector | undefined {
  */
 const LOWER_BY_FREQUENCY = 'etaronisclduphmfgbyvwkxjqz';
 
-function rarity(code: number): number {
+function computeRarity(code: number): number {
   const character = String.fromCharCode(code);
   const lowerRank = LOWER_BY_FREQUENCY.indexOf(character);
   if (lowerRank !== -1) return lowerRank;
@@ -38,6 +38,13 @@ function rarity(code: number): number {
   if (code >= 48 && code <= 57) return 14;
   if (character === ' ' || character === '\n') return -10;
   return 18;
+}
+
+/** `computeRarity` per byte, computed once (compiling the anchors calls it ~10,000 times). */
+const RARITY = Float64Array.from({ length: 256 }, (_value, code) => computeRarity(code));
+
+function rarity(code: number): number {
+  return code < 256 ? (RARITY[code] as number) : 18;
 }
 
 /** One anchor literal, found through its rarest pair of adjacent characters. */
@@ -63,8 +70,11 @@ export interface CompiledDetectors {
   anchorsByPivot: ReadonlyArray<readonly AnchorEntry[] | undefined>;
   /** The longest possible span (window) of any detector, for chunk overlap. */
   maxReach: number;
-  /** The same detectors without encoded anchors, for scanning decoded regions (one level deep). */
-  plain: CompiledDetectors | undefined;
+  /**
+   * The same detectors without encoded anchors, for scanning decoded regions (one level
+   * deep); compiled on first use, so a scan that decodes nothing never pays for it.
+   */
+  plain: (() => CompiledDetectors) | undefined;
 }
 
 function choosePivot(literal: string): number {
@@ -121,7 +131,9 @@ export function compileDetectors(detectors: readonly Detector[] = allDetectors, 
     entries.push({ literal, pivot, detectors: byAnchor.get(literal) ?? [], encodings: [...(byEncoded.get(literal) ?? [])] });
     anchorsByPivot[key] = entries;
   }
-  return { detectors, pivotTable, anchorsByPivot, maxReach, plain: encoded ? compileDetectors(detectors, { encoded: false }) : undefined };
+  let plain: CompiledDetectors | undefined;
+  const plainOnce = (): CompiledDetectors => (plain ??= compileDetectors(detectors, { encoded: false }));
+  return { detectors, pivotTable, anchorsByPivot, maxReach, plain: encoded ? plainOnce : undefined };
 }
 
 let defaultCompiled: CompiledDetectors | undefined;
