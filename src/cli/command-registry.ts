@@ -66,6 +66,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'plan', summary: 'Show what apply would change in the store and at the provider (exit 0 in sync, 2 changes, 1 error)', load: async () => (await import('./commands/plan-command.js')).registerPlan },
   { name: 'apply', summary: 'Make the store and the provider match rekey.yaml (idempotent; audited)', load: async () => (await import('./commands/plan-command.js')).registerApply },
   { name: 'export', summary: 'Write the store as a rekey.yaml (never a value; only the references values were applied from)', load: async () => (await import('./commands/plan-command.js')).registerExport },
+  { name: 'report', summary: 'Compliance evidence and the quarterly access review', load: async () => (await import('./commands/report-command.js')).register },
 ];
 
 /** The entry the arguments name (`rekey scan …`, `rekey help scan`), if any. */

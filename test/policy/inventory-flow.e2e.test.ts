@@ -4,7 +4,7 @@
  * 0) → a second apply changes nothing → provider-side drift is found and fixed → export →
  * apply on an empty store → export gives the same file. No key value appears in any output.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
@@ -137,6 +137,44 @@ export function inventoryFlow(label: string, database: () => Promise<{ url?: str
       expect(response.status).toBe(200);
       expect((await rekey(['plan'])).code).toBe(0);
     });
+
+    it('an emergency rotation, then compliance reports for all four standards (hash and chain head stated; PDF through Chromium)', async () => {
+      mkdirSync(join(directory, 'apps', 'ticketing'), { recursive: true });
+      const rotate = await rekey(['rotate', 'openai/ticketing/prod', '--emergency', '--json']);
+      expect(rotate.code, rotate.stderr).toBe(0);
+      const out = join(directory, 'pci.json');
+      const report = await rekey(['report', 'compliance', '--standard', 'pci-dss-4', '--format', 'json', '--out-file', out]);
+      expect(report.code, report.stderr).toBe(0);
+      const parsed = JSON.parse(readFileSync(out, 'utf8')) as { chain: { head: { seq: number; hash: string }; verified: boolean }; integrity: { hash: string }; credentials: Array<{ name: string; rotations: Array<{ kind: string; oldKeyDeadAt: string | null; consumersConfirmed: string[]; actor: string }>; results: Array<{ control: string; status: string }> }> };
+      expect(parsed.credentials).toHaveLength(9);
+      expect(parsed.chain.verified).toBe(true);
+      const events = JSON.parse((await rekey(['audit', 'export', '--format', 'json'])).stdout) as Array<{ seq: number; hash: string }>;
+      expect(parsed.chain.head).toEqual({ seq: events.at(-1)?.seq, hash: events.at(-1)?.hash });
+      const ticketing = parsed.credentials.find((credential) => credential.name === 'openai/ticketing/prod');
+      expect(ticketing?.rotations).toHaveLength(1);
+      expect(ticketing?.rotations[0]).toMatchObject({ kind: 'emergency', consumersConfirmed: ['ticketing-env'] });
+      expect(ticketing?.rotations[0]?.oldKeyDeadAt).not.toBeNull();
+      expect(ticketing?.results.map((result) => `${result.control} ${result.status}`)).toEqual(['8.6.2 COMPLIANT', '8.6.3 COMPLIANT']);
+      expect((await rekey(['report', 'verify', out])).stdout).toContain('ok');
+      writeFileSync(out, readFileSync(out, 'utf8').replace('"COMPLIANT"', '"NON_COMPLIANT"'));
+      const tampered = await rekey(['report', 'verify', out]);
+      expect(tampered.code).toBe(1);
+      for (const [standard, control] of [['nist-800-53', 'IA-5(f)'], ['soc2', 'CC6.1'], ['hipaa', '164.312(b)']] as const) {
+        const markdown = await rekey(['report', 'compliance', '--standard', standard, '--format', 'md']);
+        expect(markdown.stdout).toContain(`| openai/ticketing/prod | prod | ticketing-team | ${control} |`);
+        expect(markdown.stdout).toMatch(/Report SHA-256: `[0-9a-f]{64}`/);
+      }
+      const csv = await rekey(['report', 'compliance', '--standard', 'soc2', '--format', 'csv']);
+      expect(csv.stdout.split('\r\n')[3]).toBe('credential,environment,owner,control,status,period_days,longest_interval_days,current_age_days,rotations,evidence');
+      const html = await rekey(['report', 'compliance', '--standard', 'hipaa', '--format', 'html', ...(existsSync('/usr/bin/chromium') && label === 'sqlite' ? ['--pdf', join(directory, 'hipaa.pdf')] : [])]);
+      expect(html.code, html.stderr).toBe(0);
+      expect(html.stdout).toContain('@media print');
+      if (existsSync('/usr/bin/chromium') && label === 'sqlite') expect(readFileSync(join(directory, 'hipaa.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
+      const review = await rekey(['report', 'review']);
+      expect(review.stdout).toContain('group:platform: rotator [credential:read, credential:rotate]');
+      expect(review.stdout).toContain('openai/billing/prod → billing-json');
+      expect(review.stdout).not.toContain('openai/ticketing/prod → ticketing-env');
+    }, 90_000);
 
     it('export → apply on an empty store → export gives the same file', async () => {
       const first = await rekey(['export']);
