@@ -22,23 +22,9 @@ export interface CommandEntry {
 }
 
 async function loadScan(): Promise<RegisterCommand> {
-  const scan = await import('./commands/scan-command.js');
-  const rotateLeaked = async (event: Parameters<NonNullable<Parameters<typeof scan.setScanCommandWiring>[0]['rotate']>>[0]) => {
-    const { rotateLeakedKey } = await import('./commands/rotate-command.js');
-    return rotateLeakedKey({ fingerprint: event.fingerprint, foundAt: event.foundAt, where: event.finding.location.path ?? undefined });
-  };
-  scan.setScanCommandWiring({
-    ownKeys: async () => (await import('./own-key-lookup.js')).loadOwnKeyLookup(),
-    // --rotate: make every leaked key of ours dead now, whatever its policy says.
-    rotate: rotateLeaked,
-    // Without --rotate: only credentials whose policy says `onLeak: rotate`.
-    respondByPolicy: async (event) => {
-      const { withCliContext } = await import('./cli-context.js');
-      const policy = await withCliContext(async ({ store }) => (await store.getCredential(event.ownership.credential))?.policy);
-      return policy?.onLeak === 'rotate' ? { action: 'emergency-rotation', ...(await rotateLeaked(event)) } : undefined;
-    },
-  });
-  return scan.register;
+  const [{ register }, { scanServices }] = await Promise.all([import('./commands/scan-command.js'), import('./cli-services.js')]);
+  const services = scanServices();
+  return (program) => register(program, services);
 }
 
 export const COMMANDS: readonly CommandEntry[] = [

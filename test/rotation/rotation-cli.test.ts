@@ -121,7 +121,7 @@ describe('rotation CLI commands', () => {
   });
 
   it('makes a leaked key dead for scan --rotate and says when', async () => {
-    const { rotateLeakedKey } = await import('../../src/cli/commands/rotate-command.js');
+    const { rotateLeakedKey } = await import('../../src/cli/cli-services.js');
     const { current, value } = await withCliContext(async ({ store, vault }) => {
       const credential = await store.getCredential('openai/cli/dev');
       const version = credential === undefined ? undefined : await store.getVersionByStage(credential.id, 'current');

@@ -6,12 +6,12 @@
  */
 import type { Command } from 'commander';
 import { parseDurationSeconds, formatDuration } from '../../core/duration.js';
-import { ConflictError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import type { SecretValue } from '../../core/secret-value.js';
 import type { RotationProgress } from '../../rotation/rotation-deps.js';
-import type { RotationExecutor, RotationOutcome, RotationPlan } from '../../rotation/rotation-executor.js';
-import type { CliContext } from '../cli-context.js';
+import type { RotationOutcome, RotationPlan } from '../../rotation/rotation-executor.js';
 import { withCliContext } from '../cli-context.js';
+import { openRotationExecutor } from '../cli-services.js';
 import { colour, printJson } from '../output.js';
 import { withInterruptNotice } from '../rotation-interrupt.js';
 import { createProgressReporter } from '../rotation-progress.js';
@@ -20,32 +20,6 @@ import { readSecretValue } from '../secret-input.js';
 /** Progress on stderr (stdout stays clean for --json): a live status line on a terminal, one line per change off it. */
 export function progressPrinter(enabled: boolean): ((progress: RotationProgress) => void) | undefined {
   return enabled ? createProgressReporter().onProgress : undefined;
-}
-
-export async function openRotationExecutor(context: CliContext, onProgress?: (progress: RotationProgress) => void): Promise<RotationExecutor> {
-  const { createRotationExecutor } = await import('../../rotation/rotation-executor.js');
-  const { createSinkResolver } = await import('../../sinks/sink-resolver.js');
-  const { createProvider } = await import('../../providers/provider-registry.js');
-  // Grace also watches what the proxy meters and SDKs report about the old key.
-  const { createRotationUsageSources } = await import('../../access/rotation-usage-sources.js');
-  return createRotationExecutor({
-    store: context.store,
-    vault: context.vault,
-    audit: context.audit,
-    providers: { resolve: (credential) => createProvider(credential.provider, {}) },
-    sinks: createSinkResolver({ fingerprintSalt: context.keys.fingerprintSalt }),
-    clock: context.clock,
-    usageSources: createRotationUsageSources({
-      reports: context.store,
-      tokens: context.store,
-      clock: context.clock,
-    }),
-    onProgress,
-    logger: {
-      info: () => undefined,
-      warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n'),
-    },
-  });
 }
 
 export function outcomeJson(outcome: RotationOutcome): Record<string, unknown> {
@@ -110,21 +84,6 @@ export function printOutcome(outcome: RotationOutcome): void {
  * ours dead — an emergency rotation, or ending the grace that still keeps it alive — and
  * say when it died. Resolves once it is dead, or throws with what went wrong.
  */
-export async function rotateLeakedKey(event: { fingerprint: string; foundAt: Date; where?: string | undefined }): Promise<{ oldKeyDeadAt?: Date }> {
-  return withCliContext(async (context) => {
-    const { respondToLeak } = await import('../../rotation/leak-response.js');
-    const executor = await openRotationExecutor(context);
-    const responses = await respondToLeak(
-      { store: context.store, executor, audit: context.audit, clock: context.clock },
-      { fingerprint: event.fingerprint, foundAt: event.foundAt, actor: context.actor, where: event.where, force: true },
-    );
-    const failed = responses.find((response) => response.action === 'failed');
-    if (failed !== undefined) throw new ConflictError(`the leaked key of ${failed.credential} (version ${failed.version}) is not yet dead: ${failed.reason ?? 'unknown'}`);
-    const deaths = responses.flatMap((response) => (response.oldKeyDeadAt === null ? [] : [response.oldKeyDeadAt.getTime()]));
-    return deaths.length === 0 ? {} : { oldKeyDeadAt: new Date(Math.max(...deaths)) };
-  });
-}
-
 function printPlan(plan: RotationPlan): void {
   process.stdout.write(`${colour.bold('plan')} ${plan.credential} (${plan.provider}, ${plan.mode}${plan.emergencyPath === null ? '' : `, ${plan.emergencyPath}`})\n`);
   process.stdout.write(`  current: ${plan.current === null ? 'none' : `v${plan.current.version} ${plan.current.hint} ${plan.current.fingerprint}`}; new version will be v${plan.nextVersion}\n`);

@@ -7,7 +7,8 @@ import { colour, outputFormat, printJson, printList, type Column } from '../outp
 import { withInterruptNotice } from '../rotation-interrupt.js';
 import { createProgressReporter } from '../rotation-progress.js';
 import { confirm, readSecretValue } from '../secret-input.js';
-import { openRotationExecutor, outcomeJson, printOutcome, progressPrinter } from './rotate-command.js';
+import { openRotationExecutor } from '../cli-services.js';
+import { outcomeJson, printOutcome, progressPrinter } from './rotate-command.js';
 
 interface Row {
   record: RotationRecord;

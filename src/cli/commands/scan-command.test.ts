@@ -7,12 +7,13 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeKey, seededRandom } from '../../../bench/scan/fake-key-generator.js';
 import { fingerprint } from '../../crypto/fingerprint.js';
 import { createMemoryLookup } from '../../scan/own-keys.js';
-import { register, setScanCommandWiring } from './scan-command.js';
+import { register, type ScanCommandWiring } from './scan-command.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'rekey-scan-command-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
+let wiring: ScanCommandWiring = {};
 afterEach(() => {
-  setScanCommandWiring({});
+  wiring = {};
   process.exitCode = undefined;
   vi.restoreAllMocks();
 });
@@ -23,7 +24,7 @@ async function run(args: string[]): Promise<{ stdout: string; stderr: string; ex
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
   const program = new Command('rekey').exitOverride();
-  register(program);
+  register(program, wiring);
   await program.parseAsync(['node', 'rekey', 'scan', '--workers', '1', ...args]);
   const exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);
   vi.restoreAllMocks();
@@ -39,13 +40,13 @@ describe('rekey scan: own keys and the leak response wiring', () => {
 
   it('marks our key; without --rotate only the policy response runs (here: nothing to do)', async () => {
     const calls: string[] = [];
-    setScanCommandWiring({
+    wiring = {
       ownKeys,
       rotate: async () => {
         calls.push('rotate');
       },
       respondByPolicy: async (event) => (calls.push(`policy:${event.ownership.credential}`), undefined),
-    });
+    };
     const result = await run([file]);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toContain('ours: openai/app/prod (current)');
@@ -56,11 +57,11 @@ describe('rekey scan: own keys and the leak response wiring', () => {
 
   it('with --rotate, rotates each own key and prints the time from finding to old key dead', async () => {
     const calls: string[] = [];
-    setScanCommandWiring({
+    wiring = {
       ownKeys,
       rotate: async (event) => (calls.push(event.ownership.stage), { oldKeyDeadAt: new Date(event.foundAt.getTime() + 1500) }),
       respondByPolicy: async () => (calls.push('policy'), undefined),
-    });
+    };
     const result = await run(['--rotate', file]);
     expect(calls).toEqual(['current']);
     expect(result.stderr).toContain('leak of openai/app/prod: emergency-rotation, old key dead 1.5 s after the finding');
@@ -68,7 +69,7 @@ describe('rekey scan: own keys and the leak response wiring', () => {
   });
 
   it('a rotation that fails is reported, and the scan still reports its findings', async () => {
-    setScanCommandWiring({ ownKeys, rotate: async () => { throw new Error('provider down'); } });
+    wiring = { ownKeys, rotate: async () => { throw new Error('provider down'); } };
     const result = await run(['--rotate', file]);
     expect(result.stderr).toContain('rotation for sk-proj-…');
     expect(result.stderr).toContain('failed: provider down');
@@ -76,7 +77,7 @@ describe('rekey scan: own keys and the leak response wiring', () => {
   });
 
   it('--rotate without a wired rotation engine is a usage error', async () => {
-    setScanCommandWiring({ ownKeys });
+    wiring = { ownKeys };
     await expect(run(['--rotate', file])).rejects.toThrow(/--rotate needs the rotation engine/);
   });
 });

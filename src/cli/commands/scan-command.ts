@@ -26,7 +26,7 @@ export interface LeakRotationOutcome {
 }
 
 /**
- * What the CLI entry wires in (the scanner does not reach into the store or the rotation
+ * What the CLI's composition root (`cli-services.ts`) passes in (the scanner does not reach into the store or the rotation
  * engine itself): the vault's salt (or `fingerprintOf`) with a store-backed fingerprint
  * lookup, and the leak response.
  * - `rotate` runs under `--rotate`, once per own key found: make the leaked key dead now,
@@ -40,11 +40,6 @@ export interface ScanCommandWiring {
   respondByPolicy?: ((event: OwnKeyFoundEvent) => Promise<LeakRotationOutcome | undefined>) | undefined;
 }
 
-let wiring: ScanCommandWiring = {};
-
-export function setScanCommandWiring(next: ScanCommandWiring): void {
-  wiring = next;
-}
 
 type Format = 'text' | 'json' | 'sarif';
 
@@ -97,7 +92,7 @@ function parseBaseUrls(entries: readonly string[]): Record<string, string> {
   return urls;
 }
 
-async function runScan(paths: string[], options: ScanOptions): Promise<void> {
+async function runScan(paths: string[], options: ScanOptions, wiring: ScanCommandWiring): Promise<void> {
   const format = parseFormat(options);
   const useStdin = options.stdin === true || paths.includes('-');
   const filePaths = paths.filter((path) => path !== '-');
@@ -190,7 +185,8 @@ async function runScan(paths: string[], options: ScanOptions): Promise<void> {
   if (report.findings.length > 0) process.exitCode = 3;
 }
 
-export function register(program: Command): void {
+/** Registers `rekey scan` with the services it is given (the CLI's come from `cli-services.ts`; none: scan only). */
+export function register(program: Command, wiring: ScanCommandWiring = {}): void {
   program
     .command('scan')
     .description('Find LLM API keys in files, git history, staged changes or standard input (exit 3 on findings)')
@@ -210,6 +206,6 @@ export function register(program: Command): void {
     .option('--rotate', 'rotate every leaked key of ours at once (without it, only where the policy says onLeak: rotate)')
     .option('--workers <count>', 'worker threads for large directory scans (default: one per idle core, at most 4)')
     .action(async (paths: string[], options: ScanOptions) => {
-      await runScan(paths, options);
+      await runScan(paths, options, wiring);
     });
 }

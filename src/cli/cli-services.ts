@@ -1,0 +1,73 @@
+/**
+ * The one composition root for the services that commands use: which rotation executor,
+ * providers, sinks and usage sources a command gets, and what the scanner's leak response
+ * is wired to. Commands ask here instead of wiring services themselves; everything heavy is
+ * imported inside the functions, so a command loads only what it runs.
+ */
+import { ConflictError } from '../core/errors.js';
+import type { RotationProgress } from '../rotation/rotation-deps.js';
+import type { RotationExecutor } from '../rotation/rotation-executor.js';
+import type { OwnKeyFoundEvent } from '../scan/scan-service.js';
+import type { CliContext } from './cli-context.js';
+import type { ScanCommandWiring } from './commands/scan-command.js';
+import { colour } from './output.js';
+
+export async function openRotationExecutor(context: CliContext, onProgress?: (progress: RotationProgress) => void): Promise<RotationExecutor> {
+  const { createRotationExecutor } = await import('../rotation/rotation-executor.js');
+  const { createSinkResolver } = await import('../sinks/sink-resolver.js');
+  const { createProvider } = await import('../providers/provider-registry.js');
+  // Grace also watches what the proxy meters and SDKs report about the old key.
+  const { createRotationUsageSources } = await import('../access/rotation-usage-sources.js');
+  return createRotationExecutor({
+    store: context.store,
+    vault: context.vault,
+    audit: context.audit,
+    providers: { resolve: (credential) => createProvider(credential.provider, {}) },
+    sinks: createSinkResolver({ fingerprintSalt: context.keys.fingerprintSalt }),
+    clock: context.clock,
+    usageSources: createRotationUsageSources({
+      reports: context.store,
+      tokens: context.store,
+      clock: context.clock,
+    }),
+    onProgress,
+    logger: {
+      info: () => undefined,
+      warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n'),
+    },
+  });
+}
+
+/** Make the leaked key dead now (emergency rotation or end of grace), whatever the policy says; throws when it could not. */
+export async function rotateLeakedKey(event: { fingerprint: string; foundAt: Date; where?: string | undefined }): Promise<{ oldKeyDeadAt?: Date }> {
+  const { withCliContext } = await import('./cli-context.js');
+  return withCliContext(async (context) => {
+    const { respondToLeak } = await import('../rotation/leak-response.js');
+    const executor = await openRotationExecutor(context);
+    const responses = await respondToLeak(
+      { store: context.store, executor, audit: context.audit, clock: context.clock },
+      { fingerprint: event.fingerprint, foundAt: event.foundAt, actor: context.actor, where: event.where, force: true },
+    );
+    const failed = responses.find((response) => response.action === 'failed');
+    if (failed !== undefined) throw new ConflictError(`the leaked key of ${failed.credential} (version ${failed.version}) is not yet dead: ${failed.reason ?? 'unknown'}`);
+    const deaths = responses.flatMap((response) => (response.oldKeyDeadAt === null ? [] : [response.oldKeyDeadAt.getTime()]));
+    return deaths.length === 0 ? {} : { oldKeyDeadAt: new Date(Math.max(...deaths)) };
+  });
+}
+
+/** What `rekey scan` uses to recognise our own keys and respond to them. */
+export function scanServices(): ScanCommandWiring {
+  const rotateLeaked = (event: OwnKeyFoundEvent) =>
+    rotateLeakedKey({ fingerprint: event.fingerprint, foundAt: event.foundAt, where: event.finding.location.path ?? undefined });
+  return {
+    ownKeys: async () => (await import('./own-key-lookup.js')).loadOwnKeyLookup(),
+    // --rotate: make every leaked key of ours dead now, whatever its policy says.
+    rotate: rotateLeaked,
+    // Without --rotate: only credentials whose policy says `onLeak: rotate`.
+    respondByPolicy: async (event) => {
+      const { withCliContext } = await import('./cli-context.js');
+      const policy = await withCliContext(async ({ store }) => (await store.getCredential(event.ownership.credential))?.policy);
+      return policy?.onLeak === 'rotate' ? { action: 'emergency-rotation', ...(await rotateLeaked(event)) } : undefined;
+    },
+  };
+}
