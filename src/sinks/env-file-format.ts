@@ -3,9 +3,10 @@
  * lines, other variables, odd formatting) comes back byte for byte. Pure, no I/O.
  *
  * Quoting follows common dotenv readers: unquoted values end at ` #`; single quotes are
- * literal; double quotes understand `\n`, `\r`, `\t`, `\"`, `\\` and `\$`, and may span
+ * literal; double quotes understand `\n`, `\r`, `\t`, `\"`, `\\`, `\$` and `\``, and may span
  * lines. When the same name is assigned twice, readers take the last one, and writes
- * update every occurrence so they agree.
+ * update every occurrence so they agree. What rekey writes is also safe to source with a
+ * POSIX shell: no expansion happens in it (encodeValue).
  */
 
 export type Quote = '"' | "'" | '';
@@ -108,25 +109,33 @@ function findClose(text: string, quote: '"' | "'"): number {
   return -1;
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\', $: '$' };
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\', $: '$', '`': '`' };
 
 function unescapeDouble(text: string): string {
   return text.replace(/\\(.)/gs, (whole, character: string) => ESCAPES[character] ?? whole);
 }
 
-const SAFE_UNQUOTED = /^[A-Za-z0-9_\-.:/+=@,%~^]+$/;
+/** Characters a POSIX shell gives no meaning to in an assignment's value (no `~`: `A=~/x` expands). */
+const SAFE_UNQUOTED = /^[A-Za-z0-9_\-.:/+=@,%^]+$/;
+/** Nothing a shell expands or ends a double-quoted string with. */
+const INERT_IN_DOUBLE = /^[^$`"\\!\n\r]*$/;
 
-/** Encode a value, keeping the entry's existing quote style when it can hold the value. */
+/** A value no quoting can carry to both a shell and a dotenv reader unchanged. */
+export class EnvEncodingError extends Error {}
+
+/**
+ * Encode a value so that sourcing the file with `set -a; . .env` expands nothing in it
+ * and a dotenv reader reads the same text (issue #17): unquoted only when every character
+ * is inert, single quotes (literal everywhere) whenever the value has no `'`, else double
+ * quotes with `\`, `"`, `$` and the backtick escaped and line breaks written as they are.
+ * The entry's existing quote style is kept when it is safe for the value.
+ */
 export function encodeValue(value: string, preferred: Quote): string {
-  const singleOk = !value.includes("'") && !value.includes('\n') && !value.includes('\r');
+  if (value.includes('\r') || value.includes('\0')) throw new EnvEncodingError('the value holds a carriage return or NUL, which a .env file cannot carry safely');
   if (preferred === '' && SAFE_UNQUOTED.test(value)) return value;
-  if ((preferred === "'" || preferred === '') && singleOk) return `'${value}'`;
-  const escaped = value
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"')
-    .replace(/\$/g, '\\$')
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r');
+  if (preferred === '"' && INERT_IN_DOUBLE.test(value)) return `"${value}"`;
+  if (!value.includes("'")) return `'${value}'`;
+  const escaped = value.replace(/[\\"$`]/g, (character) => `\\${character}`);
   return `"${escaped}"`;
 }
 

@@ -6,9 +6,10 @@
  * leave the file at mode 0600 (configurable), owned by whoever owned it.
  */
 import { z } from 'zod';
+import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { parseEnv, readVariable, removeVariable, serializeEnv, setVariable, type EnvDocument } from './env-file-format.js';
+import { EnvEncodingError, parseEnv, readVariable, removeVariable, serializeEnv, setVariable, type EnvDocument } from './env-file-format.js';
 import { absolutePathOption, fileModeOption, openSinkFile } from './file-sink-support.js';
 import type { ReadableSink, SinkChange, SinkContext, SinkFactory, SinkPlan, SinkSlot } from './sink-spec.js';
 import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
@@ -33,7 +34,13 @@ export function createEnvFileSink(config: Record<string, unknown>, context: Sink
 
   const update = (action: string, change: (document: EnvDocument) => EnvDocument): Promise<void> =>
     file.update(action, ({ document, text }) => {
-      const next = serializeEnv(change(document));
+      let next: string;
+      try {
+        next = serializeEnv(change(document));
+      } catch (error) {
+        if (error instanceof EnvEncodingError) throw new SinkError(`${label}: could not ${action}: ${error.message}`, { sink: 'env-file', isRetryable: false });
+        throw error;
+      }
       return next === text ? null : next;
     });
 
