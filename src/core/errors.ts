@@ -92,6 +92,10 @@ export interface ProviderErrorOptions extends RekeyErrorOptions {
   providerCode?: string | undefined;
   /** Seconds the provider asked us to wait (retry-after). */
   retryAfterSeconds?: number | undefined;
+  /** What failed, comparable between two errors: `status:404:not_found`, `network:ENOTFOUND`. */
+  failure?: string | undefined;
+  /** True when the provider cannot have acted on the request (refused it, or never got it). */
+  definitelyNotActedOn?: boolean | undefined;
 }
 
 export class ProviderError extends RekeyError {
@@ -99,6 +103,8 @@ export class ProviderError extends RekeyError {
   readonly status: number | undefined;
   readonly providerCode: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly failure: string | undefined;
+  readonly definitelyNotActedOn: boolean;
 
   constructor(message: string, options: ProviderErrorOptions) {
     super('provider', message, options);
@@ -106,6 +112,8 @@ export class ProviderError extends RekeyError {
     this.status = options.status;
     this.providerCode = options.providerCode;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.failure = options.failure;
+    this.definitelyNotActedOn = options.definitelyNotActedOn ?? false;
   }
 }
 

@@ -2,6 +2,7 @@
  * The provider and store steps of a rotation: mint, test, promote, revoke, finish. Each
  * answers with exactly one machine event and is safe to run again after a crash.
  */
+import { ProviderError } from '../core/errors.js';
 import type { SecretValue } from '../core/secret-value.js';
 import { fingerprintsEqual } from '../crypto/fingerprint.js';
 import { isNeedsHumanValue } from '../providers/provider-human.js';
@@ -87,7 +88,7 @@ export async function runMint(session: RotationSession, options: { resumed: bool
     // garbled): revoke whatever carries this rotation's name, so nothing is left orphaned.
     const cleanup = await removeOrphans(session).then(
       () => '',
-      (cleanupError: unknown) => `; a key it may have created could not be checked: ${reasonOf(cleanupError)}`,
+      (cleanupError: unknown) => orphanCheckNote(error, cleanupError),
     );
     return { type: 'mint-failed', reason: reasonOf(error) + cleanup };
   }
@@ -111,6 +112,19 @@ export async function runMint(session: RotationSession, options: { resumed: bool
   await session.save({ newKey: { providerKeyId: minted.providerKeyId, providerData: minted.providerData, fingerprint: version.fingerprint } });
   await session.audit('key-mint', 'ok', version.fingerprint, { version: version.number, providerKeyId: minted.providerKeyId, hint: version.hint, human });
   return { type: 'minted', version: version.number };
+}
+
+/**
+ * What to add to a failed mint's reason when the check for a key it may have created failed
+ * too. Nothing when the mint was refused or never reached the provider (no key can exist) or
+ * when the check failed the same way (the reason already says it); else the check's reason.
+ */
+export function orphanCheckNote(mintError: unknown, cleanupError: unknown): string {
+  if (mintError instanceof ProviderError && mintError.definitelyNotActedOn) return '';
+  if (mintError instanceof ProviderError && cleanupError instanceof ProviderError && mintError.failure !== undefined && mintError.failure === cleanupError.failure) {
+    return '; whether it created a key could not be checked for the same reason (`rekey rotations resume` checks again)';
+  }
+  return `; a key it may have created could not be checked: ${reasonOf(cleanupError)}`;
 }
 
 /** Emergency mint-first: stop waiting for the provider when the time budget runs out. */

@@ -69,6 +69,25 @@ function inheritedEnvironment(passEnv: readonly string[]): NodeJS.ProcessEnv {
   return environment;
 }
 
+const STDERR_KEEP = 4096;
+/** Tokens that look like keys or tokens (long runs of key characters, `sk-…`, bearer values). */
+const SECRET_LOOKING = /\b(?:sk|rk|pk|xox[a-z])-[A-Za-z0-9_-]{8,}|\b[A-Za-z0-9_+/=-]{32,}/g;
+
+/**
+ * The last lines of a failed command's stderr, redacted: the key itself, and anything that
+ * looks like a key or token, become `[redacted]`; control characters are dropped; at most
+ * three lines and 300 characters.
+ */
+export function stderrTail(stderr: string, value: string): string {
+  let text = value.length >= 4 ? stderr.split(value).join('[redacted]') : stderr;
+  text = text.replace(SECRET_LOOKING, '[redacted]');
+  // eslint-disable-next-line no-control-regex
+  text = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+  const tail = lines.slice(-3).join(' | ');
+  return tail.length > 300 ? `…${tail.slice(-299)}` : tail;
+}
+
 export function createExecReload(config: Record<string, unknown>, consumerName: string): ExecReload {
   const parsed = execReloadSchema.safeParse(config);
   if (!parsed.success) {
@@ -112,9 +131,18 @@ export function createExecReload(config: Record<string, unknown>, consumerName: 
           shell: options.shell === true,
           cwd: options.cwd,
           env: environment,
-          stdio: [keyVia === 'stdin' ? 'pipe' : 'ignore', 'ignore', 'ignore'],
+          stdio: [keyVia === 'stdin' ? 'pipe' : 'ignore', 'ignore', 'pipe'],
           signal: request.signal,
         });
+        // Keep only the last few KiB of stderr: enough to say why it failed.
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
+        });
+        const said = () => {
+          const tail = stderrTail(stderr, value);
+          return tail === '' ? '' : `; its stderr ends: ${tail}`;
+        };
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
@@ -133,8 +161,8 @@ export function createExecReload(config: Record<string, unknown>, consumerName: 
         });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
-          if (timedOut) return reject(sinkError(`timed out after ${timeoutMs / 1000}s`, true));
-          if (code !== 0) return reject(sinkError(code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`, true));
+          if (timedOut) return reject(sinkError(`timed out after ${timeoutMs / 1000}s${said()}`, true));
+          if (code !== 0) return reject(sinkError(`${code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`}${said()}`, true));
           resolve({ exitCode: 0, durationMs: Date.now() - started });
         });
         if (keyVia === 'stdin' && child.stdin !== null) {

@@ -31,6 +31,15 @@ describe('exec reload', () => {
       process.exit(0);
     }`;
 
+  it("a failed reload shows the redacted tail of the command's own stderr", async () => {
+    const script = `process.stderr.write('starting\\n' + 'key was ' + process.env.REKEY_KEY + '\\n' + 'token ghp_' + 'A'.repeat(36) + '\\n' + 'System has not been booted with systemd as init system (PID 1). Can\\'t operate.\\n'); process.exit(1);`;
+    const reload = createExecReload({ kind: 'exec', command: [node, '-e', script] }, 'app');
+    const error = (await reload.run(request).catch((caught: unknown) => caught)) as SinkError;
+    expect(error).toBeInstanceOf(SinkError);
+    expect(error.message).toContain("exited with code 1; its stderr ends: key was [redacted] | token [redacted] | System has not been booted with systemd as init system (PID 1). Can't operate.");
+    expect(error.message).not.toContain(key.reveal());
+  });
+
   it('passes the key through an environment variable, never through argv', async () => {
     const out = join(directory, 'env.json');
     const reload = createExecReload({ kind: 'exec', command: [node, '-e', recorder(out)], keyVia: 'env', envName: 'APP_KEY' }, 'app');

@@ -52,7 +52,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     environment: options.environment,
   });
   const revokeStatus = options.revokeStatus ?? 'inactive';
-  const http = createProviderHttp({ provider: 'anthropic', fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
+  const http = createProviderHttp({ provider: 'anthropic', settings: { credentialVariable: 'ANTHROPIC_ADMIN_KEY', baseUrlVariable: 'ANTHROPIC_BASE_URL' }, fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
   const context = (operation: string) => ({ provider: 'anthropic', operation });
   const headersFor = (key: SecretValue) => ({ 'x-api-key': key, 'anthropic-version': ANTHROPIC_VERSION });
 

@@ -84,7 +84,7 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = 
   }
   const getToken = async (): Promise<SecretValue> =>
     typeof tokenSource === 'function' ? tokenSource() : tokenSource instanceof SecretValue ? tokenSource : new SecretValue(tokenSource);
-  const http = createProviderHttp({ provider: 'azure-openai', fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
+  const http = createProviderHttp({ provider: 'azure-openai', settings: { credentialVariable: 'AZURE_MANAGEMENT_TOKEN', baseUrlVariable: 'AZURE_OPENAI_ENDPOINT' }, fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
 
   function accountUrl(credential: ProviderCredentialRef, action: 'listKeys' | 'regenerateKey'): string {
     const part = (value: string) => encodeURIComponent(value);

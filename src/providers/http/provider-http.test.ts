@@ -182,7 +182,7 @@ describe('provider HTTP helper', () => {
     expect((test.calls[0]?.init?.headers as Record<string, string>)['authorization']).toBe(`Bearer ${KEY}`);
   });
 
-  it('never carries a key, a body or a URL in an error', async () => {
+  it('never carries a key, a body or a secret query value in an error (the URL is named, its secret query values masked)', async () => {
     const bodies = [
       json(401, { error: { message: `Incorrect API key provided: ${KEY}`, code: KEY } }),
       json(400, { error: { message: `bad ${KEY}`, type: 'invalid_request_error' } }, { 'retry-after': '1' }),
@@ -195,7 +195,7 @@ describe('provider HTTP helper', () => {
         .request({
           operation: 'create key',
           method: 'POST',
-          url: 'https://api.example/v1/secret-path-segment?token=hidden',
+          url: 'https://user:pw@api.example/v1/path-segment?token=hidden&limit=5',
           headers: { authorization: new SecretValue(`Bearer ${KEY}`) },
           body: { value: KEY },
         })
@@ -204,8 +204,51 @@ describe('provider HTTP helper', () => {
       const rendered = [String(error), JSON.stringify(error), inspect(error, { depth: 5 }), JSON.stringify({ ...(error as object) })].join('\n');
       expect(rendered).not.toContain(KEY);
       expect(rendered).not.toContain('PLANTED');
-      expect(rendered).not.toContain('secret-path-segment');
       expect(rendered).not.toContain('hidden');
+      expect(rendered).not.toContain('pw@');
+      expect((error as Error).message).toContain('POST https://api.example/v1/path-segment?token=…&limit=5');
     }
+  });
+
+  describe('errors that say what to do', () => {
+    const settings = { credentialVariable: 'OPENAI_ADMIN_KEY', baseUrlVariable: 'OPENAI_BASE_URL', basePath: '/v1' };
+    const fail = async (answer: Response | Error, url: string, method: 'GET' | 'POST' = 'GET') => {
+      const test = harness([answer, answer, answer, answer, answer], { settings });
+      const error = await test.http.request({ operation: 'list projects', method, url }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      return (error as ProviderError).message;
+    };
+
+    it('a base URL without /v1: method, URL, status, code and the fix', async () => {
+      const message = await fail(json(404, { error: { code: 'not_found' } }), 'http://127.0.0.1:9/organization/projects');
+      expect(message).toBe(
+        'openai: list projects failed: GET http://127.0.0.1:9/organization/projects → HTTP 404 (not_found); hint: the base URL lacks /v1: set OPENAI_BASE_URL to http://127.0.0.1:9/v1',
+      );
+    });
+
+    it('a wrong admin key names the variable that holds it', async () => {
+      const message = await fail(json(401, { error: { code: 'invalid_api_key' } }), 'https://api.example/v1/organization/projects');
+      expect(message).toContain('GET https://api.example/v1/organization/projects → HTTP 401 (invalid_api_key)');
+      expect(message).toContain('hint: the admin key is not valid: check the admin key in OPENAI_ADMIN_KEY');
+    });
+
+    it('ENOTFOUND names the host name', async () => {
+      const message = await fail(networkError('ENOTFOUND'), 'https://api.nowhere.example/v1/models');
+      expect(message).toContain('network error (ENOTFOUND)');
+      expect(message).toContain('hint: the host name api.nowhere.example does not resolve: check OPENAI_BASE_URL');
+    });
+
+    it('a 404 under /v1 says which ids to check', async () => {
+      const message = await fail(json(404, { error: { code: 'not_found' } }), 'https://api.example/v1/organization/projects/proj_abc/service_accounts', 'POST');
+      expect(message).toContain('POST https://api.example/v1/organization/projects/proj_abc/service_accounts → HTTP 404');
+      expect(message).toMatch(/hint: the provider does not know an id in this URL/);
+    });
+
+    it('marks refusals and never-sent requests as not acted on, with a comparable failure', async () => {
+      const test = harness([json(404, { error: { code: 'not_found' } })], { settings });
+      const error = (await test.http.request({ operation: 'create', method: 'POST', url: 'https://api.example/v1/x' }).catch((caught: unknown) => caught)) as ProviderError;
+      expect(error.definitelyNotActedOn).toBe(true);
+      expect(error.failure).toBe('status:404:not_found');
+    });
   });
 });

@@ -4,8 +4,10 @@
  * time, and turning failures into typed `ProviderError`s.
  *
  * Safety rules kept here so that adapters cannot forget them:
- * - key values travel only in headers; errors name the operation, never the URL, a body
- *   or a header, and any secret the helper saw is scrubbed from what it does report;
+ * - key values travel only in headers; errors name the operation, the method and the URL
+ *   (user info dropped, query values that could be secrets masked), the HTTP status, the
+ *   provider's error code and one hint — never a body or a header — and any secret the
+ *   helper saw is scrubbed from what it does report;
  * - a request that is not idempotent (a mint) is retried only when the provider cannot
  *   have acted on it (429, connection refused). Any other failure is reported as
  *   `ProviderOutcomeUnknownError` so that the adapter reconciles (lists what exists)
@@ -48,6 +50,16 @@ export interface ProviderHttpOptions {
   retry?: Partial<RetrySettings> | undefined;
   /** Reads the provider's error code (e.g. `invalid_api_key`) out of a parsed error body. */
   errorCodeOf?: ((body: unknown) => string | undefined) | undefined;
+  /** Where the adapter's settings come from, so that an error can say which one to fix. */
+  settings?: ProviderSettingNames | undefined;
+}
+
+/** Names for hints: `OPENAI_ADMIN_KEY`, `OPENAI_BASE_URL`, and the path every request starts with (`/v1`). */
+export interface ProviderSettingNames {
+  credentialVariable?: string | undefined;
+  baseUrlVariable?: string | undefined;
+  /** The path prefix every API URL has, e.g. `/v1` or `/api/v1`. */
+  basePath?: string | undefined;
 }
 
 /** The transport settings every adapter's options accept (injectable for tests). */
@@ -155,6 +167,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         const timedOut = isTimeout(error);
         failure = {
           kind: 'network',
+          code: timedOut ? 'TIMEOUT' : code,
           detail: timedOut ? `timed out after ${settings.timeoutMs} ms` : `network error${code ? ` (${code})` : ''}`,
           retryable: true,
           notActedOn: code !== undefined && NOT_SENT_CODES.has(code),
@@ -162,13 +175,16 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
       }
 
       const mayRetry = failure.retryable && (idempotent || failure.notActedOn);
+      const where = `${request.method} ${describeUrl(url)}`;
+      const hint = hintFor(failure, url, options.settings);
       const describe = () =>
-        failure.kind === 'status'
-          ? `HTTP ${failure.status}${failure.providerCode ? ` (${failure.providerCode})` : ''}`
-          : failure.detail;
+        `${where} → ${failure.kind === 'status' ? `HTTP ${failure.status}${failure.providerCode ? ` (${failure.providerCode})` : ''}` : failure.detail}`;
+      const withHint = (text: string) => (hint === undefined ? text : `${text}; hint: ${hint}`);
       const errorOptions = (): ProviderErrorOptions => ({
         provider,
         isRetryable: failure.retryable,
+        failure: failure.kind === 'status' ? `status:${failure.status}:${failure.providerCode ?? ''}` : `network:${failure.code ?? 'unknown'}`,
+        definitelyNotActedOn: failure.notActedOn || (failure.kind === 'status' && failure.status >= 400 && failure.status < 500 && !failure.retryable),
         ...(failure.kind === 'status'
           ? {
               status: failure.status,
@@ -180,19 +196,19 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
 
       if (failure.retryable && !idempotent && !failure.notActedOn) {
         throw new ProviderOutcomeUnknownError(
-          scrub(`${provider}: ${request.operation}: ${describe()}; the provider may have acted on it, reconcile before retrying`),
+          scrub(withHint(`${provider}: ${request.operation}: ${describe()}; the provider may have acted on it, reconcile before retrying`)),
           errorOptions(),
         );
       }
       if (!mayRetry || attempt >= settings.maxAttempts) {
         const suffix = mayRetry ? ` after ${attempt} attempts` : '';
-        throw new ProviderError(scrub(`${provider}: ${request.operation} failed: ${describe()}${suffix}`), errorOptions());
+        throw new ProviderError(scrub(withHint(`${provider}: ${request.operation} failed: ${describe()}${suffix}`)), errorOptions());
       }
       const backoff = backoffMs(attempt, settings, random);
       const wait = failure.kind === 'status' && failure.retryAfterMs !== undefined ? Math.max(failure.retryAfterMs, 0) : backoff;
       if (now() - started + wait > settings.maxTotalMs) {
         throw new ProviderError(
-          scrub(`${provider}: ${request.operation} failed: ${describe()}; gave up after ${attempt} attempts (retry budget of ${settings.maxTotalMs} ms spent)`),
+          scrub(withHint(`${provider}: ${request.operation} failed: ${describe()}; gave up after ${attempt} attempts (retry budget of ${settings.maxTotalMs} ms spent)`)),
           errorOptions(),
         );
       }
@@ -205,7 +221,56 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
 
 type Failure =
   | { kind: 'status'; status: number; providerCode: string | undefined; retryAfterMs: number | undefined; retryable: boolean; notActedOn: boolean }
-  | { kind: 'network'; detail: string; retryable: boolean; notActedOn: boolean };
+  | { kind: 'network'; code: string | undefined; detail: string; retryable: boolean; notActedOn: boolean };
+
+/** Query parameters whose values are never printed (a key or signature can travel there). */
+const SECRET_QUERY = /key|token|secret|sig|pass|auth|code|credential/i;
+
+/** The URL as an error may print it: no user info, no fragment, query values masked when their name could hold a secret. */
+export function describeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '(invalid URL)';
+  }
+  url.username = '';
+  url.password = '';
+  url.hash = '';
+  for (const name of [...new Set(url.searchParams.keys())]) {
+    if (SECRET_QUERY.test(name)) url.searchParams.set(name, '…');
+  }
+  return url.toString().replace(/%E2%80%A6/g, '…');
+}
+
+/** One hint for the failure: which setting to check, or what to do next. */
+function hintFor(failure: Failure, raw: string, settings: ProviderSettingNames | undefined): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const baseVariable = settings?.baseUrlVariable;
+  const keyVariable = settings?.credentialVariable;
+  if (failure.kind === 'network') {
+    const host = url?.hostname ?? 'the host';
+    if (failure.code === 'ENOTFOUND' || failure.code === 'EAI_AGAIN') return `the host name ${host} does not resolve${baseVariable ? `: check ${baseVariable}` : ''}`;
+    if (failure.code === 'ECONNREFUSED') return `nothing answers at ${url?.host ?? host}${baseVariable ? `: check ${baseVariable}` : ''} (is the server or emulator running?)`;
+    if (failure.code === 'TIMEOUT') return `${url?.host ?? host} did not answer in time; try again, or check ${baseVariable ?? 'the base URL'}`;
+    return `${url?.host ?? host} could not be reached${baseVariable ? `: check ${baseVariable}` : ''}`;
+  }
+  const basePath = settings?.basePath;
+  if (failure.status === 404 && url !== undefined && basePath !== undefined && !url.pathname.startsWith(basePath + '/')) {
+    return `the base URL lacks ${basePath}: set ${baseVariable ?? 'the base URL'} to ${url.origin}${basePath}`;
+  }
+  if (failure.status === 401) return `the ${failure.providerCode === 'invalid_api_key' ? 'admin key is not valid' : 'provider refused the credentials'}${keyVariable ? `: check the admin key in ${keyVariable}` : ''}`;
+  if (failure.status === 403) return `the key is valid but lacks the permission for this call${keyVariable ? `: give the key in ${keyVariable} the needed scope (an admin key for Admin API calls)` : ''}`;
+  if (failure.status === 404) return 'the provider does not know an id in this URL (project, service account or key): check the credential\'s scope and provider key id (`rekey credential edit`)';
+  if (failure.status === 429) return 'rate limited: try again later';
+  if (failure.status >= 500) return 'the provider failed; try again later';
+  return undefined;
+}
 
 /** Exponential backoff with "equal jitter": half fixed, half random. */
 export function backoffMs(attempt: number, settings: Pick<RetrySettings, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {

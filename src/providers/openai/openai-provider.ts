@@ -69,7 +69,7 @@ export function resolveOpenAIParts(options: OpenAIProviderOptions): OpenAIProvid
     defaultValue: OPENAI_DEFAULT_BASE_URL,
     environment: options.environment,
   });
-  const http = createProviderHttp({ provider: 'openai', fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
+  const http = createProviderHttp({ provider: 'openai', settings: { credentialVariable: 'OPENAI_ADMIN_KEY', baseUrlVariable: 'OPENAI_BASE_URL', basePath: '/v1' }, fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
   const admin = createOpenAIAdminClient({ http, baseUrl, adminKey, organization: options.organization });
   return { http, admin, baseUrl, adminKey };
 }

@@ -63,7 +63,7 @@ export function createOpenRouterProvider(options: OpenRouterProviderOptions = {}
   const prefix = options.keyPrefix ?? 'rekey-';
   const maxMintAttempts = options.maxMintAttempts ?? 3;
   const sleep = options.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
-  const http = createProviderHttp({ provider: 'openrouter', fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
+  const http = createProviderHttp({ provider: 'openrouter', settings: { credentialVariable: 'OPENROUTER_MANAGEMENT_KEY', baseUrlVariable: 'OPENROUTER_BASE_URL', basePath: '/api/v1' }, fetch: options.fetch, sleep: options.sleep, now: options.now, retry: options.retry });
   const management = { authorization: bearerHeader(managementKey) };
   const context = (operation: string) => ({ provider: 'openrouter', operation });
   const keyName = (rotationId: string) => `${prefix}${rotationId}`;
