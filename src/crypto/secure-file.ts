@@ -1,25 +1,28 @@
 /**
  * Files that hold secret material: replaced atomically with an exact mode (write a temp
- * file in the same directory, fsync, rename over the target, fsync the directory), so a
- * reader sees the old content or the new, and a crash leaves one of the two; and refused
- * when others can read them. Used for the master key and by every file sink.
+ * file in the same directory, created with O_EXCL|O_NOFOLLOW so a planted file or link
+ * is never opened, fsync, rename over the target, fsync the directory), so a reader sees
+ * the old content or the new, and a crash leaves one of the two; and refused when others
+ * can read them. Used for the master key and by every file sink.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { constants, statSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
 export interface AtomicWriteOptions {
   mode: number;
-  /** Keep this owner (when running as root and replacing another user's file). */
+  /** Keep this owner (when running as root and replacing another user's file); the caller takes it from the file itself, never through a link. */
   owner?: { uid: number; gid: number } | undefined;
 }
 
 export async function replaceFileAtomically(path: string, content: string | Buffer, options: AtomicWriteOptions): Promise<void> {
   const directory = dirname(path);
   const temporary = join(directory, `.${basename(path)}.rekey-${randomBytes(6).toString('hex')}.tmp`);
-  let handle: FileHandle | undefined = await open(temporary, 'wx', options.mode);
+  // O_EXCL already refuses an existing name; O_NOFOLLOW says the same for a link in plain words.
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  let handle: FileHandle | undefined = await open(temporary, flags, options.mode);
   try {
     await handle.writeFile(content);
     // The umask may have narrowed the mode at creation; set it exactly.

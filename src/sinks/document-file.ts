@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { absolutePathOption, fileModeOption, openSinkFile } from './file-sink-support.js';
+import { absolutePathOption, allowSharedDirectoryOption, fileModeOption, openSinkFile } from './file-sink-support.js';
 import type { ReadableSink, SinkContext, SinkKind, SinkSlot } from './sink-spec.js';
 import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
@@ -32,6 +32,8 @@ const documentFileConfigSchema = z
     /** JSON Pointer (RFC 6901) to the key inside the document, e.g. /openai/apiKey. */
     pointer: z.string().regex(/^(\/[^/]+)+$/, 'must be a JSON Pointer such as /openai/apiKey'),
     mode: fileModeOption('must give others no access (0600, 0640)'),
+    /** Write even when the file's directory is writable by others (refused by default). */
+    allowSharedDirectory: allowSharedDirectoryOption,
   })
   .strict();
 
@@ -49,7 +51,7 @@ export function createDocumentFileSink<Document>(
   config: Record<string, unknown>,
   context: SinkContext,
 ): ReadableSink {
-  const options = parseSinkConfig(documentFileConfigSchema, config, context, kind, `${kind} options: { path: "/abs/path/file", pointer: "/openai/apiKey", mode?: "0600" }`);
+  const options = parseSinkConfig(documentFileConfigSchema, config, context, kind, `${kind} options: { path: "/abs/path/file", pointer: "/openai/apiKey", mode?: "0600", allowSharedDirectory?: false }`);
   const mode = options.mode ?? 0o600;
   const segments = parsePointer(options.pointer);
   const label = `${formatName} file ${options.path} (${options.pointer})`;
@@ -61,6 +63,7 @@ export function createDocumentFileSink<Document>(
     path: options.path,
     mode,
     label,
+    allowSharedDirectory: options.allowSharedDirectory,
     parse: (text) => {
       try {
         return codec.parse(text);

@@ -3,14 +3,15 @@
  * its main name (`OPENAI_API_KEY`) and a versioned name (`OPENAI_API_KEY_V7`) so the
  * application can fall back to the other key during a rotation. Everything else in the
  * file — comments, order, blank lines, other variables — is kept. Writes are atomic and
- * leave the file at mode 0600 (configurable), owned by whoever owned it.
+ * leave the file at mode 0600 (configurable), owned by whoever owned it; a symbolic link
+ * at the path and a directory writable by others are refused (file-sink-support.ts).
  */
 import { z } from 'zod';
 import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
 import { EnvEncodingError, parseEnv, readVariable, removeVariable, serializeEnv, setVariable, type EnvDocument } from './env-file-format.js';
-import { absolutePathOption, fileModeOption, openSinkFile } from './file-sink-support.js';
+import { absolutePathOption, allowSharedDirectoryOption, fileModeOption, openSinkFile } from './file-sink-support.js';
 import type { ReadableSink, SinkChange, SinkContext, SinkFactory, SinkPlan, SinkSlot } from './sink-spec.js';
 import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
@@ -20,15 +21,23 @@ const envFileConfigSchema = z
     name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name such as OPENAI_API_KEY'),
     /** File mode, e.g. 384 (0600) or "0640". */
     mode: fileModeOption('must be 0600 or 0640-like (no access for others)'),
+    /** Write even when the file's directory is writable by others (refused by default). */
+    allowSharedDirectory: allowSharedDirectoryOption,
   })
   .strict();
 
 export type EnvFileSinkConfig = z.input<typeof envFileConfigSchema>;
 
 export function createEnvFileSink(config: Record<string, unknown>, context: SinkContext): ReadableSink {
-  const { path, name, mode } = parseSinkConfig(envFileConfigSchema, config, context, 'env-file', 'env-file options: { path: "/abs/path/.env", name: "OPENAI_API_KEY", mode?: "0600" }');
+  const { path, name, mode, allowSharedDirectory } = parseSinkConfig(
+    envFileConfigSchema,
+    config,
+    context,
+    'env-file',
+    'env-file options: { path: "/abs/path/.env", name: "OPENAI_API_KEY", mode?: "0600", allowSharedDirectory?: false }',
+  );
   const label = `env file ${path} (${name})`;
-  const file = openSinkFile<EnvDocument>({ kind: 'env-file', path, mode: mode ?? 0o600, label, parse: parseEnv });
+  const file = openSinkFile<EnvDocument>({ kind: 'env-file', path, mode: mode ?? 0o600, label, parse: parseEnv, allowSharedDirectory });
 
   const isOurs = (entryName: string): boolean => entryName === name || new RegExp(`^${name}_V\\d+$`).test(entryName);
 

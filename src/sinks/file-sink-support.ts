@@ -1,13 +1,19 @@
 /**
- * What the file sinks (env, JSON, YAML) share: the file behind a symlink, so the rename
- * replaces the file and keeps the link; a file that does not exist reads as an empty
- * document and any other read failure throws; and the read → change → re-check → atomic
- * write loop, which starts over (bounded) when someone else changed the file between our
- * read and our rename, so their edit is not lost. Writes set the mode exactly and keep
- * the owner (secure-file.ts).
+ * What the file sinks (env, JSON, YAML) share: the configured path must be a regular
+ * file or not exist — a symbolic link there is refused (rekey never writes through a link,
+ * so a link planted in place of `app/.env` cannot send the key to another user's file); a
+ * file that does not exist reads as an empty document and any other read failure throws;
+ * a directory that others may write to is refused for writes unless the consumer sets
+ * `allowSharedDirectory`; and the read → change → re-check → atomic write loop, which
+ * starts over (bounded) when someone else changed the file between our read and our
+ * rename, so their edit is not lost. The file is opened with O_NOFOLLOW and its owner is
+ * taken from that open file, so the owner kept on a write is the replaced file's own, never
+ * a link target's. Writes set the mode exactly (secure-file.ts: temp file in the same
+ * directory, O_EXCL|O_NOFOLLOW).
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { dirname, isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { SinkError } from '../core/errors.js';
 import { replaceFileAtomically } from '../crypto/secure-file.js';
@@ -25,13 +31,18 @@ export function fileModeOption(refusal: string) {
     .optional();
 }
 
+/** The optional `allowSharedDirectory` option: write even when the file's directory is writable by others. */
+export const allowSharedDirectoryOption = z.boolean().optional();
+
 /** Errors the file system may clear up on its own. */
 const RETRYABLE_CODES = new Set(['EBUSY', 'EAGAIN', 'EMFILE', 'ENFILE', 'EINTR', 'ETIMEDOUT', 'EIO']);
 
 export interface SinkFileOptions<Document> {
   kind: SinkKind;
-  /** As configured; may be a symlink. */
+  /** As configured; a symbolic link there is refused. */
   path: string;
+  /** Write even when the directory is writable by others (the consumer's `allowSharedDirectory`). */
+  allowSharedDirectory?: boolean | undefined;
   mode: number;
   /** Starts every error message: `env file /srv/app/.env (OPENAI_API_KEY)`. */
   label: string;
@@ -66,45 +77,68 @@ export function openSinkFile<Document>(options: SinkFileOptions<Document>): Sink
     });
   };
 
-  const target = async (): Promise<string> => {
-    try {
-      return await realpath(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return path;
-      throw fail('resolve the path', error);
-    }
-  };
+  const refuse = (why: string): SinkError => new SinkError(`${label}: ${why}`, { sink: kind, isRetryable: false });
 
-  const load = async (file: string): Promise<LoadedFile<Document>> => {
-    let text: string;
+  const load = async (): Promise<LoadedFile<Document>> => {
+    let handle;
     try {
-      text = await readFile(file, 'utf8');
+      // O_NOFOLLOW: a link at the path fails with ELOOP instead of opening its target; O_NONBLOCK: a FIFO cannot hang us.
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: null, document: options.parse('') };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { text: null, document: options.parse('') };
+      if (code === 'ELOOP') {
+        throw refuse('the path is a symbolic link; rekey writes only a regular file it replaces itself, never the target of a link — point the consumer at the real file');
+      }
       throw fail('read the file', error);
     }
-    const document = options.parse(text);
-    const info = await stat(file).catch((error: unknown) => {
-      throw fail('stat the file', error);
+    let text: string;
+    let owner: { uid: number; gid: number };
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw refuse('the path is not a regular file');
+      owner = { uid: info.uid, gid: info.gid };
+      text = await handle.readFile('utf8');
+    } catch (error) {
+      if (error instanceof SinkError) throw error;
+      throw fail('read the file', error);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    return { text, document: options.parse(text), owner };
+  };
+
+  /** Before a write: a directory others may write to lets them swap the file under us. */
+  const checkDirectory = async (): Promise<void> => {
+    if (options.allowSharedDirectory === true) return;
+    const directory = dirname(path);
+    const info = await stat(directory).catch((error: unknown) => {
+      throw fail('stat the directory', error);
     });
-    return { text, document, owner: { uid: info.uid, gid: info.gid } };
+    if ((info.mode & 0o002) !== 0) {
+      throw refuse(
+        `refusing to write: the directory ${directory} is writable by others (mode 0${(info.mode & 0o7777).toString(8)}), so another user could replace the file or plant a link; ` +
+          'make it writable only by its owner (chmod o-w), or set "allowSharedDirectory": true in the consumer',
+      );
+    }
   };
 
   return {
     fail,
 
-    read: async () => load(await target()),
+    read: load,
 
     async update(action, next) {
-      const file = await target();
+      await checkDirectory();
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const before = await load(file);
+        const before = await load();
         const text = next(before);
         if (text === null) return;
-        const again = await load(file);
+        const again = await load();
         if (again.text !== before.text) continue;
         try {
-          await replaceFileAtomically(file, text, { mode, owner: before.owner });
+          // The owner comes from the file opened with O_NOFOLLOW: the replaced file's own, never a link target's.
+          await replaceFileAtomically(path, text, { mode, owner: before.owner });
         } catch (error) {
           throw fail(action, error);
         }

@@ -108,13 +108,13 @@ describe('env-file sink', () => {
     expect(await readFile(path, 'utf8')).toBe(`OPENAI_API_KEY=${key.reveal()}\nX=1\nOPENAI_API_KEY=${key.reveal()}\n`);
   });
 
-  it('writes through a symlink to its target and keeps the link', async () => {
+  it('refuses a symlink at the path and leaves its target alone (test/attacks/file-sink-symlink.test.ts)', async () => {
     const real = join(directory, 'real.env');
     await writeFile(real, 'A=1\n');
     await symlink(real, path);
-    await sinkFor().write('main', key);
+    await expect(sinkFor().write('main', key)).rejects.toMatchObject({ code: 'sink', isRetryable: false, message: expect.stringMatching(/symbolic link/) });
     expect((await lstat(path)).isSymbolicLink()).toBe(true);
-    expect(await readFile(real, 'utf8')).toBe(`A=1\nOPENAI_API_KEY=${key.reveal()}\n`);
+    expect(await readFile(real, 'utf8')).toBe('A=1\n');
   });
 
   it('an empty value reads as absent; a directory in place of the file is an error', async () => {
