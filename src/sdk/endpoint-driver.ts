@@ -6,7 +6,16 @@
  * this process used, for the rotation's grace check.
  */
 import { SecretValue } from '../core/secret-value.js';
-import { KeySourceError, type FetchFunction, type KeyDriver, type KeyList } from './sdk-types.js';
+import {
+  EndpointUnreachableError,
+  KeySourceError,
+  NoKeyError,
+  TokenNotAllowedError,
+  TokenRefusedError,
+  type FetchFunction,
+  type KeyDriver,
+  type KeyList,
+} from './sdk-types.js';
 
 export interface EndpointDriverOptions {
   url: string;
@@ -53,6 +62,30 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
   const authorization = `Bearer ${options.token}`;
   let etag: string | undefined;
 
+  /** Why the endpoint could not be reached, from the error's cause chain (ECONNREFUSED, ENOTFOUND…). */
+  function unreachable(error: unknown): EndpointUnreachableError {
+    const code = networkCode(error);
+    const name = (error as Error | undefined)?.name ?? 'Error';
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    const host = hostOf(base);
+    const why = timedOut
+      ? 'no answer in time'
+      : code === 'ECONNREFUSED'
+        ? `connection refused (is \`rekey serve\` running at ${host}?)`
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? `the host name ${host} does not resolve`
+          : `network error${code === undefined ? ` (${name})` : ` (${code})`}`;
+    return new EndpointUnreachableError(`rekey endpoint ${base} is unreachable: ${why}; check from.url`, error);
+  }
+
+  function refused(status: number, what = 'keys'): KeySourceError {
+    const where = `rekey endpoint ${base}${what === 'check-in' ? ' (check-in)' : ''}`;
+    if (status === 401) return new TokenRefusedError(`${where} refused the read token (HTTP 401): it is wrong, revoked or expired; create one with \`rekey token create <app> --kind read --credential ${options.credential}\``);
+    if (status === 403) return new TokenNotAllowedError(`${where}: the read token may not read ${options.credential} (HTTP 403); create a token for this credential`);
+    if (status === 404) return new NoKeyError(`${where}: credential ${options.credential} does not exist (HTTP 404); check the name (rekey credential list)`);
+    return new KeySourceError(`${where} answered HTTP ${status}: the server failed`);
+  }
+
   async function request(wait: boolean, signal?: AbortSignal): Promise<KeyList | undefined> {
     const headers: Record<string, string> = { authorization, accept: 'application/json' };
     if (wait && etag !== undefined) headers['if-none-match'] = etag;
@@ -62,7 +95,7 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
     try {
       response = await doFetch(url, { headers, signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) });
     } catch (error) {
-      throw new KeySourceError(`could not reach the rekey endpoint at ${base} (${(error as Error).name})`);
+      throw unreachable(error);
     }
     if (response.status === 304) {
       await response.body?.cancel();
@@ -70,8 +103,7 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
     }
     if (!response.ok) {
       await response.body?.cancel();
-      const reason = response.status === 401 ? 'the read token was refused' : response.status === 403 ? `the read token may not read ${options.credential}` : response.status === 404 ? `credential ${options.credential} does not exist` : 'the server failed';
-      throw new KeySourceError(`rekey endpoint answered ${response.status}: ${reason}`);
+      throw refused(response.status);
     }
     const keys = parseKeys(await response.json());
     etag = response.headers.get('etag') ?? undefined;
@@ -81,7 +113,7 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
   return {
     async load() {
       const list = await request(false);
-      if (list === undefined || list.keys.length === 0) throw new KeySourceError(`credential ${options.credential} has no key yet`);
+      if (list === undefined || list.keys.length === 0) throw new NoKeyError(`rekey endpoint ${base}: credential ${options.credential} has no key yet (rotate or add one: rekey credential add)`);
       return list;
     },
 
@@ -116,10 +148,28 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
           signal: AbortSignal.timeout(10_000),
         });
       } catch (error) {
-        throw new KeySourceError(`could not reach the rekey endpoint at ${base} (${(error as Error).name})`);
+        throw unreachable(error);
       }
       await response.body?.cancel();
-      if (!response.ok) throw new KeySourceError(`rekey check-in answered ${response.status}`);
+      if (!response.ok) throw refused(response.status, 'check-in');
     },
   };
+}
+
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

@@ -7,7 +7,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { KeySourceError, type KeyDriver, type SdkKey } from './sdk-types.js';
+import { KeySourceError, NoKeyError, type KeyDriver, type SdkKey } from './sdk-types.js';
 import { keysFromVariables, parseDotenv } from './variable-keys.js';
 
 export function createFileDriver(options: { file: string; variable: string; pollIntervalMilliseconds?: number; watch?: boolean }): KeyDriver {
@@ -29,7 +29,7 @@ export function createFileDriver(options: { file: string; variable: string; poll
   return {
     async load() {
       const { keys } = await read();
-      if (keys.length === 0) throw new KeySourceError(`${file} has no ${variable} or ${variable}_V<n> variable`);
+      if (keys.length === 0) throw new NoKeyError(`${file} has no ${variable} or ${variable}_V<n> variable`);
       return { keys, generation: null };
     },
 
@@ -94,7 +94,7 @@ export function createEnvironmentDriver(options: { env: string; environment?: Re
     async load() {
       const environment = options.environment ?? process.env;
       const keys = keysFromVariables(options.env, (name) => environment[name], Object.keys(environment));
-      if (keys.length === 0) throw new KeySourceError(`the environment has no ${options.env} or ${options.env}_V<n> variable`);
+      if (keys.length === 0) throw new NoKeyError(`the environment has no ${options.env} or ${options.env}_V<n> variable`);
       return { keys, generation: null };
     },
   };

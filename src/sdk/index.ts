@@ -7,5 +7,17 @@ export { createKeySource, type KeySource, type KeySourceOptions } from './key-so
 export { rotatingFetch, rotationProofAnthropic, rotationProofOpenAI, anthropicInjector } from './client-wrappers.js';
 export { bearerInjector } from './key-source.js';
 export type { KeyInjector } from './rotating-fetch.js';
-export { KeySourceError, type FetchFunction, type KeySourceOrigin, type SdkKey } from './sdk-types.js';
+export {
+  EndpointUnreachableError,
+  KeySourceConfigError,
+  KeySourceError,
+  keySourceErrorIn,
+  NoKeyError,
+  TokenNotAllowedError,
+  TokenRefusedError,
+  type FetchFunction,
+  type KeySourceErrorCode,
+  type KeySourceOrigin,
+  type SdkKey,
+} from './sdk-types.js';
 export { SecretValue } from '../core/secret-value.js';

@@ -7,13 +7,16 @@
 import { createEndpointDriver } from './endpoint-driver.js';
 import { createEnvironmentDriver, createFileDriver } from './file-driver.js';
 import { fetchWithKeys, type KeyInjector } from './rotating-fetch.js';
-import { KeySourceError, type FetchFunction, type KeyDriver, type KeyList, type KeySourceOrigin, type SdkKey } from './sdk-types.js';
+import { KeySourceConfigError, NoKeyError, type FetchFunction, type KeyDriver, type KeyList, type KeySourceOrigin, type SdkKey } from './sdk-types.js';
 
 export interface KeySourceOptions {
   /** The credential name, e.g. `openai/ticketing/prod`. */
   credential: string;
   from: KeySourceOrigin;
-  /** Background refresh or check-in failures (the last good keys stay in use). */
+  /**
+   * Every failure: the first load, background refreshes and check-ins (the last good keys
+   * stay in use). Errors are `KeySourceError` subclasses with a reason in the message.
+   */
   onError?: (error: Error) => void;
   /** The fetch used to reach the rekey endpoint (default: global fetch). */
   fetch?: FetchFunction;
@@ -55,14 +58,52 @@ function driverFor(options: KeySourceOptions): KeyDriver {
     return createEndpointDriver({ url: from.url, token: from.token, credential: options.credential, instance: from.instance, waitSeconds: from.waitSeconds, fetch: options.fetch });
   }
   if ('file' in from) return createFileDriver(from);
-  if ('env' in from) return createEnvironmentDriver(from);
-  throw new KeySourceError('from must be { url, token }, { file, variable } or { env }');
+  return createEnvironmentDriver(from);
+}
+
+/** Options that cannot work are refused at creation, with what to set: not at the first request. */
+function checkOptions(options: KeySourceOptions): void {
+  if (typeof options !== 'object' || options === null) throw new KeySourceConfigError('createKeySource needs options: { credential, from }');
+  if (typeof options.credential !== 'string' || options.credential.trim() === '') {
+    throw new KeySourceConfigError('credential must be a non-empty name, e.g. openai/ticketing/prod');
+  }
+  const from = options.from as unknown;
+  if (typeof from !== 'object' || from === null) throw new KeySourceConfigError('from must be { url, token }, { file, variable } or { env }');
+  if ('url' in from) {
+    const { url, token } = from as { url: unknown; token?: unknown };
+    if (typeof url !== 'string' || !/^https?:\/\/[^/]/.test(url)) {
+      throw new KeySourceConfigError(`from.url must be the http(s) URL of rekey serve, e.g. http://rekey:8420 (got ${typeof url === 'string' ? JSON.stringify(url.slice(0, 80)) : typeof url})`);
+    }
+    try {
+      new URL(url);
+    } catch {
+      throw new KeySourceConfigError(`from.url is not a valid URL: ${JSON.stringify(url.slice(0, 80))}`);
+    }
+    if (typeof token !== 'string' || token.trim() === '') {
+      throw new KeySourceConfigError(
+        'from.token is missing or empty: pass the read token (e.g. process.env.REKEY_READ_TOKEN; create one with `rekey token create <app> --kind read --credential <name>`)',
+      );
+    }
+    return;
+  }
+  if ('file' in from) {
+    const { file, variable } = from as { file: unknown; variable?: unknown };
+    if (typeof file !== 'string' || file === '') throw new KeySourceConfigError('from.file must be the path of the env file the env-file sink writes');
+    if (typeof variable !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new KeySourceConfigError('from.variable must name the variable in the env file, e.g. OPENAI_API_KEY');
+    return;
+  }
+  if ('env' in from) {
+    const name = (from as { env: unknown }).env;
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new KeySourceConfigError('from.env must name an environment variable, e.g. OPENAI_API_KEY');
+    return;
+  }
+  throw new KeySourceConfigError('from must be { url, token }, { file, variable } or { env }');
 }
 
 export const bearerInjector: KeyInjector = (headers, key) => headers.set('authorization', `Bearer ${key.value.reveal()}`);
 
 export function createKeySource(options: KeySourceOptions): KeySource {
-  if (typeof options.credential !== 'string' || options.credential === '') throw new KeySourceError('credential must be a non-empty name');
+  checkOptions(options);
   const driver = driverFor(options);
   const onError = options.onError ?? (() => undefined);
   const checkInInterval = 'url' in options.from ? (options.from.checkInIntervalMilliseconds ?? 15_000) : 0;
@@ -125,6 +166,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
       },
       (error: unknown) => {
         loading = undefined;
+        onError(error as Error);
         throw error;
       },
     );
@@ -159,7 +201,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     async current() {
       const list = keys ?? (await start());
       const first = list[0];
-      if (first === undefined) throw new KeySourceError(`credential ${options.credential} has no key`);
+      if (first === undefined) throw new NoKeyError(`credential ${options.credential} has no key`);
       return first;
     },
 

@@ -33,10 +33,60 @@ export interface KeyDriver {
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** An error from the SDK. Its message never contains a key or token. */
+/** What went wrong, stable for code that branches on it. */
+export type KeySourceErrorCode = 'config' | 'endpoint-unreachable' | 'token-refused' | 'token-not-allowed' | 'no-key' | 'other';
+
+/** An error from the SDK. Its message never contains a key or token, and always says why. */
 export class KeySourceError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'KeySourceError';
+  readonly code: KeySourceErrorCode;
+  constructor(message: string, options?: { cause?: unknown; code?: KeySourceErrorCode }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options?.code ?? 'other';
   }
+}
+
+/** `createKeySource` was given options that cannot work (thrown at creation, before any request). */
+export class KeySourceConfigError extends KeySourceError {
+  constructor(message: string) {
+    super(message, { code: 'config' });
+  }
+}
+
+/** The rekey endpoint (`rekey serve`) could not be reached: refused, not resolving, timed out. */
+export class EndpointUnreachableError extends KeySourceError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'endpoint-unreachable', cause });
+  }
+}
+
+/** The endpoint refused the read token (HTTP 401): wrong, revoked or expired. */
+export class TokenRefusedError extends KeySourceError {
+  constructor(message: string) {
+    super(message, { code: 'token-refused' });
+  }
+}
+
+/** The read token is valid but may not read this credential (HTTP 403). */
+export class TokenNotAllowedError extends KeySourceError {
+  constructor(message: string) {
+    super(message, { code: 'token-not-allowed' });
+  }
+}
+
+/** The credential does not exist, or has no key yet (HTTP 404, an empty list, an unset variable). */
+export class NoKeyError extends KeySourceError {
+  constructor(message: string) {
+    super(message, { code: 'no-key' });
+  }
+}
+
+/** The first `KeySourceError` in an error's cause chain (an official client wraps what its fetch threw). */
+export function keySourceErrorIn(error: unknown): KeySourceError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
+    if (current instanceof KeySourceError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -81,7 +81,6 @@ const SECRET_LOOKING = /\b(?:sk|rk|pk|xox[a-z])-[A-Za-z0-9_-]{8,}|\b[A-Za-z0-9_+
 export function stderrTail(stderr: string, value: string): string {
   let text = value.length >= 4 ? stderr.split(value).join('[redacted]') : stderr;
   text = text.replace(SECRET_LOOKING, '[redacted]');
-  // eslint-disable-next-line no-control-regex
   text = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
   const lines = text.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
   const tail = lines.slice(-3).join(' | ');

@@ -65,7 +65,7 @@ describe('key source from the rekey endpoint', () => {
     const bad = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
     const source = createKeySource({ credential: NAME, from: { url: server.url, token: bad } });
     const error = await source.current().then(() => undefined, (caught: unknown) => caught as Error);
-    expect(error?.message).toMatch(/401: the read token was refused/);
+    expect(error?.message).toMatch(/refused the read token \(HTTP 401\)/);
     expect(error?.message).not.toContain(bad);
     await source.close();
   });
