@@ -3,7 +3,11 @@
  * 1. `REKEY_MASTER_KEY`: base64 of 32 bytes;
  * 2. the key file `<home>/master.key` (refused when its mode is wider than 0600);
  * 3. a passphrase (`REKEY_PASSPHRASE` or a prompt) stretched with scrypt; the salt and
- *    parameters live in `<home>/master.passphrase.json`.
+ *    parameters live in `<home>/master.passphrase.json`. New material uses OWASP's current
+ *    scrypt guidance, N=2^17, r=8, p=1 (about 128 MiB and a few tenths of a second per
+ *    derivation). Older installs were written with N=2^15: their file keeps its own
+ *    parameters, so it still opens, and `master-key rotate` writes the new ones.
+ *    (argon2id is not in Node 20's crypto, and the argon2 packages need a native build.)
  *
  * `master-key rotate` writes the new key material beside the old one with a `.next`
  * suffix before re-wrapping, so a crash at any point leaves a loadable key: the loader
@@ -25,6 +29,8 @@ export interface MasterKeyMaterial {
   origin: string;
   key: Buffer;
   id: string;
+  /** For a passphrase: the KDF parameters it was derived with, and whether they are the current ones. */
+  kdf?: { name: 'scrypt'; cost: number; blockSize: number; parallelization: number; current: boolean } | undefined;
 }
 
 export interface MasterKeyCandidates {
@@ -46,7 +52,16 @@ interface PassphraseParameters {
   keyId: string;
 }
 
-const SCRYPT_DEFAULTS = { cost: 2 ** 15, blockSize: 8, parallelization: 1 };
+/** OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1. What new passphrase material is written with. */
+export const SCRYPT_CURRENT = { cost: 2 ** 17, blockSize: 8, parallelization: 1 } as const;
+/** The parameters rekey wrote before; files with them still open. */
+export const SCRYPT_LEGACY = { cost: 2 ** 15, blockSize: 8, parallelization: 1 } as const;
+/** Bounds on parameters read from a file: below is too weak to accept, above would exhaust memory. */
+const SCRYPT_BOUNDS = { minCost: 2 ** 14, maxCost: 2 ** 20, maxBlockSize: 32, maxParallelization: 16 };
+
+export function isCurrentKdf(parameters: { cost: number; blockSize: number; parallelization: number }): boolean {
+  return parameters.cost >= SCRYPT_CURRENT.cost && parameters.blockSize >= SCRYPT_CURRENT.blockSize && parameters.parallelization >= SCRYPT_CURRENT.parallelization;
+}
 
 export interface MasterKeyEnvironment {
   masterKey?: string | undefined;
@@ -85,6 +100,17 @@ function readPassphraseParameters(path: string): PassphraseParameters {
     || !Number.isInteger(candidate.cost) || !Number.isInteger(candidate.blockSize) || !Number.isInteger(candidate.parallelization)) {
     throw new ConfigError(`passphrase parameters file ${path} is missing kdf, salt, cost, blockSize, parallelization or keyId`);
   }
+  const { cost = 0, blockSize = 0, parallelization = 0 } = candidate;
+  // A power of two within bounds: a file cannot make rekey accept a trivial KDF or allocate gigabytes.
+  if (cost < SCRYPT_BOUNDS.minCost || cost > SCRYPT_BOUNDS.maxCost || (cost & (cost - 1)) !== 0) {
+    throw new ConfigError(`passphrase parameters file ${path}: cost ${cost} must be a power of two from 2^14 to 2^20`);
+  }
+  if (blockSize < 1 || blockSize > SCRYPT_BOUNDS.maxBlockSize || parallelization < 1 || parallelization > SCRYPT_BOUNDS.maxParallelization) {
+    throw new ConfigError(`passphrase parameters file ${path}: blockSize must be 1 to 32 and parallelization 1 to 16`);
+  }
+  if (Buffer.from(candidate.salt, 'base64').length < 16) {
+    throw new ConfigError(`passphrase parameters file ${path}: the salt must be at least 16 bytes of base64`);
+  }
   return candidate as PassphraseParameters;
 }
 
@@ -105,7 +131,8 @@ function passphraseMaterial(path: string, passphrase: string): MasterKeyMaterial
   if (found.id !== parameters.keyId) {
     throw new CryptoError('wrong passphrase: it does not derive the master key this data directory was set up with');
   }
-  return found;
+  const { cost, blockSize, parallelization } = parameters;
+  return { ...found, kdf: { name: 'scrypt', cost, blockSize, parallelization, current: isCurrentKdf(parameters) } };
 }
 
 export async function loadMasterKey(home: string, environment: MasterKeyEnvironment): Promise<MasterKeyCandidates> {
@@ -163,12 +190,12 @@ export async function writeMasterKeyMaterial(
     await replaceFileAtomically(path, source.key.toString('base64') + '\n', { mode: 0o600 });
     return material('file', path, source.key);
   }
-  const base = { kdf: 'scrypt' as const, salt: randomBytes(16).toString('base64'), ...SCRYPT_DEFAULTS };
+  const base = { kdf: 'scrypt' as const, salt: randomBytes(16).toString('base64'), ...SCRYPT_CURRENT };
   const key = deriveFromPassphrase(source.passphrase, base);
   const path = join(home, PASSPHRASE_FILE + suffix);
   const parameters: PassphraseParameters = { ...base, keyId: masterKeyIdOf(key) };
   await replaceFileAtomically(path, JSON.stringify(parameters, null, 2) + '\n', { mode: 0o600 });
-  return material('passphrase', path, key);
+  return { ...material('passphrase', path, key), kdf: { name: 'scrypt', ...SCRYPT_CURRENT, current: true } };
 }
 
 /** Makes staged `.next` material the primary one (end of a master-key rotation). */

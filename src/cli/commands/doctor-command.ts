@@ -68,7 +68,11 @@ export async function runDoctor(): Promise<Check[]> {
   let candidates: MasterKeyCandidates | undefined;
   try {
     candidates = await loadMasterKeyCandidates(home);
-    checks.push({ name: 'master key', ok: true, detail: `from ${candidates.primary.origin} (id ${candidates.primary.id})` });
+    const { kdf } = candidates.primary;
+    const kdfNote = kdf === undefined
+      ? ''
+      : `; scrypt N=2^${Math.log2(kdf.cost)} r=${kdf.blockSize} p=${kdf.parallelization}${kdf.current ? '' : ', below the current N=2^17 r=8 p=1: `rekey master-key rotate` upgrades it'}`;
+    checks.push({ name: 'master key', ok: true, detail: `from ${candidates.primary.origin} (id ${candidates.primary.id})${kdfNote}` });
   } catch (error) {
     checks.push({ name: 'master key', ok: false, detail: message(error) });
   }
