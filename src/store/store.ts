@@ -30,6 +30,7 @@ import type {
   VersionRecord,
 } from '../core/types.js';
 import type { AlertStore } from './alert-store-types.js';
+import type { TeamStore } from './team-store-types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -150,7 +151,7 @@ export interface MigrationStatus {
   pending: number[];
 }
 
-export interface Store extends AlertStore {
+export interface Store extends AlertStore, TeamStore {
   readonly dialect: Dialect;
 
   /** Apply pending migrations under a lock (safe when several processes start at once). */

@@ -11,6 +11,7 @@ import type { Credential } from '../../src/core/types.js';
 import type { AuditDraft, NewCredential, NewVersion, Store } from '../../src/store/store.js';
 import { runAlertStoreContract } from './store-alerts.js';
 import { runAccessStoreContract } from './store-access.js';
+import { runTeamStoreContract } from './store-team.js';
 
 export interface StoreFixtureOptions {
   now: () => Date;
@@ -69,6 +70,7 @@ async function stagesOf(store: Store, credentialId: string): Promise<Record<numb
 /** Registers the whole contract for one implementation; `label` is `[sqlite]` or `[postgres]`. */
 export function runStoreContract(label: string, createFixture: StoreFixtureFactory): void {
   runAccessStoreContract(label, createFixture);
+  runTeamStoreContract(label, createFixture);
   describe(`store contract ${label}`, () => {
     let fixture: StoreFixture;
     let store: Store;

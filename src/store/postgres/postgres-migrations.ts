@@ -192,4 +192,75 @@ export const postgresMigrations: readonly Migration[] = [
       `CREATE INDEX alert_outbox_order ON alert_outbox (alert_key, channel, position)`,
     ],
   },
+  {
+    version: 9,
+    name: 'team mode: users, roles, role bindings, recovery codes, sessions',
+    statements: [
+      `CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        display_name TEXT,
+        password_hash TEXT,
+        groups JSONB NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+        totp_sealed TEXT,
+        totp_confirmed BOOLEAN NOT NULL DEFAULT FALSE,
+        totp_last_step BIGINT,
+        created_at TIMESTAMPTZ NOT NULL,
+        created_by TEXT NOT NULL,
+        disabled_at TIMESTAMPTZ,
+        mac TEXT
+      )`,
+      // Hashes of one-time recovery codes; a used code keeps its row with used_at set.
+      `CREATE TABLE user_recovery_codes (
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        used_at TIMESTAMPTZ,
+        PRIMARY KEY (user_id, code_hash)
+      )`,
+      // Built-in roles are rows so that bindings can refer to them; their capabilities come
+      // from the code (src/core/team-types.ts), never from this table.
+      `CREATE TABLE roles (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL,
+        capabilities JSONB NOT NULL,
+        require_mfa BOOLEAN NOT NULL,
+        builtin BOOLEAN NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        mac TEXT
+      )`,
+      `INSERT INTO roles (name, description, capabilities, require_mfa, builtin, created_at) VALUES
+        ('viewer', 'read credential metadata', '[]', FALSE, TRUE, now()),
+        ('operator', 'rotate, emergency-rotate, end grace, manage consumers and approve, on its scope', '[]', FALSE, TRUE, now()),
+        ('admin', 'every capability', '[]', FALSE, TRUE, now()),
+        ('auditor', 'read credential metadata and the audit log', '[]', FALSE, TRUE, now())`,
+      `CREATE TABLE role_bindings (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL REFERENCES roles (name),
+        subject_kind TEXT NOT NULL CHECK (subject_kind IN ('user', 'group')),
+        subject TEXT NOT NULL,
+        scope JSONB NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        created_by TEXT NOT NULL,
+        mac TEXT
+      )`,
+      `CREATE INDEX role_bindings_subject ON role_bindings (subject_kind, subject)`,
+      // Server-side sessions: only the SHA-256 of the session token is stored.
+      `CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        token_hash BYTEA NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        idle_seconds INTEGER NOT NULL,
+        mfa_at TIMESTAMPTZ,
+        mfa_method TEXT,
+        source TEXT,
+        revoked_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX sessions_user ON sessions (user_id)`,
+    ],
+  },
 ];

@@ -183,4 +183,75 @@ export const sqliteMigrations: readonly Migration[] = [
       `CREATE INDEX alert_outbox_order ON alert_outbox (alert_key, channel, position)`,
     ],
   },
+  {
+    version: 9,
+    name: 'team mode: users, roles, role bindings, recovery codes, sessions',
+    statements: [
+      `CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        display_name TEXT,
+        password_hash TEXT,
+        groups TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+        totp_sealed TEXT,
+        totp_confirmed INTEGER NOT NULL DEFAULT 0,
+        totp_last_step INTEGER,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        disabled_at TEXT,
+        mac TEXT
+      )`,
+      // Hashes of one-time recovery codes; a used code keeps its row with used_at set.
+      `CREATE TABLE user_recovery_codes (
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used_at TEXT,
+        PRIMARY KEY (user_id, code_hash)
+      )`,
+      // Built-in roles are rows so that bindings can refer to them; their capabilities come
+      // from the code (src/core/team-types.ts), never from this table.
+      `CREATE TABLE roles (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL,
+        capabilities TEXT NOT NULL,
+        require_mfa INTEGER NOT NULL,
+        builtin INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        mac TEXT
+      )`,
+      `INSERT INTO roles (name, description, capabilities, require_mfa, builtin, created_at) VALUES
+        ('viewer', 'read credential metadata', '[]', 0, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        ('operator', 'rotate, emergency-rotate, end grace, manage consumers and approve, on its scope', '[]', 0, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        ('admin', 'every capability', '[]', 0, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        ('auditor', 'read credential metadata and the audit log', '[]', 0, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+      `CREATE TABLE role_bindings (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL REFERENCES roles (name),
+        subject_kind TEXT NOT NULL CHECK (subject_kind IN ('user', 'group')),
+        subject TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        mac TEXT
+      )`,
+      `CREATE INDEX role_bindings_subject ON role_bindings (subject_kind, subject)`,
+      // Server-side sessions: only the SHA-256 of the session token is stored.
+      `CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        token_hash BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        idle_seconds INTEGER NOT NULL,
+        mfa_at TEXT,
+        mfa_method TEXT,
+        source TEXT,
+        revoked_at TEXT
+      )`,
+      `CREATE INDEX sessions_user ON sessions (user_id)`,
+    ],
+  },
 ];

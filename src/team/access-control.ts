@@ -1,0 +1,51 @@
+/**
+ * Authorization against the store: loads the person, their roles and bindings and asks the
+ * pure `authorize`. Rows whose integrity tag fails are left out (so a binding inserted by
+ * SQL grants nothing) and reported through `onTampered`.
+ */
+import type { Capability } from '../core/team-types.js';
+import type { Credential } from '../core/types.js';
+import type { Store } from '../store/store.js';
+import type { UserRecord } from '../store/team-store-types.js';
+import { authorize, type AuthorizationDecision, type AuthorizationTarget, type Principal } from './authorize.js';
+import { bindingMacFields, roleMacFields } from './role-service.js';
+import type { RowIntegrity } from './team-deps.js';
+import { userIntact } from './user-service.js';
+
+export function credentialTarget(credential: Pick<Credential, 'name' | 'environment' | 'provider' | 'tags'>): AuthorizationTarget {
+  return { kind: 'credential', name: credential.name, environment: credential.environment, provider: credential.provider, ownerTeam: credential.tags.team ?? null };
+}
+
+export const INSTALL_TARGET: AuthorizationTarget = { kind: 'install' };
+
+export function principalOf(user: UserRecord): Principal {
+  return { name: user.name, groups: user.groups, active: user.status === 'active', mfaEnrolled: user.totpSealed !== null && user.totpConfirmed };
+}
+
+export interface AccessControl {
+  check(user: UserRecord, capability: Capability, target: AuthorizationTarget): Promise<AuthorizationDecision>;
+}
+
+export function createAccessControl(deps: { store: Pick<Store, 'listRoles' | 'listRoleBindings'>; integrity?: RowIntegrity | undefined; onTampered?: (what: string) => void }): AccessControl {
+  const { integrity } = deps;
+  return {
+    async check(user, capability, target) {
+      if (!userIntact({ integrity }, user)) {
+        deps.onTampered?.(`users row ${user.id}`);
+        return { allowed: false, capability, reason: `user ${user.name}'s record fails its integrity check` };
+      }
+      const [roles, bindings] = await Promise.all([deps.store.listRoles(), deps.store.listRoleBindings()]);
+      const intactRoles = roles.filter((role) => {
+        const ok = integrity === undefined || role.builtin || integrity.check('roles', roleMacFields(role), role.mac);
+        if (!ok) deps.onTampered?.(`roles row ${role.name}`);
+        return ok;
+      });
+      const intactBindings = bindings.filter((binding) => {
+        const ok = integrity === undefined || integrity.check('role_bindings', bindingMacFields(binding), binding.mac);
+        if (!ok) deps.onTampered?.(`role_bindings row ${binding.id}`);
+        return ok;
+      });
+      return authorize({ principal: principalOf(user), capability, target, roles: intactRoles, bindings: intactBindings });
+    },
+  };
+}
