@@ -8,7 +8,7 @@ import { hashAuditEvent } from '../../src/audit/audit-chain.js';
 import { createAuditLog, type AuditLog } from '../../src/audit/audit-log.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { RekeyError, UsageError } from '../../src/core/errors.js';
-import type { StoreFixture, StoreFixtureFactory } from '../contracts/store.js';
+import type { StoreFixture, StoreFixtureFactory } from '../contracts/store-fixture.js';
 
 const COLUMNS = ['at', 'event', 'actor', 'credential', 'fingerprint', 'outcome', 'detail', 'prev_hash', 'hash'] as const;
 

@@ -8,7 +8,7 @@ import { issueAccessToken, verifyAccessToken } from '../../src/access/access-tok
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
 import type { UsageReport } from '../../src/core/types.js';
 import type { Store } from '../../src/store/store.js';
-import { newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from './store.js';
+import { newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from './store-fixture.js';
 
 function report(overrides: Partial<UsageReport>): UsageReport {
   return {

@@ -9,7 +9,7 @@ import type { Clock } from '../../src/core/clock.js';
 import { ConflictError } from '../../src/core/errors.js';
 import type { AlertDraft, NewOutboxMessage } from '../../src/store/alert-store-types.js';
 import type { Store } from '../../src/store/store.js';
-import type { StoreFixture } from './store.js';
+import type { StoreFixture } from './store-fixture.js';
 
 interface Context {
   store: Store;

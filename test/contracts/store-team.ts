@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
 import { BUILTIN_ROLES } from '../../src/core/team-types.js';
 import type { Store } from '../../src/store/store.js';
-import type { StoreFixture, StoreFixtureFactory } from './store.js';
+import type { StoreFixture, StoreFixtureFactory } from './store-fixture.js';
 
 const at = new Date('2026-03-01T12:00:00Z');
 const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);

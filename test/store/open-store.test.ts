@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/core/errors.js';
 import { isPostgresUrl, openStore } from '../../src/store/open-store.js';
-import { newCredential, newVersion } from '../contracts/store.js';
+import { newCredential, newVersion } from '../contracts/store-fixture.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/open-child.mjs', import.meta.url));
 const COMPILED = fileURLToPath(new URL('../../dist/src/store/open-store.js', import.meta.url));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
-import type { StoreFixture, StoreFixtureOptions } from '../contracts/store.js';
+import type { StoreFixture, StoreFixtureOptions } from '../contracts/store-fixture.js';
 
 /**
  * PostgreSQL for tests: one throwaway database per test file, created from

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/open-store.js';
-import type { StoreFixture, StoreFixtureOptions } from '../contracts/store.js';
+import type { StoreFixture, StoreFixtureOptions } from '../contracts/store-fixture.js';
 
 /** A fresh SQLite file in its own temporary directory per fixture. */
 export async function createSqliteFixture(options: StoreFixtureOptions): Promise<StoreFixture> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from '../contracts/store.js';
+import { newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from '../contracts/store-fixture.js';
 import { createPostgresFixture, withPostgresDatabase } from './postgres-fixture.js';
 import { createSqliteFixture } from './sqlite-fixture.js';
 

@@ -11,7 +11,7 @@ import { createManualClock } from '../../src/core/clock.js';
 import { SecretValue } from '../../src/core/secret-value.js';
 import { createEnvelope } from '../../src/crypto/envelope.js';
 import { fingerprint } from '../../src/crypto/fingerprint.js';
-import { newCredential, type StoreFixture, type StoreFixtureFactory } from '../contracts/store.js';
+import { newCredential, type StoreFixture, type StoreFixtureFactory } from '../contracts/store-fixture.js';
 import { createPostgresFixture, createPostgresTestDatabase, postgresRequired, postgresSkipReason, postgresTestUrl, type PostgresTestDatabase } from './postgres-fixture.js';
 import { createSqliteFixture } from './sqlite-fixture.js';
 
