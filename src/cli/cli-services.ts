@@ -8,11 +8,12 @@ import { ConflictError } from '../core/errors.js';
 import type { RotationProgress } from '../rotation/rotation-deps.js';
 import type { RotationExecutor } from '../rotation/rotation-executor.js';
 import type { OwnKeyFoundEvent } from '../scan/scan-service.js';
+import type { AlertsRuntime } from './alerts-wiring.js';
 import type { CliContext } from './cli-context.js';
 import type { ScanCommandWiring } from './commands/scan-command.js';
 import { colour } from './output.js';
 
-export async function openRotationExecutor(context: CliContext, onProgress?: (progress: RotationProgress) => void): Promise<RotationExecutor> {
+export async function openRotationExecutor(context: CliContext, onProgress?: (progress: RotationProgress) => void, alerts?: AlertsRuntime): Promise<RotationExecutor> {
   const { createRotationExecutor } = await import('../rotation/rotation-executor.js');
   const { createSinkResolver } = await import('../sinks/sink-resolver.js');
   const { createProvider } = await import('../providers/provider-registry.js');
@@ -31,6 +32,8 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
       clock: context.clock,
     }),
     onProgress,
+    // A hold raises an alert (routed by rekey.yaml's notifications; opened only when needed).
+    alerts: (await import('./alerts-wiring.js')).rotationAlertsFor(context, async () => alerts ?? (await import('./alerts-wiring.js')).openAlerts(context)),
     logger: {
       info: () => undefined,
       warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n'),
@@ -48,11 +51,36 @@ export async function rotateLeakedKey(event: { fingerprint: string; foundAt: Dat
       { store: context.store, executor, audit: context.audit, clock: context.clock },
       { fingerprint: event.fingerprint, foundAt: event.foundAt, actor: context.actor, where: event.where, force: true },
     );
+    await alertLeaks(context, responses, event);
     const failed = responses.find((response) => response.action === 'failed');
     if (failed !== undefined) throw new ConflictError(`the leaked key of ${failed.credential} (version ${failed.version}) is not yet dead: ${failed.reason ?? 'unknown'}`);
     const deaths = responses.flatMap((response) => (response.oldKeyDeadAt === null ? [] : [response.oldKeyDeadAt.getTime()]));
     return deaths.length === 0 ? {} : { oldKeyDeadAt: new Date(Math.max(...deaths)) };
   });
+}
+
+/** A leak-found alert per response; resolved at once when the leaked key is already dead. Never fatal. */
+async function alertLeaks(
+  context: CliContext,
+  responses: ReadonlyArray<{ credential: string; version: number; action: string; rotationId: string | null; secondsFromFindingToDead: number | null; reason: string | null }>,
+  event: { foundAt: Date; where?: string | undefined },
+): Promise<void> {
+  try {
+    const { openAlerts } = await import('./alerts-wiring.js');
+    const { leakFoundEvent } = await import('../alerts/alert-conditions.js');
+    const alerts = await openAlerts(context);
+    for (const response of responses) {
+      const credential = await context.store.getCredential(response.credential);
+      if (credential === undefined) continue;
+      const leak = leakFoundEvent({ ...response, credentialId: credential.id, environment: credential.environment, where: event.where ?? null, foundAt: event.foundAt });
+      await alerts.service.raise(leak);
+      if (response.secondsFromFindingToDead !== null) await alerts.service.resolve(leak.key);
+    }
+    await alerts.deliver();
+  } catch (error) {
+    const { reasonOf } = await import('../core/errors.js');
+    process.stderr.write(colour.yellow(`warning: the leak alert could not be written: ${reasonOf(error)}`) + '\n');
+  }
 }
 
 /** What `rekey scan` uses to recognise our own keys and respond to them. */
@@ -67,7 +95,16 @@ export function scanServices(): ScanCommandWiring {
     respondByPolicy: async (event) => {
       const { withCliContext } = await import('./cli-context.js');
       const policy = await withCliContext(async ({ store }) => (await store.getCredential(event.ownership.credential))?.policy);
-      return policy?.onLeak === 'rotate' ? { action: 'emergency-rotation', ...(await rotateLeaked(event)) } : undefined;
+      if (policy?.onLeak === 'rotate') return { action: 'emergency-rotation', ...(await rotateLeaked(event)) };
+      // Not rotated by policy: still tell people, saying why not.
+      await withCliContext(async (context) => {
+        const version = (await context.store.findVersionsByFingerprint(event.fingerprint))[0];
+        // A copy of a key that is already dead is reported by the scan, not alerted.
+        if (version === undefined || version.stage === 'revoked' || version.stage === 'discarded') return;
+        const reason = `the credential policy says onLeak: ${policy?.onLeak ?? 'alert (the default)'}; rotate it with rekey scan --rotate or rekey rotate --emergency`;
+        await alertLeaks(context, [{ credential: event.ownership.credential, version: version.number, action: 'alert-only', rotationId: null, secondsFromFindingToDead: null, reason }], { foundAt: event.foundAt, where: event.finding.location.path ?? undefined });
+      });
+      return undefined;
     },
   };
 }

@@ -37,6 +37,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'scheduler', summary: 'Run scheduled rotations as a daemon: rotate what is due by policy, resume rotations whose worker died', load: async () => (await import('./commands/rotate-command.js')).registerScheduler },
   { name: 'drill', summary: 'Rehearse a full rotation on a non-production credential and report forgotten consumers', load: async () => (await import('./commands/rotate-command.js')).registerDrill },
   { name: 'rotations', summary: 'Inspect and operate rotations', load: async () => (await import('./commands/rotations-command.js')).register },
+  { name: 'alerts', summary: 'Alerts: list open ones and dead messages, test routes, acknowledge, resolve, run the delivery worker', load: async () => (await import('./commands/alerts-command.js')).register },
   { name: 'audit', summary: 'Read, verify and export the hash-chained audit log', load: async () => (await import('./commands/audit-command.js')).register },
   { name: 'master-key', summary: 'Manage the master key that wraps every data key', load: async () => (await import('./commands/master-key-command.js')).register },
   { name: 'doctor', summary: 'Check the master key, store, file permissions, migrations and audit chain', load: async () => (await import('./commands/doctor-command.js')).register },

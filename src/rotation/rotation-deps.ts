@@ -125,6 +125,22 @@ export interface RotationProgress {
   until?: string | undefined;
 }
 
+/** Who hears that a rotation held (the alert outbox, wired by the CLI). Value-free. */
+export interface RotationAlerts {
+  held(notice: {
+    rotationId: string;
+    credential: string;
+    environment: string | null;
+    reason: string;
+    holders: string[];
+    resumeTo: string | null;
+    oldVersion: number | null;
+    newVersion: number | null;
+    heldSince: Date;
+    graceStartedAt: Date | null;
+  }): Promise<void>;
+}
+
 export interface RotationDeps {
   store: RotationStore;
   vault: RotationVault;
@@ -136,6 +152,8 @@ export interface RotationDeps {
   usageSources?: UsageSource[] | undefined;
   settings?: Partial<RotationSettings> | undefined;
   onProgress?: ((progress: RotationProgress) => void) | undefined;
+  /** Told when a rotation holds; its failure is logged and never stops the rotation. */
+  alerts?: RotationAlerts | undefined;
   /** Identifies this worker in leases: host, pid and a random part by default. */
   workerId?: string | undefined;
 }

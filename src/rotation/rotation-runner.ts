@@ -4,6 +4,7 @@
  * hold, at awaiting-value or at the end. Resuming replays a step whose outcome was
  * journaled but not yet applied, and tells a step that began without ending to reconcile.
  */
+import { reasonOf } from './rotation-reason.js';
 import type { SecretValue } from '../core/secret-value.js';
 import type { JournalEntry } from '../core/types.js';
 import {
@@ -68,6 +69,25 @@ async function runSideEffect(session: RotationSession, effect: SideEffect): Prom
     session.deps.logger.warn(`rotation held: ${effect.reason}`, { rotation: session.rotationId, credential: session.credential.name, holders: effect.holders });
     await session.audit('rotation-hold', 'error', null, { reason: effect.reason, holders: effect.holders });
     session.progress('hold', 'note', effect.reason);
+    if (session.deps.alerts !== undefined) {
+      const machine = session.data.machine;
+      try {
+        await session.deps.alerts.held({
+          rotationId: session.rotationId,
+          credential: session.credential.name,
+          environment: session.credential.environment,
+          reason: effect.reason,
+          holders: effect.holders,
+          resumeTo: machine.hold?.resumeTo ?? null,
+          oldVersion: machine.oldVersion,
+          newVersion: machine.pendingVersion,
+          heldSince: session.deps.clock.now(),
+          graceStartedAt: session.data.graceStartedAt === undefined ? null : new Date(session.data.graceStartedAt),
+        });
+      } catch (error) {
+        session.deps.logger.warn(`rotation held, but the alert could not be written: ${reasonOf(error)}`, { rotation: session.rotationId });
+      }
+    }
   } else if (effect.type === 'request-value') {
     await session.audit('rotation-awaiting-value', 'ok', null, { provider: session.provider.kind });
     session.progress(

@@ -39,6 +39,8 @@ export interface SchedulerOptions {
   graceMaxSeconds?: number | undefined;
   signal?: AbortSignal | undefined;
   onTick?: ((tick: SchedulerTick) => void) | undefined;
+  /** More work per tick, leader or not (the alert conditions and the outbox); its failure is logged, never fatal. */
+  afterTick?: ((tick: SchedulerTick) => Promise<void>) | undefined;
 }
 
 const WAITING_FOR_A_PERSON: readonly string[] = ['hold', 'awaiting-value'];
@@ -85,6 +87,13 @@ export async function runScheduler(deps: SchedulerDeps, options: SchedulerOption
       const tick = await schedulerTick(deps, options);
       ticks.push(tick);
       options.onTick?.(tick);
+      if (options.afterTick !== undefined) {
+        try {
+          await options.afterTick(tick);
+        } catch (error) {
+          (deps.logger ?? silentLogger).warn(`alerts: ${reasonOf(error)}`);
+        }
+      }
       if (options.once === true) break;
       await sleepUnlessAborted(deps.clock, options.intervalMs, options.signal);
     }

@@ -72,6 +72,24 @@ export type OutboxOutcome =
   | { state: 'pending'; nextAttemptAt: Date; error: string }
   | { state: 'dead'; at: Date; error: string };
 
+export interface Heartbeat {
+  name: string;
+  holder: string;
+  beatAt: Date;
+  /** The first beat ever recorded under this name: a heartbeat never seen is not missing. */
+  firstBeatAt: Date;
+}
+
+/** One minute of usage of a credential, summed over its versions, sources and consumers. */
+export interface UsageMinute {
+  at: Date;
+  requests: number;
+  status4xx: number;
+  status5xx: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export interface AlertStore {
   getAlert(key: string): Promise<AlertRecord | undefined>;
   listAlerts(filter?: { states?: AlertState[]; limit?: number }): Promise<AlertRecord[]>;
@@ -88,4 +106,15 @@ export interface AlertStore {
   listOutbox(filter?: { states?: OutboxState[]; alertKey?: string; limit?: number }): Promise<OutboxMessage[]>;
   /** A dead message back to pending, due at `now` (after its channel was fixed). */
   retryOutbox(id: string, now: Date): Promise<OutboxMessage>;
+
+  // Migration 6: what the alert conditions read besides usage reports.
+  /** Upsert the beat of `name` (the scheduler) at `at`. */
+  recordHeartbeat(name: string, holder: string, at: Date): Promise<void>;
+  getHeartbeat(name: string): Promise<Heartbeat | undefined>;
+  /** Add `count` refused tokens at `source` (serve, proxy) in the minute of `at`. */
+  recordAuthFailures(source: string, at: Date, count: number): Promise<void>;
+  /** Refusals per source in minutes starting at or after `since`. */
+  countAuthFailures(since: Date): Promise<Array<{ source: string; failures: number }>>;
+  /** Per-minute usage of a credential in [since, until), oldest first. */
+  listUsageMinutes(credentialId: string, since: Date, until: Date): Promise<UsageMinute[]>;
 }

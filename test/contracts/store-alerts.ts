@@ -115,5 +115,41 @@ export function runAlertStoreContract(context: () => Context): void {
       expect(back).toMatchObject({ state: 'pending', attempts: 0, lastError: null });
       await expect(store.retryOutbox(retried?.id ?? '', retryAt)).rejects.toBeInstanceOf(ConflictError);
     });
+
+    it('migration 6: heartbeats keep their first beat and never move back; auth failures add up per source and minute', async () => {
+      const { store, clock } = context();
+      await store.migrate();
+      const at = clock.now();
+      expect(await store.getHeartbeat('scheduler')).toBeUndefined();
+      await store.recordHeartbeat('scheduler', 'host:1', at);
+      await store.recordHeartbeat('scheduler', 'host:2', new Date(at.getTime() + 60_000));
+      await store.recordHeartbeat('scheduler', 'host:3', new Date(at.getTime() + 30_000));
+      expect(await store.getHeartbeat('scheduler')).toEqual({ name: 'scheduler', holder: 'host:3', beatAt: new Date(at.getTime() + 60_000), firstBeatAt: at });
+
+      const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+      await store.recordAuthFailures('serve', new Date(minute.getTime() + 5_000), 3);
+      await store.recordAuthFailures('serve', new Date(minute.getTime() + 50_000), 4);
+      await store.recordAuthFailures('proxy', new Date(minute.getTime() + 60_000), 2);
+      await store.recordAuthFailures('proxy', new Date(minute.getTime() - 600_000), 100);
+      await store.recordAuthFailures('proxy', minute, 0);
+      expect(await store.countAuthFailures(minute)).toEqual([{ source: 'proxy', failures: 2 }, { source: 'serve', failures: 7 }]);
+      expect(await store.countAuthFailures(new Date(minute.getTime() + 60_000))).toEqual([{ source: 'proxy', failures: 2 }]);
+    });
+
+    it('lists usage per minute of a credential over its versions, sources and consumers', async () => {
+      const { store } = context();
+      await store.migrate();
+      const base = new Date('2026-05-01T10:00:00Z');
+      const report = (minutes: number, overrides: Record<string, unknown> = {}) => ({
+        credentialId: 'cred-series', versionNumber: 1, source: 'proxy' as const, consumer: 'app', at: new Date(base.getTime() + minutes * 60_000 + 7_000),
+        requests: 2, status2xx: 2, status4xx: 0, status5xx: 0, inputTokens: 10, outputTokens: 5, ...overrides,
+      });
+      await store.recordUsage([report(0), report(0, { versionNumber: 2, consumer: 'other', requests: 3, status4xx: 1 }), report(1, { source: 'sdk', status2xx: 0 }), report(5), report(0, { credentialId: 'cred-else' })]);
+      const minutes = await store.listUsageMinutes('cred-series', base, new Date(base.getTime() + 5 * 60_000));
+      expect(minutes).toEqual([
+        { at: base, requests: 5, status4xx: 1, status5xx: 0, inputTokens: 20, outputTokens: 10 },
+        { at: new Date(base.getTime() + 60_000), requests: 2, status4xx: 0, status5xx: 0, inputTokens: 10, outputTokens: 5 },
+      ]);
+    });
   });
 }

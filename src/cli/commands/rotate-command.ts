@@ -239,7 +239,9 @@ export function registerScheduler(program: Command): void {
     .option('--grace-quiet <duration>', 'quiet window for the rotations it starts (default: policy, else 15m)')
     .option('--grace-max <duration>', 'maximum grace for the rotations it starts (default: policy, else 24h)')
     .option('--json', 'print one JSON line per check')
-    .action(async (options: { interval: string; once?: boolean; graceQuiet?: string; graceMax?: string; json?: boolean }) => {
+    .option('--config <file>', 'rekey.yaml whose notifications section routes alerts (default: $REKEY_CONFIG or ./rekey.yaml)')
+    .option('--no-alerts', 'do not evaluate alert conditions nor deliver the outbox')
+    .action(async (options: { interval: string; once?: boolean; graceQuiet?: string; graceMax?: string; json?: boolean; config?: string; alerts?: boolean }) => {
       const intervalMs = parseDurationSeconds(options.interval, '--interval') * 1000;
       if (intervalMs < 1000) throw new UsageError('--interval must be at least 1s');
       const grace = graceOptions(options);
@@ -251,10 +253,16 @@ export function registerScheduler(program: Command): void {
         await withCliContext(async (context) => {
           const { runScheduler } = await import('../../rotation/rotation-scheduler.js');
           const { hostname } = await import('node:os');
-          const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
+          const workerId = `${hostname()}:${process.pid}:scheduler`;
+          const alerts = options.alerts === false ? undefined : await (await import('../alerts-wiring.js')).openAlerts(context, { config: options.config });
+          const executor = await openRotationExecutor(context, progressPrinter(options.json !== true), alerts);
           await runScheduler(
-            { store: context.store, executor, clock: context.clock, workerId: `${hostname()}:${process.pid}:scheduler` },
+            { store: context.store, executor, clock: context.clock, workerId, logger: { info: () => undefined, warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n') } },
             {
+              afterTick: alerts === undefined ? undefined : (tick) => (async () => {
+                const { schedulerAlertRound } = await import('../alerts-wiring.js');
+                await schedulerAlertRound(context, alerts, workerId, tick.at);
+              })(),
               intervalMs,
               actor: 'scheduler',
               once: options.once,

@@ -3,6 +3,7 @@
  * src/store/alert-store-types.ts for the invariants.
  */
 import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { usageMinuteOf } from '../../core/types.js';
 import type { AlertRecord, AlertStore, OutboxMessage, OutboxState } from '../alert-store-types.js';
 import type { SqlStoreContext } from './sql-credential-queries.js';
 import { fromJson, toDate, toOptionalDate, type Row } from './sql-rows.js';
@@ -184,6 +185,50 @@ export function createAlertQueries({ database }: SqlStoreContext): AlertStore {
       if (rows[0] === undefined) throw new NotFoundError(`no outbox message ${id}`);
       if (changed === 0) throw new ConflictError(`outbox message ${id} is ${String(rows[0].state)}, not dead`);
       return outboxFromRow(rows[0]);
+    },
+
+    async recordHeartbeat(name, holder, at) {
+      await database.execute(
+        `INSERT INTO heartbeats (name, holder, beat_at, first_beat_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, beat_at = CASE WHEN excluded.beat_at > heartbeats.beat_at THEN excluded.beat_at ELSE heartbeats.beat_at END`,
+        [name, holder, date(at), date(at)],
+      );
+    },
+
+    async getHeartbeat(name) {
+      const rows = await database.query<Row>('SELECT * FROM heartbeats WHERE name = ?', [name]);
+      const row = rows[0];
+      return row === undefined ? undefined : { name: String(row.name), holder: String(row.holder), beatAt: toDate(row.beat_at), firstBeatAt: toDate(row.first_beat_at) };
+    },
+
+    async recordAuthFailures(source, at, count) {
+      if (!Number.isInteger(count) || count < 1) return;
+      await database.execute(
+        `INSERT INTO auth_failures (source, bucket_start, failures) VALUES (?, ?, ?)
+         ON CONFLICT (source, bucket_start) DO UPDATE SET failures = auth_failures.failures + excluded.failures`,
+        [source, date(new Date(usageMinuteOf(at))), count],
+      );
+    },
+
+    async countAuthFailures(since) {
+      const rows = await database.query<Row>('SELECT source, SUM(failures) AS failures FROM auth_failures WHERE bucket_start >= ? GROUP BY source ORDER BY source', [date(since)]);
+      return rows.map((row) => ({ source: String(row.source), failures: Number(row.failures) }));
+    },
+
+    async listUsageMinutes(credentialId, since, until) {
+      const rows = await database.query<Row>(
+        `SELECT bucket_start, SUM(requests) AS requests, SUM(status_4xx) AS s4, SUM(status_5xx) AS s5, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens
+         FROM usage_reports WHERE credential_id = ? AND bucket_start >= ? AND bucket_start < ? GROUP BY bucket_start ORDER BY bucket_start`,
+        [credentialId, date(since), date(until)],
+      );
+      return rows.map((row) => ({
+        at: toDate(row.bucket_start),
+        requests: Number(row.requests),
+        status4xx: Number(row.s4),
+        status5xx: Number(row.s5),
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+      }));
     },
   };
 }

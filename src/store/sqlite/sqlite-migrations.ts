@@ -184,6 +184,26 @@ export const sqliteMigrations: readonly Migration[] = [
     ],
   },
   {
+    version: 6,
+    name: 'alert heartbeats and authentication-failure counts',
+    statements: [
+      // The scheduler's last beat per name: the alert worker raises when it is missing.
+      `CREATE TABLE heartbeats (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        beat_at TEXT NOT NULL,
+        first_beat_at TEXT NOT NULL
+      )`,
+      // Refused tokens at serve or the proxy, per source and minute (counts only, never a token).
+      `CREATE TABLE auth_failures (
+        source TEXT NOT NULL,
+        bucket_start TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        PRIMARY KEY (source, bucket_start)
+      )`,
+    ],
+  },
+  {
     version: 9,
     name: 'team mode: users, roles, role bindings, recovery codes, sessions',
     statements: [
