@@ -28,6 +28,7 @@ export function versionJson(version: VersionRecord): Record<string, unknown> {
     mintedBy: version.mintedBy,
     createdAt: version.createdAt.toISOString(),
     stageChangedAt: version.stageChangedAt.toISOString(),
+    shreddedAt: version.shreddedAt?.toISOString() ?? null,
   };
 }
 

@@ -65,6 +65,12 @@ export interface VersionRecord {
   mintedBy: string;
   createdAt: Date;
   stageChangedAt: Date;
+  /**
+   * When the retention policy destroyed this (revoked or discarded) version's data key and
+   * ciphertext; null while it can still be opened. Metadata and fingerprint are kept.
+   */
+  shreddedAt: Date | null;
+  /** Empty buffers once shredded. */
   sealed: SealedValue;
 }
 

@@ -20,6 +20,8 @@ export interface SchedulerTick {
   leader: boolean;
   resumed: Array<{ rotationId: string; state: string | null; error: string | null }>;
   due: DueRunResult[];
+  /** Versions the retention policy shredded on this tick (see vault/retention.ts). */
+  shredded: Array<{ credential: string; version: number }>;
 }
 
 export interface SchedulerDeps {
@@ -28,6 +30,8 @@ export interface SchedulerDeps {
   clock: Clock;
   workerId: string;
   logger?: RotationLogger | undefined;
+  /** Applies the retention policy once per tick, after the rotations (the CLI wires vault/retention.ts). */
+  applyRetention?: (() => Promise<{ items: Array<{ credential: string; version: number; shredded: boolean }> }>) | undefined;
 }
 
 export interface SchedulerOptions {
@@ -61,7 +65,7 @@ export async function schedulerTick(deps: SchedulerDeps, options: SchedulerOptio
   const logger = deps.logger ?? silentLogger;
   const at = clock.now();
   const leader = await store.acquireLease(SCHEDULER_LEASE, deps.workerId, Math.max(options.intervalMs * 3, 30_000), at);
-  const tick: SchedulerTick = { at, leader, resumed: [], due: [] };
+  const tick: SchedulerTick = { at, leader, resumed: [], due: [], shredded: [] };
   if (!leader) return tick;
   for (const rotationId of await findOrphanedRotations(store, at)) {
     try {
@@ -76,6 +80,15 @@ export async function schedulerTick(deps: SchedulerDeps, options: SchedulerOptio
   tick.due = await runDue({ store, executor, clock }, { actor: options.actor, graceQuietSeconds: options.graceQuietSeconds, graceMaxSeconds: options.graceMaxSeconds });
   for (const result of tick.due) {
     if (result.error !== null) logger.warn(`scheduled rotation of ${result.credential}: ${result.error}`);
+  }
+  if (deps.applyRetention !== undefined) {
+    try {
+      const run = await deps.applyRetention();
+      tick.shredded = run.items.filter((item) => item.shredded).map(({ credential, version }) => ({ credential, version }));
+      for (const item of tick.shredded) logger.info(`retention: shredded ${item.credential} v${item.version}`);
+    } catch (error) {
+      logger.warn(`retention policy: ${reasonOf(error)}`);
+    }
   }
   return tick;
 }

@@ -186,8 +186,17 @@ export interface Store extends AlertStore, TeamStore {
   promote(credentialId: string, number: number, options: PromoteOptions): Promise<void>;
   /** Atomically: current → discarded, previous → current. Returns the number now current. */
   rollback(credentialId: string, options: { expectedCurrent: number }): Promise<number>;
-  /** Every sealed value, for master-key rotation. */
+  /** Every sealed value that was not shredded, for master-key rotation. */
   listSealed(): Promise<Array<{ credentialId: string; number: number; sealed: SealedValue }>>;
+  /** Revoked and discarded versions not yet shredded whose stage changed at or before `before`, oldest first. */
+  listShreddable(before: Date): Promise<VersionRecord[]>;
+  /**
+   * Destroys a revoked or discarded version's data key and ciphertext (retention policy),
+   * keeping its metadata and fingerprint, and records when. `shredded` is false for a
+   * version that was already shredded (returned unchanged); ConflictError for a live
+   * version, NotFoundError for none. A shredded version can never become live again.
+   */
+  shredVersion(credentialId: string, number: number): Promise<{ version: VersionRecord; shredded: boolean }>;
   /** Replace wrapped data keys in one transaction (all or nothing). */
   rewrap(items: RewrapItem[]): Promise<void>;
 

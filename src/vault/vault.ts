@@ -35,8 +35,15 @@ export function createVault({ store, envelope, fingerprintSalt }: VaultDependenc
   const fingerprintOf = (value: SecretValue | string): string =>
     fingerprint(fingerprintSalt, typeof value === 'string' ? value : value.reveal());
 
-  const open = (credential: Pick<Credential, 'id'>, version: VersionRecord): SecretValue =>
-    envelope.open(version.sealed, { credentialId: credential.id, version: version.number });
+  const open = (credential: Pick<Credential, 'id' | 'name'>, version: VersionRecord): SecretValue => {
+    if (version.shreddedAt !== null) {
+      throw new NotFoundError(
+        `version ${version.number} of ${credential.name} was shredded on ${version.shreddedAt.toISOString()} by the retention policy: its data key is destroyed and the value cannot be recovered`,
+        { hint: `its metadata and fingerprint remain: rekey credential versions ${credential.name}` },
+      );
+    }
+    return envelope.open(version.sealed, { credentialId: credential.id, version: version.number });
+  };
 
   return {
     fingerprintOf,

@@ -306,6 +306,62 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
       });
     });
 
+    describe('retention (shredding)', () => {
+      it('lists revoked and discarded versions past a cutoff, oldest first, and never live or shredded ones', async () => {
+        const credential = await migrated();
+        await store.addVersion(newVersion(credential.id, 'current', 'a'));
+        await store.addVersion(newVersion(credential.id, 'pending', 'b'));
+        await store.promote(credential.id, 2, { expectedCurrent: 1 });
+        await store.addVersion(newVersion(credential.id, 'pending', 'c'));
+        clock.advance(1000);
+        const discardedAt = clock.now();
+        await store.setVersionStage(credential.id, 3, 'pending', 'discarded');
+        clock.advance(1000);
+        await store.addVersion(newVersion(credential.id, 'pending', 'd'));
+        await store.promote(credential.id, 4, { expectedCurrent: 2, existingPrevious: 'revoked' });
+        expect(await stagesOf(store, credential.id)).toEqual({ 1: 'revoked', 2: 'previous', 3: 'discarded', 4: 'current' });
+
+        expect(await store.listShreddable(new Date(discardedAt.getTime() - 1))).toEqual([]);
+        expect((await store.listShreddable(discardedAt)).map((version) => version.number)).toEqual([3]);
+        expect((await store.listShreddable(clock.now())).map((version) => version.number)).toEqual([3, 1]);
+        await store.shredVersion(credential.id, 3);
+        expect((await store.listShreddable(clock.now())).map((version) => version.number)).toEqual([1]);
+      });
+
+      it('destroys the data key and ciphertext, keeps metadata and fingerprint, is idempotent and refuses live versions', async () => {
+        const credential = await migrated();
+        await store.addVersion(newVersion(credential.id, 'current', 'a'));
+        await store.addVersion(newVersion(credential.id, 'pending', 'b'));
+        await store.setVersionStage(credential.id, 2, 'pending', 'discarded');
+        const before = await store.getVersion(credential.id, 2);
+        expect(before?.shreddedAt).toBeNull();
+        clock.advance(5000);
+
+        const { version, shredded } = await store.shredVersion(credential.id, 2);
+        expect(shredded).toBe(true);
+        expect(version).toMatchObject({ number: 2, stage: 'discarded', fingerprint: before?.fingerprint, hint: before?.hint, providerKeyId: 'key_b', shreddedAt: clock.now() });
+        expect(version.sealed.wrappedKey.length).toBe(0);
+        expect(version.sealed.ciphertext.length).toBe(0);
+        expect(await store.getVersion(credential.id, 2)).toEqual(version);
+        // The bytes are gone from the row itself, not only from what the store returns.
+        const rows = await fixture.sql('SELECT ciphertext, wrapped_key FROM versions WHERE credential_id = ? AND number = 2', [credential.id]);
+        expect(rows.map((row) => [Buffer.from(row.ciphertext as Uint8Array).length, Buffer.from(row.wrapped_key as Uint8Array).length])).toEqual([[0, 0]]);
+        expect(await store.findVersionsByFingerprint(before?.fingerprint ?? '')).toEqual([version]);
+        expect((await store.listSealed()).map((item) => item.number)).toEqual([1]);
+
+        clock.advance(5000);
+        expect(await store.shredVersion(credential.id, 2)).toEqual({ version, shredded: false });
+        await expect(store.shredVersion(credential.id, 1)).rejects.toThrow(/version 1 of openai\/ticketing\/prod is current; only revoked and discarded/);
+        await expect(store.shredVersion(credential.id, 9)).rejects.toBeInstanceOf(NotFoundError);
+        expect((await store.getVersion(credential.id, 1))?.sealed.wrappedKey.length).toBeGreaterThan(0);
+
+        // Revoked ↔ discarded is allowed, a live stage never.
+        await store.setVersionStage(credential.id, 2, 'discarded', 'revoked');
+        await expect(store.setVersionStage(credential.id, 2, 'revoked', 'pending')).rejects.toThrow(/version 2 was shredded by the retention policy and cannot become pending/);
+        expect((await store.getVersion(credential.id, 2))?.stage).toBe('revoked');
+      });
+    });
+
     describe('audit events', () => {
       it('appends a hash chain, lists with filters and keeps detail', async () => {
         await store.migrate();

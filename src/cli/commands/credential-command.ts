@@ -88,6 +88,7 @@ const versionColumns: Array<Column<VersionRecord>> = [
   { header: 'PROVIDER KEY', value: (version) => version.providerKeyId ?? '' },
   { header: 'CREATED', value: (version) => version.createdAt.toISOString() },
   { header: 'MINTED BY', value: (version) => version.mintedBy },
+  { header: 'SHREDDED', value: (version) => version.shreddedAt?.toISOString() ?? '' },
 ];
 
 export function register(program: Command): void {

@@ -161,11 +161,14 @@ async function rotateDue(options: RotateOptions): Promise<void> {
   const grace = graceOptions(options);
   await withCliContext(async (context) => {
     const { findDue, runDue } = await import('../../rotation/rotation-schedule.js');
+    const { applyRetention } = await import('../../vault/retention.js');
+    const { printRetentionRun } = await import('./retention-command.js');
     if (options.dryRun === true) {
       const due = await findDue(context.store, context.clock);
       if (options.json === true) printJson(due);
       else if (due.length === 0) process.stdout.write('nothing is due\n');
       else for (const item of due) process.stdout.write(`due: ${item.credential} v${item.version}, ${item.ageDays} days old (every ${item.rotateEveryDays})${item.activeRotation === null ? '' : `, blocked by rotation ${item.activeRotation.id}`}\n`);
+      if (options.json !== true) printRetentionRun(await applyRetention(context, { actor: context.actor, dryRun: true }));
       return;
     }
     const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
@@ -180,6 +183,9 @@ async function rotateDue(options: RotateOptions): Promise<void> {
         else process.stdout.write(`${colour.red(result.skipped ? 'skipped' : 'failed')} ${result.credential}: ${result.error ?? ''}\n`);
       }
     }
+    // After the rotations: the versions they just revoked count from now, so only a 0 retention shreds them on this run.
+    const retention = await applyRetention(context, { actor: context.actor });
+    if (options.json !== true) printRetentionRun(retention);
     if (results.some((result) => result.outcome?.state !== 'done')) process.exitCode = 1;
   });
 }
@@ -257,7 +263,14 @@ export function registerScheduler(program: Command): void {
           const alerts = options.alerts === false ? undefined : await (await import('../alerts-wiring.js')).openAlerts(context, { config: options.config });
           const executor = await openRotationExecutor(context, progressPrinter(options.json !== true), alerts);
           await runScheduler(
-            { store: context.store, executor, clock: context.clock, workerId, logger: { info: () => undefined, warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n') } },
+            {
+              store: context.store,
+              executor,
+              clock: context.clock,
+              workerId,
+              logger: { info: () => undefined, warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n') },
+              applyRetention: async () => (await import('../../vault/retention.js')).applyRetention(context, { actor: 'scheduler' }),
+            },
             {
               afterTick: alerts === undefined ? undefined : (tick) => (async () => {
                 const { schedulerAlertRound } = await import('../alerts-wiring.js');
@@ -276,7 +289,8 @@ export function registerScheduler(program: Command): void {
                 if (!tick.leader) return void process.stdout.write(colour.dim(`${tick.at.toISOString()} another scheduler is the leader`) + '\n');
                 for (const item of tick.resumed) process.stdout.write(`${tick.at.toISOString()} resumed ${item.rotationId}: ${item.state ?? item.error ?? ''}\n`);
                 for (const result of tick.due) process.stdout.write(`${tick.at.toISOString()} ${result.credential}: ${result.outcome?.state ?? (result.skipped ? 'skipped' : 'failed')}${result.error === null ? '' : ` (${result.error})`}\n`);
-                if (tick.resumed.length === 0 && tick.due.length === 0) process.stdout.write(colour.dim(`${tick.at.toISOString()} nothing due`) + '\n');
+                for (const item of tick.shredded) process.stdout.write(`${tick.at.toISOString()} shredded ${item.credential} v${item.version} (retention)\n`);
+                if (tick.resumed.length === 0 && tick.due.length === 0 && tick.shredded.length === 0) process.stdout.write(colour.dim(`${tick.at.toISOString()} nothing due`) + '\n');
               },
             },
           );

@@ -148,6 +148,16 @@ export const postgresMigrations: readonly Migration[] = [
     ],
   },
   {
+    version: 4,
+    name: 'retention: shredded versions',
+    statements: [
+      // When a revoked or discarded version's data key and ciphertext were destroyed
+      // (retention policy); its metadata and fingerprint stay for the audit trail.
+      `ALTER TABLE versions ADD COLUMN shredded_at TIMESTAMPTZ`,
+      `CREATE INDEX versions_retention ON versions (stage, stage_changed_at) WHERE shredded_at IS NULL`,
+    ],
+  },
+  {
     version: 5,
     name: 'alerts and the alert outbox',
     statements: [

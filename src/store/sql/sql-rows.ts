@@ -74,6 +74,7 @@ export function versionFromRow(row: Row): VersionRecord {
     mintedBy: text(row.minted_by),
     createdAt: toDate(row.created_at),
     stageChangedAt: toDate(row.stage_changed_at),
+    shreddedAt: row.shredded_at === null || row.shredded_at === undefined ? null : toDate(row.shredded_at),
     sealed: {
       ciphertext: toBuffer(row.ciphertext),
       wrappedKey: toBuffer(row.wrapped_key),

@@ -16,8 +16,12 @@ type VersionMethods = Pick<
   | 'promote'
   | 'rollback'
   | 'listSealed'
+  | 'listShreddable'
+  | 'shredVersion'
   | 'rewrap'
 >;
+
+const LIVE: ReadonlySet<Stage> = new Set(['pending', 'current', 'previous']);
 
 interface StageRow {
   number: number;
@@ -55,9 +59,11 @@ export function createVersionQueries({ database, now }: SqlStoreContext): Versio
   /** Conditional update; a zero row count means someone moved the version first. */
   async function moveStage(client: SqlClient, credentialId: string, number: number, from: Stage, to: Stage): Promise<Row> {
     let rows: Row[];
+    // A shredded version has no key left: it may move between revoked and discarded, never back to a live stage.
+    const unshredded = LIVE.has(to) ? ' AND shredded_at IS NULL' : '';
     try {
       rows = await client.query<Row>(
-        'UPDATE versions SET stage = ?, stage_changed_at = ? WHERE credential_id = ? AND number = ? AND stage = ? RETURNING *',
+        `UPDATE versions SET stage = ?, stage_changed_at = ? WHERE credential_id = ? AND number = ? AND stage = ?${unshredded} RETURNING *`,
         [to, database.encodeDate(now()), credentialId, number, from],
       );
     } catch (error) {
@@ -68,6 +74,7 @@ export function createVersionQueries({ database, now }: SqlStoreContext): Versio
     if (row === undefined) {
       const actual = await stageOf(client, credentialId, number);
       if (actual === undefined) throw new NotFoundError(`no version ${number} for credential ${credentialId}`);
+      if (actual === from) throw new ConflictError(`version ${number} was shredded by the retention policy and cannot become ${to}`);
       throw new ConflictError(`version ${number} is ${actual}, expected ${from}`);
     }
     return row;
@@ -190,13 +197,47 @@ export function createVersionQueries({ database, now }: SqlStoreContext): Versio
 
     async listSealed() {
       const rows = await database.query<Row>(
-        'SELECT credential_id, number, ciphertext, wrapped_key, master_key_id FROM versions ORDER BY credential_id, number',
+        'SELECT credential_id, number, ciphertext, wrapped_key, master_key_id FROM versions WHERE shredded_at IS NULL ORDER BY credential_id, number',
       );
       return rows.map((row) => ({
         credentialId: String(row.credential_id),
         number: Number(row.number),
         sealed: { ciphertext: toBuffer(row.ciphertext), wrappedKey: toBuffer(row.wrapped_key), masterKeyId: String(row.master_key_id) },
       }));
+    },
+
+    async listShreddable(before) {
+      const rows = await database.query<Row>(
+        `SELECT * FROM versions WHERE stage IN ('revoked', 'discarded') AND shredded_at IS NULL AND stage_changed_at <= ?
+         ORDER BY stage_changed_at, credential_id, number`,
+        [database.encodeDate(before)],
+      );
+      return rows.map(versionFromRow);
+    },
+
+    async shredVersion(credentialId, number) {
+      const result = await database.transaction(async (client) => {
+        const name = await lockCredential(client, database, credentialId);
+        const rows = await client.query<Row>('SELECT * FROM versions WHERE credential_id = ? AND number = ?', [credentialId, number]);
+        const row = rows[0];
+        if (row === undefined) throw new NotFoundError(`credential ${name} has no version ${number}`);
+        const existing = versionFromRow(row);
+        if (existing.shreddedAt !== null) return { version: existing, shredded: false };
+        if (LIVE.has(existing.stage)) throw new ConflictError(`version ${number} of ${name} is ${existing.stage}; only revoked and discarded versions are shredded`);
+        const empty = Buffer.alloc(0);
+        const updated = await client.query<Row>(
+          `UPDATE versions SET ciphertext = ?, wrapped_key = ?, shredded_at = ?
+           WHERE credential_id = ? AND number = ? AND stage IN ('revoked', 'discarded') AND shredded_at IS NULL RETURNING *`,
+          [empty, empty, database.encodeDate(now()), credentialId, number],
+        );
+        if (updated[0] === undefined) throw new ConflictError(`version ${number} of ${name} changed while it was being shredded`);
+        return { version: versionFromRow(updated[0]), shredded: true };
+      });
+      // SQLite: secure_delete zeroes the freed bytes in the page; this copies that page into
+      // the database file and empties the write-ahead log, which still held the old page.
+      // (PostgreSQL keeps the old row version on disk until VACUUM reclaims it.)
+      if (result.shredded && database.dialect === 'sqlite') await database.query('PRAGMA wal_checkpoint(TRUNCATE)');
+      return result;
     },
 
     async rewrap(items) {

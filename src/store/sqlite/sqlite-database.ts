@@ -55,6 +55,8 @@ export async function openSqliteDatabase(path: string): Promise<SqlDatabase> {
     connection.pragma('journal_mode = WAL');
     connection.pragma('synchronous = FULL');
     connection.pragma('foreign_keys = ON');
+    // Freed space is overwritten with zeros, so a shredded version's data key does not linger in free pages.
+    connection.pragma('secure_delete = ON');
     connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MILLISECONDS}`);
     connection.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (error) {
