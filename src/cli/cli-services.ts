@@ -108,3 +108,39 @@ export function scanServices(): ScanCommandWiring {
     },
   };
 }
+
+/**
+ * The provider preflight for one credential (see `rotation/preflight.ts`): the adapter is
+ * built from the environment as a rotation would build it, so a missing admin key is the
+ * first failed check, naming the variable to set.
+ */
+export async function preflightCredential(
+  context: CliContext,
+  credential: import('../core/types.js').Credential,
+  current?: { value: import('../core/secret-value.js').SecretValue; providerKeyId: string | null },
+): Promise<import('../rotation/preflight.js').PreflightCheck[]> {
+  const { createProvider } = await import('../providers/provider-registry.js');
+  const { runPreflight } = await import('../rotation/preflight.js');
+  const { reasonOf, isRekeyError } = await import('../core/errors.js');
+  let provider;
+  try {
+    provider = await createProvider(credential.provider, {});
+  } catch (error) {
+    const hint = isRekeyError(error) && error.hint !== undefined ? ` (${error.hint})` : '';
+    return [{ check: 'admin access', result: 'failed', detail: reasonOf(error) + hint }];
+  }
+  let stored = current;
+  if (stored === undefined) {
+    const version = await context.store.getVersionByStage(credential.id, 'current');
+    if (version !== undefined) stored = { value: await context.vault.reveal(credential, version.number), providerKeyId: version.providerKeyId };
+  }
+  return runPreflight({ provider, credential, current: stored });
+}
+
+/** The preflight as lines under `preflight` (✓ ok, ✗ failed, - skipped). */
+export function printPreflight(checks: ReadonlyArray<import('../rotation/preflight.js').PreflightCheck>, indent = '  '): void {
+  for (const check of checks) {
+    const mark = check.result === 'ok' ? colour.green('✓') : check.result === 'failed' ? colour.red('✗') : colour.dim('-');
+    process.stdout.write(`${indent}${mark} ${check.check.padEnd(16)} ${check.detail}\n`);
+  }
+}

@@ -182,6 +182,8 @@ export interface Store extends AlertStore, TeamStore {
   findVersionsByFingerprint(fingerprint: string): Promise<VersionRecord[]>;
   /** Compare-and-set one version's stage. ConflictError when it is not in `from`. */
   setVersionStage(credentialId: string, number: number, from: Stage, to: Stage): Promise<VersionRecord>;
+  /** Records (or clears) the provider's id of one version's key, e.g. after `credential add` without `--provider-key-id`. */
+  setVersionProviderKeyId(credentialId: string, number: number, providerKeyId: string | null): Promise<VersionRecord>;
   /** Atomically: version `number` (pending) → current, current → previous. */
   promote(credentialId: string, number: number, options: PromoteOptions): Promise<void>;
   /** Atomically: current → discarded, previous → current. Returns the number now current. */
@@ -208,6 +210,8 @@ export interface Store extends AlertStore, TeamStore {
   addConsumer(input: NewConsumer): Promise<Consumer>;
   listConsumers(credentialId: string): Promise<Consumer[]>;
   removeConsumer(credentialId: string, name: string): Promise<void>;
+  /** Replaces a consumer's sink options and/or reload action in place (its name and kind stay). NotFoundError when absent. */
+  updateConsumer(credentialId: string, name: string, patch: { config?: Record<string, unknown>; reload?: Record<string, unknown> | null }): Promise<Consumer>;
 
   // Rotations and their journal.
   createRotation(input: NewRotation): Promise<RotationRecord>;

@@ -5,7 +5,7 @@
 import { assertCredentialName } from '../core/credential-name.js';
 import { ConflictError, NotFoundError, RekeyError, UsageError } from '../core/errors.js';
 import type { SecretValue } from '../core/secret-value.js';
-import type { Credential, VersionRecord } from '../core/types.js';
+import type { Credential, CredentialPolicy, ProviderKind, VersionRecord } from '../core/types.js';
 import type { AuditRecordInput } from '../audit/audit-log.js';
 import type { NewCredential, Store } from '../store/store.js';
 import type { Vault } from './vault.js';
@@ -170,4 +170,86 @@ export async function removeCredential(
   await store.removeCredential(name);
   await audit.record({ event: 'credential-remove', actor, credential: name, fingerprint: null, outcome: 'ok', detail: { versions: versions.length, liveVersions: live.length } });
   return { liveVersions: live.length };
+}
+
+/** What `credential edit` may change. Scope and policy are merged; the rest replaced. */
+export interface CredentialEdit {
+  setScope?: Record<string, string>;
+  unsetScope?: string[];
+  owner?: string | null;
+  purpose?: string | null;
+  allowedModels?: string[];
+  policy?: CredentialPolicy;
+  unsetPolicy?: Array<keyof CredentialPolicy>;
+}
+
+/**
+ * Mend a credential in place (scope, owner, purpose, allowed models, policy, and the provider
+ * key id of one version), audited as `credential-edit` with the changed fields and their new,
+ * value-free settings. `checkScope` refuses a scope the provider cannot work with.
+ */
+export async function editCredential(
+  { store, audit, actor }: Omit<CredentialServiceDependencies, 'vault'>,
+  name: string,
+  edit: CredentialEdit,
+  options: { providerKeyId?: string | undefined; version?: number | undefined; checkScope?: ((provider: ProviderKind, scope: Record<string, string>) => string[]) | undefined } = {},
+): Promise<{ credential: Credential; changed: string[] }> {
+  const credential = await requireCredential(store, name);
+  const patch: Partial<Pick<Credential, 'scope' | 'owner' | 'purpose' | 'allowedModels' | 'policy'>> = {};
+  const changed: string[] = [];
+  const detail: Record<string, unknown> = {};
+  const same = (left: unknown, right: unknown) => JSON.stringify(left) === JSON.stringify(right);
+
+  if (Object.keys(edit.setScope ?? {}).length > 0 || (edit.unsetScope ?? []).length > 0) {
+    const scope = { ...credential.scope, ...edit.setScope };
+    for (const key of edit.unsetScope ?? []) {
+      if (!(key in scope)) throw new UsageError(`${name} has no scope entry "${key}"`);
+      delete scope[key];
+    }
+    const problems = options.checkScope?.(credential.provider, scope) ?? [];
+    if (problems.length > 0) throw new UsageError(problems.join('; '), { hint: '--force accepts it anyway' });
+    if (!same(scope, credential.scope)) {
+      patch.scope = scope;
+      changed.push('scope');
+      detail['scope'] = scope;
+    }
+  }
+  for (const field of ['owner', 'purpose'] as const) {
+    const value = edit[field];
+    if (value !== undefined && value !== credential[field]) {
+      patch[field] = value;
+      changed.push(field);
+      detail[field] = value;
+    }
+  }
+  if (edit.allowedModels !== undefined && !same(edit.allowedModels, credential.allowedModels)) {
+    patch.allowedModels = edit.allowedModels;
+    changed.push('allowed models');
+    detail['allowedModels'] = edit.allowedModels;
+  }
+  if (Object.keys(edit.policy ?? {}).length > 0 || (edit.unsetPolicy ?? []).length > 0) {
+    const policy: CredentialPolicy = { ...credential.policy, ...edit.policy };
+    for (const field of edit.unsetPolicy ?? []) delete policy[field];
+    if (!same(policy, credential.policy)) {
+      patch.policy = policy;
+      changed.push('policy');
+      detail['policy'] = policy;
+    }
+  }
+
+  let version: VersionRecord | undefined;
+  if (options.providerKeyId !== undefined) {
+    version = options.version === undefined ? await store.getVersionByStage(credential.id, 'current') : await store.getVersion(credential.id, options.version);
+    if (version === undefined) throw new NotFoundError(options.version === undefined ? `${name} has no current version to set a provider key id on` : `${name} has no version ${options.version}`);
+    if (version.providerKeyId !== options.providerKeyId) {
+      await store.setVersionProviderKeyId(credential.id, version.number, options.providerKeyId);
+      changed.push('provider key id');
+      detail['providerKeyId'] = { version: version.number, from: version.providerKeyId, to: options.providerKeyId };
+    }
+  }
+  const updated = Object.keys(patch).length > 0 ? await store.updateCredential(name, patch) : credential;
+  if (changed.length > 0) {
+    await audit.record({ event: 'credential-edit', actor, credential: name, fingerprint: version?.fingerprint ?? null, outcome: 'ok', detail: { changed, ...detail } });
+  }
+  return { credential: updated, changed };
 }

@@ -37,7 +37,7 @@ describe('bad input is refused clearly and changes nothing [sqlite]', () => {
     home = temporaryHome();
     env = { REKEY_HOME: home };
     expect((await runRekey(['init'], { env })).code).toBe(0);
-    const add = await runRekey(['credential', 'add', NAME, '--provider', 'openai', '--read-value'], { env, input: VALUE });
+    const add = await runRekey(['credential', 'add', NAME, '--provider', 'openai', '--scope', 'project=proj_badinput', '--read-value'], { env, input: VALUE });
     expect(add.code, add.stderr).toBe(0);
     checkpoint(home);
   });

@@ -184,6 +184,15 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
         expect(await store.findVersionsByFingerprint('b'.padEnd(64, '0'))).toEqual([second]);
       });
 
+      it("records and clears one version's provider key id in place", async () => {
+        const credential = await migrated();
+        await store.addVersion(newVersion(credential.id, 'current', 'a'));
+        expect(await store.setVersionProviderKeyId(credential.id, 1, 'key_fixed')).toMatchObject({ number: 1, stage: 'current', providerKeyId: 'key_fixed' });
+        expect((await store.getVersion(credential.id, 1))?.providerKeyId).toBe('key_fixed');
+        expect((await store.setVersionProviderKeyId(credential.id, 1, null)).providerKeyId).toBeNull();
+        await expect(store.setVersionProviderKeyId(credential.id, 9, 'key_x')).rejects.toBeInstanceOf(NotFoundError);
+      });
+
       it('refuses a second pending or current version, an unknown credential, and stores nothing when sealing fails', async () => {
         const credential = await migrated();
         await store.addVersion(newVersion(credential.id, 'current'));
@@ -411,6 +420,11 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
           ['api-vault', null],
           ['web-env', { command: 'reload' }],
         ]);
+        const updated = await store.updateConsumer(credential.id, 'web-env', { config: { path: '/srv/web/.env2' }, reload: null });
+        expect(updated).toMatchObject({ name: 'web-env', config: { path: '/srv/web/.env2' }, reload: null });
+        expect((await store.listConsumers(credential.id)).find((consumer) => consumer.name === 'web-env')?.config).toEqual({ path: '/srv/web/.env2' });
+        expect(await store.updateConsumer(credential.id, 'web-env', { reload: { command: 'reload' } })).toMatchObject({ config: { path: '/srv/web/.env2' }, reload: { command: 'reload' } });
+        await expect(store.updateConsumer(credential.id, 'no-such', { reload: null })).rejects.toBeInstanceOf(NotFoundError);
         await store.removeConsumer(credential.id, 'web-env');
         await expect(store.removeConsumer(credential.id, 'web-env')).rejects.toBeInstanceOf(NotFoundError);
         expect(await store.listConsumers(credential.id)).toHaveLength(1);

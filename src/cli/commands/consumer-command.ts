@@ -1,4 +1,4 @@
-/** `rekey consumer add|list|remove`: where a credential is delivered (the where-used inventory). */
+/** `rekey consumer add|update|list|remove`: where a credential is delivered (the where-used inventory). */
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collect } from '../cli-options.js';
@@ -37,9 +37,12 @@ function parseJsonObject(text: string, option: string): Record<string, unknown> 
   return parsed as Record<string, unknown>;
 }
 
-/** Sink options from the convenience flags, `--config key=value` and `--config-json`. */
-function sinkConfig(options: AddOptions): Record<string, unknown> {
-  const config: Record<string, unknown> = options.configJson === undefined ? {} : parseJsonObject(options.configJson, '--config-json');
+/** Sinks whose `path` is a file on this machine (stored absolute); for the others (vault-kv) it is the remote's own path. */
+const FILE_KINDS = new Set(['env-file', 'json-file', 'yaml-file']);
+
+/** Sink options from the convenience flags, `--config key=value` and `--config-json`, over `base`. */
+function sinkConfig(options: AddOptions, kind: string, base: Record<string, unknown> = {}): Record<string, unknown> {
+  const config: Record<string, unknown> = options.configJson === undefined ? { ...base } : parseJsonObject(options.configJson, '--config-json');
   for (const pair of options.config ?? []) {
     const match = /^([A-Za-z0-9_.-]+)=(.*)$/.exec(pair);
     if (match?.[1] === undefined || match[2] === undefined) throw new UsageError(`--config "${pair}" is not key=value`);
@@ -49,7 +52,7 @@ function sinkConfig(options: AddOptions): Record<string, unknown> {
   if (options.var !== undefined) config['name'] = options.var;
   if (options.mode !== undefined) config['mode'] = options.mode;
   // File paths are stored absolute: a rotation may run from another directory.
-  if (typeof config['path'] === 'string' && !isAbsolute(config['path'])) config['path'] = resolve(config['path']);
+  if (FILE_KINDS.has(kind) && typeof config['path'] === 'string' && !isAbsolute(config['path'])) config['path'] = resolve(config['path']);
   return config;
 }
 
@@ -108,7 +111,11 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (credentialName: string, name: string, options: AddOptions) => {
       if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`consumer name "${name.slice(0, 70)}" must be lower-case letters, digits, ".", "_" or "-"`);
-      const config = sinkConfig(options);
+      const { SINK_KINDS } = await import('../../sinks/sink-spec.js');
+      if (!(SINK_KINDS as readonly string[]).includes(options.kind)) {
+        throw new UsageError(`unknown sink kind "${options.kind.slice(0, 60)}"`, { hint: `known kinds: ${SINK_KINDS.join(', ')}` });
+      }
+      const config = sinkConfig(options, options.kind);
       const reload = reloadConfig(options);
       const added = await withCliContext(async (context) => {
         const credential = await context.store.getCredential(credentialName);
@@ -124,6 +131,59 @@ export function register(program: Command): void {
       });
       if (options.json === true) printJson(consumerJson(added));
       else process.stdout.write(`${colour.green('added')} consumer ${name} (${added.kind}) to ${credentialName}\n`);
+    });
+
+  consumer
+    .command('update <credential> <name>')
+    .description("Mend a consumer in place: its sink options and reload action (name and kind stay; audited)")
+    .option('--path <path>', 'file sinks: the file (stored as an absolute path); vault-kv: the secret path')
+    .option('--var <name>', 'env-file: the variable name')
+    .option('--mode <mode>', 'file sinks: file mode')
+    .option('--config <key=value>', 'set a sink option (repeatable)', collect)
+    .option('--unset-config <key>', 'remove a sink option (repeatable)', collect)
+    .option('--config-json <json>', 'replace all sink options with this JSON object')
+    .option('--reload-exec <command>', 'replace the reload action with this command (split on spaces, no shell)')
+    .option('--reload-key-via <how>', 'env (default), stdin or none')
+    .option('--reload-env-name <name>', 'the variable that carries the key (default REKEY_KEY)')
+    .option('--reload-timeout <seconds>', 'kill the reload command after this long')
+    .option('--reload-json <json>', 'replace the reload action with this JSON object')
+    .option('--no-reload', 'remove the reload action')
+    .option('--app <name>', 'the app this consumer feeds (its reload runs once per app)')
+    .option('--json', 'print JSON')
+    .action(async (credentialName: string, name: string, options: AddOptions & { unsetConfig?: string[]; reload?: boolean }) => {
+      const updated = await withCliContext(async (context) => {
+        const credential = await context.store.getCredential(credentialName);
+        if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
+        const existing = (await context.store.listConsumers(credential.id)).find((entry) => entry.name === name);
+        if (existing === undefined) throw new NotFoundError(`${credentialName} has no consumer named ${name}`, { hint: `list them with \`rekey consumer list ${credentialName}\`` });
+        const config = sinkConfig(options, existing.kind, existing.config);
+        for (const key of options.unsetConfig ?? []) delete config[key];
+        const reloadChanged = options.reload === false || options.reloadExec !== undefined || options.reloadJson !== undefined || options.app !== undefined;
+        let reload = existing.reload;
+        if (options.reload === false) {
+          if (options.reloadExec !== undefined || options.reloadJson !== undefined) throw new UsageError('use either --no-reload or a new reload action');
+          reload = options.app === undefined ? null : { app: options.app };
+        } else if (options.reloadExec !== undefined || options.reloadJson !== undefined) {
+          reload = reloadConfig(options);
+        } else if (options.app !== undefined) {
+          reload = { ...(existing.reload ?? {}), app: options.app };
+        }
+        const { createSink } = await import('../../sinks/sink-registry.js');
+        const { createReloadAction } = await import('../../sinks/reload-registry.js');
+        await createSink({ name, kind: existing.kind, config }, context.keys.fingerprintSalt);
+        if (reload !== null && reload['kind'] !== undefined) await createReloadAction(name, reload);
+        const changed = [
+          ...(JSON.stringify(config) === JSON.stringify(existing.config) ? [] : ['sink options']),
+          ...(reloadChanged && JSON.stringify(reload) !== JSON.stringify(existing.reload) ? ['reload'] : []),
+        ];
+        if (changed.length === 0) return { consumer: existing, changed };
+        const result = await context.store.updateConsumer(credential.id, name, { config, ...(changed.includes('reload') ? { reload } : {}) });
+        await context.audit.record({ event: 'consumer-update', actor: context.actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { consumer: name, kind: existing.kind, changed, config, reload: result.reload } });
+        return { consumer: result, changed };
+      });
+      if (options.json === true) printJson({ ...consumerJson(updated.consumer), changed: updated.changed });
+      else if (updated.changed.length === 0) process.stdout.write(`consumer ${name} of ${credentialName}: nothing to change\n`);
+      else process.stdout.write(`${colour.green('updated')} consumer ${name} of ${credentialName}: ${updated.changed.join(', ')}\n`);
     });
 
   consumer

@@ -1,8 +1,9 @@
-/** `rekey credential add|list|show|versions|set-value|promote|rollback|reveal|remove`. */
+/** `rekey credential add|edit|list|show|versions|set-value|promote|rollback|reveal|remove`. */
 import type { Command } from 'commander';
 import { collect } from '../cli-options.js';
 import { UsageError } from '../../core/errors.js';
-import { parseDurationSeconds } from '../../core/duration.js';
+import { assertCredentialName } from '../../core/credential-name.js';
+import { formatDuration, parseDurationSeconds } from '../../core/duration.js';
 import { PROVIDER_KINDS, type CredentialPolicy, type ProviderKind } from '../../core/types.js';
 import { fingerprintLabel } from '../../crypto/fingerprint.js';
 import { withCliContext } from '../cli-context.js';
@@ -52,8 +53,17 @@ interface AddOptions {
   onLeak?: string;
   readValue?: boolean;
   providerKeyId?: string;
+  force?: boolean;
   json?: boolean;
 }
+
+/** The variable that holds each provider's admin credential: the preflight at `add` runs only when it is set. */
+const ADMIN_VARIABLE: Partial<Record<ProviderKind, string>> = {
+  openai: 'OPENAI_ADMIN_KEY',
+  anthropic: 'ANTHROPIC_ADMIN_KEY',
+  openrouter: 'OPENROUTER_MANAGEMENT_KEY',
+  'azure-openai': 'AZURE_MANAGEMENT_TOKEN',
+};
 
 function policyFrom(options: AddOptions): CredentialPolicy {
   if (options.onLeak !== undefined && options.onLeak !== 'rotate' && options.onLeak !== 'alert') {
@@ -111,12 +121,24 @@ export function register(program: Command): void {
     .option('--on-leak <action>', 'rotate or alert when the scanner finds this key')
     .option('--read-value', 'read the current value from stdin (or a hidden prompt on a terminal)')
     .option('--provider-key-id <id>', PROVIDER_KEY_ID_HELP)
+    .option('--force', "store a value of a custom format, or a scope rekey does not expect for the provider")
     .option('--json', 'print JSON')
     .action(async (name: string, options: AddOptions) => {
+      assertCredentialName(name);
       const provider = parseProvider(options.provider);
       const environment = options.environment ?? name.split('/').at(-1) ?? '';
       const policy = policyFrom(options);
+      const scope = parsePairs(options.scope, '--scope');
+      const { keyShapeProblem, scopeProblems } = await import('../../providers/key-shapes.js');
+      const problems = scopeProblems(provider, scope);
+      if (problems.length > 0 && options.force !== true) {
+        throw new UsageError(problems.join('; '), { hint: `e.g. rekey credential add ${name} --provider ${provider} --scope project=proj_… (the id from the provider's console); --force skips this check` });
+      }
       const value = options.readValue === true ? await readSecretValue(`value for ${name}`) : undefined;
+      const shape = value === undefined ? undefined : keyShapeProblem(provider, value.reveal());
+      if (shape !== undefined && options.force !== true) {
+        throw new UsageError(shape, { hint: `paste the ${provider} key, or pass --force to store a custom format` });
+      }
       const { addCredential } = await import('../../vault/credential-service.js');
       const result = await withCliContext((context) =>
         addCredential(context, {
@@ -125,7 +147,7 @@ export function register(program: Command): void {
           environment,
           owner: options.owner ?? null,
           purpose: options.purpose ?? null,
-          scope: parsePairs(options.scope, '--scope'),
+          scope,
           allowedModels: options.allowedModel ?? [],
           tags: parsePairs(options.tag, '--tag'),
           policy,
@@ -136,6 +158,46 @@ export function register(program: Command): void {
         const versionText = result.version === undefined ? 'no value yet' : `version ${result.version.number} current (${result.version.hint})`;
         process.stdout.write(`${colour.green('added')} ${name} (${provider}, ${environment}): ${versionText}\n`);
       }
+      await preflightAfterAdd(name, provider);
+    });
+
+  credential
+    .command('edit <name>')
+    .description("Mend a credential in place: scope, owner, purpose, allowed models, policy, the current version's provider key id (audited)")
+    .option('--scope <key=value>', 'set a scope entry, e.g. project=proj_abc (repeatable)', collect)
+    .option('--unset-scope <key>', 'remove a scope entry (repeatable)', collect)
+    .option('--owner <owner>', 'owning team or person ("" clears it)')
+    .option('--purpose <purpose>', 'what the key is for ("" clears it)')
+    .option('--allowed-model <model>', 'the models this key may use: replaces the list (repeatable)', collect)
+    .option('--any-model', 'clear the allowed models (any model)')
+    .option('--rotate-every-days <days>', 'rotation cadence for scheduled rotation')
+    .option('--max-age-days <days>', 'a current version older than this violates policy')
+    .option('--grace-quiet <duration>', 'grace ends after the old key is quiet this long (e.g. 15m)')
+    .option('--grace-max <duration>', 'hold instead of revoking when the old key is still used after this')
+    .option('--on-leak <action>', 'rotate or alert when the scanner finds this key')
+    .option('--unset-policy <field>', 'remove a policy field: rotateEveryDays, maxAgeDays, graceQuietSeconds, graceMaxSeconds, onLeak (repeatable)', collect)
+    .option('--provider-key-id <id>', "set the provider's id of the current version's key (or of --version)")
+    .option('--version <number>', 'with --provider-key-id: this version instead of the current one')
+    .option('--force', 'accept a scope rekey does not expect for the provider')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: EditOptions) => {
+      const { editCredential } = await import('../../vault/credential-service.js');
+      const { scopeProblems } = await import('../../providers/key-shapes.js');
+      const patch = editPatch(options);
+      const version = parsePositiveInteger(options.version, '--version');
+      if (version !== undefined && options.providerKeyId === undefined) throw new UsageError('--version goes with --provider-key-id');
+      const providerKeyId = options.providerKeyId === undefined ? undefined : providerKeyIdOption(options.providerKeyId, true);
+      const result = await withCliContext((context) =>
+        editCredential(context, name, patch, {
+          providerKeyId: providerKeyId ?? undefined,
+          version,
+          checkScope: options.force === true ? undefined : (provider, scope) => scopeProblems(provider, scope),
+        }),
+      );
+      if (options.json === true) printJson({ credential: credentialJson(result.credential), changed: result.changed });
+      else if (result.changed.length === 0) process.stdout.write(`${name}: nothing to change\n`);
+      else process.stdout.write(`${colour.green('edited')} ${name}: ${result.changed.join(', ')}\n`);
+      if (result.changed.some((field) => field === 'scope' || field === 'provider key id')) await preflightAfterAdd(name, result.credential.provider);
     });
 
   credential
@@ -280,6 +342,69 @@ export function register(program: Command): void {
     });
 }
 
+interface EditOptions {
+  scope?: string[];
+  unsetScope?: string[];
+  owner?: string;
+  purpose?: string;
+  allowedModel?: string[];
+  anyModel?: boolean;
+  rotateEveryDays?: string;
+  maxAgeDays?: string;
+  graceQuiet?: string;
+  graceMax?: string;
+  onLeak?: string;
+  unsetPolicy?: string[];
+  providerKeyId?: string;
+  version?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+const POLICY_FIELDS = ['rotateEveryDays', 'maxAgeDays', 'graceQuietSeconds', 'graceMaxSeconds', 'onLeak'] as const;
+
+function editPatch(options: EditOptions): import('../../vault/credential-service.js').CredentialEdit {
+  if (options.anyModel === true && options.allowedModel !== undefined) throw new UsageError('use either --allowed-model or --any-model');
+  for (const field of options.unsetPolicy ?? []) {
+    if (!(POLICY_FIELDS as readonly string[]).includes(field)) throw new UsageError(`--unset-policy "${field}" is not a policy field`, { hint: `one of: ${POLICY_FIELDS.join(', ')}` });
+  }
+  const edit: import('../../vault/credential-service.js').CredentialEdit = {
+    setScope: parsePairs(options.scope, '--scope'),
+    unsetScope: options.unsetScope ?? [],
+    policy: policyFrom({ provider: '', ...options }),
+    unsetPolicy: (options.unsetPolicy ?? []) as Array<keyof CredentialPolicy>,
+  };
+  if (options.owner !== undefined) edit.owner = options.owner === '' ? null : options.owner;
+  if (options.purpose !== undefined) edit.purpose = options.purpose === '' ? null : options.purpose;
+  if (options.allowedModel !== undefined) edit.allowedModels = options.allowedModel;
+  if (options.anyModel === true) edit.allowedModels = [];
+  return edit;
+}
+
+/**
+ * After `add` or an `edit` of the scope: the provider preflight when its admin credential is
+ * in the environment (a warning when it fails: `credential edit` mends it); else one line
+ * saying what was not checked and how to check it.
+ */
+async function preflightAfterAdd(name: string, provider: ProviderKind): Promise<void> {
+  const variable = ADMIN_VARIABLE[provider];
+  if (variable === undefined) return;
+  if ((process.env[variable] ?? '') === '') {
+    process.stderr.write(colour.dim(`not checked at ${provider} (${variable} is not set): run \`rekey doctor --provider ${provider}\` or \`rekey rotate ${name} --dry-run\` with it set`) + '\n');
+    return;
+  }
+  const { preflightCredential } = await import('../cli-services.js');
+  const { preflightFailed } = await import('../../rotation/preflight.js');
+  const { requireCredential } = await import('../../vault/credential-service.js');
+  const checks = await withCliContext(async (context) => preflightCredential(context, await requireCredential(context.store, name)));
+  if (!preflightFailed(checks)) {
+    process.stderr.write(colour.dim(`checked at ${provider}: ${checks.filter((check) => check.result === 'ok').map((check) => check.check).join(', ')} ok`) + '\n');
+    return;
+  }
+  for (const check of checks.filter((entry) => entry.result === 'failed')) process.stderr.write(colour.yellow(`warning: preflight ${check.check}: ${check.detail}`) + '\n');
+  process.stderr.write(`hint: mend it with \`rekey credential edit ${name} --scope …\` (or --provider-key-id …); a rotation would fail as it is\n`);
+}
+
 function printCredential(item: Credential, versions: VersionRecord[], consumerCount: number): void {
   const line = (label: string, value: string): void => {
     process.stdout.write(`${colour.dim(label.padEnd(15))}${value}\n`);
@@ -292,9 +417,23 @@ function printCredential(item: Credential, versions: VersionRecord[], consumerCo
   line('purpose', item.purpose ?? '-');
   line('allowed models', item.allowedModels.join(', ') || '(any)');
   line('tags', Object.entries(item.tags).map(([key, value]) => `${key}=${value}`).join(', ') || '-');
-  line('policy', JSON.stringify(item.policy));
+  line('policy', describePolicy(item.policy));
   line('consumers', String(consumerCount));
   for (const version of versions.filter((entry) => entry.stage === 'current' || entry.stage === 'previous' || entry.stage === 'pending')) {
     line(version.stage, `v${version.number} ${version.hint} ${fingerprintLabel(version.fingerprint)} since ${version.stageChangedAt.toISOString()}`);
   }
+}
+
+/** `every 30 days, max age 90 days, grace quiet 15m`, or `(none: never due, default grace)`. */
+export function describePolicy(policy: CredentialPolicy): string {
+  const parts: string[] = [];
+  if (policy.rotateEveryDays !== undefined) parts.push(`rotate every ${policy.rotateEveryDays} days`);
+  if (policy.maxAgeDays !== undefined) parts.push(`max age ${policy.maxAgeDays} days`);
+  if (policy.graceQuietSeconds !== undefined) parts.push(`grace quiet ${formatDuration(policy.graceQuietSeconds)}`);
+  if (policy.graceMaxSeconds !== undefined) parts.push(`grace max ${formatDuration(policy.graceMaxSeconds)}`);
+  if (policy.onLeak !== undefined) parts.push(`on leak: ${policy.onLeak}`);
+  for (const [key, value] of Object.entries(policy)) {
+    if (!(POLICY_FIELDS as readonly string[]).includes(key)) parts.push(`${key}: ${JSON.stringify(value)}`);
+  }
+  return parts.length === 0 ? '(none: no cadence, so never due; default grace 15m quiet, 24h max)' : parts.join(', ');
 }

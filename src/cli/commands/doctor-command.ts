@@ -1,7 +1,8 @@
 /** `rekey doctor`: check the data directory, master key, store, migrations, data and audit chain. */
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { RekeyError } from '../../core/errors.js';
+import { RekeyError, UsageError } from '../../core/errors.js';
+import { PROVIDER_KINDS } from '../../core/types.js';
 import { describeDatabase, loadMasterKeyCandidates, resolveHome } from '../cli-context.js';
 import { colour, printJson } from '../output.js';
 import type { Store } from '../../store/store.js';
@@ -94,13 +95,37 @@ export async function runDoctor(): Promise<Check[]> {
   return checks;
 }
 
+/** `doctor --provider`: the preflight of each credential of that provider, as doctor checks. */
+async function providerChecks(provider: string, only: string | undefined): Promise<Check[]> {
+  if (!(PROVIDER_KINDS as readonly string[]).includes(provider)) {
+    throw new UsageError(`unknown provider "${provider}"`, { hint: `use one of: ${PROVIDER_KINDS.join(', ')}` });
+  }
+  const { withCliContext } = await import('../cli-context.js');
+  const { preflightCredential } = await import('../cli-services.js');
+  return withCliContext(async (context) => {
+    const credentials = (await context.store.listCredentials({ provider })).filter((credential) => only === undefined || credential.name === only);
+    if (credentials.length === 0) return [{ name: `${provider} preflight`, ok: false, detail: only === undefined ? `no ${provider} credential to check` : `no ${provider} credential named ${only}` }];
+    const checks: Check[] = [];
+    for (const credential of credentials) {
+      for (const check of await preflightCredential(context, credential)) {
+        checks.push({ name: `${credential.name}: ${check.check}`, ok: check.result !== 'failed', detail: check.result === 'skipped' ? `(skipped) ${check.detail}` : check.detail });
+      }
+    }
+    return checks;
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('doctor')
     .description('Check the master key, store, file permissions, migrations and audit chain')
+    .option('--provider <name>', "also run the provider preflight for every credential of this provider (admin key, permissions, base URL, project, stored key)")
+    .option('--credential <name>', 'with --provider: only this credential')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean; provider?: string; credential?: string }) => {
       const checks = await runDoctor();
+      if (options.provider !== undefined) checks.push(...(await providerChecks(options.provider, options.credential)));
+      else if (options.credential !== undefined) throw new UsageError('--credential needs --provider');
       const ok = checks.every((check) => check.ok);
       if (options.json === true) printJson({ ok, checks });
       else {

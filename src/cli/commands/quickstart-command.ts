@@ -71,10 +71,12 @@ async function quickstart(options: QuickstartOptions): Promise<void> {
     writeFileSync(envFile, `# the quickstart app's settings; rekey rewrites OPENAI_API_KEY on every rotation\nOPENAI_API_KEY=${project.key.reveal()}\n`, { mode: 0o600 });
     const env = { REKEY_HOME: home, NO_COLOR: process.env.NO_COLOR ?? '' };
     await runSelf(['init'], env);
+    // The credential's preflight runs against the emulator (not whatever OpenAI settings this shell has).
+    const providerEnv = { OPENAI_BASE_URL: emulator.openaiBaseUrl, OPENAI_ADMIN_KEY: emulator.adminKeys.openai.reveal() };
     await runSelf(
       ['credential', 'add', QUICKSTART_CREDENTIAL, '--provider', 'openai', '--scope', `project=${project.projectId}`, '--allowed-model', 'gpt-4o-mini',
         '--owner', 'quickstart', '--grace-quiet', '3s', '--grace-max', '2m', '--read-value', '--provider-key-id', project.keyId],
-      env,
+      { ...env, ...providerEnv },
       project.key,
     );
     await runSelf(['consumer', 'add', QUICKSTART_CREDENTIAL, CONSUMER, '--path', envFile, '--var', 'OPENAI_API_KEY'], env);

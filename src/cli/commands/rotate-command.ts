@@ -11,7 +11,7 @@ import type { SecretValue } from '../../core/secret-value.js';
 import type { RotationProgress } from '../../rotation/rotation-deps.js';
 import type { RotationOutcome, RotationPlan } from '../../rotation/rotation-executor.js';
 import { withCliContext } from '../cli-context.js';
-import { openRotationExecutor } from '../cli-services.js';
+import { openRotationExecutor, preflightCredential, printPreflight } from '../cli-services.js';
 import { colour, printJson } from '../output.js';
 import { withInterruptNotice } from '../rotation-interrupt.js';
 import { createProgressReporter } from '../rotation-progress.js';
@@ -142,9 +142,18 @@ async function rotateOne(credential: string, options: RotateOptions, kind: 'manu
     };
     if (options.dryRun === true) {
       const plan = await executor.plan(request);
-      if (options.json === true) printJson(plan);
-      else printPlan(plan);
-      if (plan.problems.length > 0) process.exitCode = 1;
+      // The preflight asks the provider what the rotation will need (read-only).
+      const { requireCredential } = await import('../../vault/credential-service.js');
+      const { preflightFailed } = await import('../../rotation/preflight.js');
+      const checks = await preflightCredential(context, await requireCredential(context.store, credential));
+      if (options.json === true) printJson({ ...plan, preflight: checks });
+      else {
+        printPlan(plan);
+        process.stdout.write(`${colour.bold('preflight')} at ${plan.provider}\n`);
+        printPreflight(checks);
+        if (preflightFailed(checks)) process.stdout.write(colour.red('the rotation would fail: fix what the preflight says first') + '\n');
+      }
+      if (plan.problems.length > 0 || preflightFailed(checks)) process.exitCode = 1;
       return;
     }
     const outcome = await withInterruptNotice(context, reporter, { credential }, () => executor.start(request));

@@ -8,6 +8,7 @@ type RotationMethods = Pick<
   | 'addConsumer'
   | 'listConsumers'
   | 'removeConsumer'
+  | 'updateConsumer'
   | 'createRotation'
   | 'getRotation'
   | 'listRotations'
@@ -50,6 +51,27 @@ export function createRotationQueries({ database, now }: SqlStoreContext): Rotat
     async removeConsumer(credentialId, name) {
       const changed = await database.execute('DELETE FROM consumers WHERE credential_id = ? AND name = ?', [credentialId, name]);
       if (changed === 0) throw new NotFoundError(`no consumer named ${name} for credential ${credentialId}`);
+    },
+
+    async updateConsumer(credentialId, name, patch) {
+      const assignments: string[] = [];
+      const params: unknown[] = [];
+      if (patch.config !== undefined) {
+        assignments.push('config = ?');
+        params.push(JSON.stringify(patch.config));
+      }
+      if (patch.reload !== undefined) {
+        assignments.push('reload = ?');
+        params.push(patch.reload === null ? null : JSON.stringify(patch.reload));
+      }
+      if (assignments.length === 0) {
+        const rows = await database.query<Row>('SELECT * FROM consumers WHERE credential_id = ? AND name = ?', [credentialId, name]);
+        if (rows[0] === undefined) throw new NotFoundError(`no consumer named ${name} for credential ${credentialId}`);
+        return consumerFromRow(rows[0]);
+      }
+      const rows = await database.query<Row>(`UPDATE consumers SET ${assignments.join(', ')} WHERE credential_id = ? AND name = ? RETURNING *`, [...params, credentialId, name]);
+      if (rows[0] === undefined) throw new NotFoundError(`no consumer named ${name} for credential ${credentialId}`);
+      return consumerFromRow(rows[0]);
     },
 
     async createRotation(input) {

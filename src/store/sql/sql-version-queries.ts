@@ -13,6 +13,7 @@ type VersionMethods = Pick<
   | 'listVersions'
   | 'findVersionsByFingerprint'
   | 'setVersionStage'
+  | 'setVersionProviderKeyId'
   | 'promote'
   | 'rollback'
   | 'listSealed'
@@ -151,6 +152,12 @@ export function createVersionQueries({ database, now }: SqlStoreContext): Versio
         await lockCredential(client, database, credentialId);
         return versionFromRow(await moveStage(client, credentialId, number, from, to));
       });
+    },
+
+    async setVersionProviderKeyId(credentialId, number, providerKeyId) {
+      const rows = await database.query<Row>('UPDATE versions SET provider_key_id = ? WHERE credential_id = ? AND number = ? RETURNING *', [providerKeyId, credentialId, number]);
+      if (rows[0] === undefined) throw new NotFoundError(`no version ${number} for credential ${credentialId}`);
+      return versionFromRow(rows[0]);
     },
 
     async promote(credentialId, number, options) {
