@@ -1,0 +1,98 @@
+/**
+ * Issue #12's first-hour frictions that landed, one named test each, through the built
+ * binary against one emulator and one scratch home (the SDK's error classes with the
+ * official `openai` client are in test/sdk/sdk-errors.test.ts; the provider helper's hints
+ * and the reload stderr tail have unit tests beside their code).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
+import { runRekey, temporaryHome } from '../helpers/cli-runner.js';
+
+let emulator: RunningEmulator;
+let home: string;
+let env: Record<string, string>;
+let project: { projectId: string; keyId: string; key: string };
+const rekey = (args: string[], input?: string, extra: Record<string, string> = {}) => runRekey(args, { env: { ...env, ...extra }, input });
+
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: 1212 });
+  const seeded = await emulator.seedOpenAIProject('frictions');
+  project = { projectId: seeded.projectId, keyId: seeded.keyId, key: seeded.key.reveal() };
+  home = temporaryHome();
+  env = { REKEY_HOME: home, OPENAI_BASE_URL: emulator.openaiBaseUrl, OPENAI_ADMIN_KEY: emulator.adminKeys.openai.reveal() };
+  expect((await rekey(['init'])).code).toBe(0);
+  const added = await rekey(['credential', 'add', 'openai/app/dev', '--provider', 'openai', '--scope', `project=${project.projectId}`, '--read-value'], `${project.key}\n`);
+  expect(added.code, added.stderr).toBe(0);
+});
+afterAll(async () => {
+  await emulator.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('first-hour frictions (issue #12)', () => {
+  it('an sk-ant- key is refused for --provider openai (exit 2, says whose key it looks like)', async () => {
+    const result = await rekey(['credential', 'add', 'openai/ant/dev', '--provider', 'openai', '--scope', 'project=proj_x', '--read-value'], `sk-ant-api03-${'a'.repeat(93)}AA\n`);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/does not look like a key for --provider openai .*looks like an Anthropic key/);
+  });
+
+  it('a credential without the scope its provider needs is refused at add', async () => {
+    const result = await rekey(['credential', 'add', 'openai/noscope/dev', '--provider', 'openai']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('openai needs --scope project=proj_…');
+  });
+
+  it("the README's literal project=proj_abc does not pass silently: the preflight at add says the project was not found", async () => {
+    const result = await rekey(['credential', 'add', 'openai/abc/dev', '--provider', 'openai', '--scope', 'project=proj_abc', '--read-value'], `${project.key}\n`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/warning: preflight project: proj_abc was not found at openai/);
+    expect(result.stderr).toContain('GET http://127.0.0.1:');
+  });
+
+  it('credential edit mends the scope in place, audited, and the preflight then passes', async () => {
+    const edited = await rekey(['credential', 'edit', 'openai/abc/dev', '--scope', `project=${project.projectId}`, '--owner', 'team-a']);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toContain('edited openai/abc/dev: scope, owner');
+    expect(edited.stderr).toMatch(/checked at openai: .*project.*ok/);
+    const audit = await rekey(['audit', 'list', '--json']);
+    expect(audit.stdout).toContain('credential-edit');
+  });
+
+  it('rotate --dry-run runs the preflight; a base URL without /v1 names the URL and the fix', async () => {
+    const good = await rekey(['rotate', 'openai/app/dev', '--dry-run']);
+    expect(good.code, good.stdout + good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/✓ stored key +its provider key id|✓ stored key +it matches key/);
+    const base = emulator.openaiBaseUrl.replace(/\/v1$/, '');
+    const bad = await rekey(['rotate', 'openai/app/dev', '--dry-run'], undefined, { OPENAI_BASE_URL: base });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`hint: the base URL lacks /v1: set OPENAI_BASE_URL to ${base}/v1`);
+  });
+
+  it('doctor --provider with a wrong admin key names OPENAI_ADMIN_KEY, the method, the URL and the code', async () => {
+    const result = await rekey(['doctor', '--provider', 'openai', '--credential', 'openai/app/dev'], undefined, { OPENAI_ADMIN_KEY: 'sk-admin-wrong' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/organization\/projects\/proj_\w+\/api_keys\S* → HTTP 401 \(invalid_api_key\); hint: .*OPENAI_ADMIN_KEY/);
+    expect(result.stdout).not.toContain('sk-admin-wrong');
+  });
+
+  it('consumer update mends a consumer in place; a vault-kv path stays a vault path', async () => {
+    const added = await rekey(['consumer', 'add', 'openai/app/dev', 'vault', '--kind', 'vault-kv', '--path', 'apps/app/openai', '--config', 'address=http://127.0.0.1:8200', '--config', 'mount=secret', '--var', 'OPENAI_API_KEY']);
+    expect(added.code, added.stderr).toBe(0);
+    const updated = await rekey(['consumer', 'update', 'openai/app/dev', 'vault', '--path', 'apps/app/openai2', '--json']);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ config: { path: 'apps/app/openai2' }, changed: ['sink options'] });
+  });
+
+  it('an unknown sink kind is a usage error (exit 2)', async () => {
+    const result = await rekey(['consumer', 'add', 'openai/app/dev', 'odd', '--kind', 'carrier-pigeon']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown sink kind "carrier-pigeon"/);
+  });
+
+  it('an empty policy is printed readably, saying it is never due', async () => {
+    const result = await rekey(['credential', 'show', 'openai/app/dev']);
+    expect(result.stdout).toMatch(/policy +\(none: no cadence, so never due/);
+    expect(result.stdout).not.toContain('{}');
+  });
+});
