@@ -63,7 +63,7 @@ describe.skipIf(SKIP !== '')(`alert outbox survives SIGKILL${SKIP}`, () => {
     );
     expect((await runRekey(['init'], { env })).code).toBe(0);
     // Due in 7 days: the scheduler raises key-age-due.
-    const added = await runRekey(['credential', 'add', 'openai/billing/prod', '--provider', 'openai', '--rotate-every-days', '7', '--read-value'], { env, input: `${PLANTED}\n` });
+    const added = await runRekey(['credential', 'add', 'openai/billing/prod', '--provider', 'openai', '--scope', 'project=proj_billing', '--rotate-every-days', '7', '--read-value'], { env, input: `${PLANTED}\n` });
     expect(added.code, added.stderr).toBe(0);
   });
 

@@ -30,7 +30,7 @@ describe.skipIf(SKIP !== '')(`rekey alerts${SKIP}`, () => {
       ['version: 1', 'notifications:', '  routes:', '    ops:', '      kind: webhook', '      urlFrom: env:ALERT_URL', '      secretFrom: env:ALERT_SECRET', '    broken:', '      kind: slack', '      urlFrom: env:NOT_SET_ANYWHERE', '  subscriptions:', '    - { events: ["*"], routes: [ops] }', ''].join('\n'),
     );
     expect((await rekey('init')).code).toBe(0);
-    expect((await runRekey(['credential', 'add', 'openai/billing/prod', '--provider', 'openai', '--max-age-days', '5', '--read-value'], { env, input: `${PLANTED}\n` })).code).toBe(0);
+    expect((await runRekey(['credential', 'add', 'openai/billing/prod', '--provider', 'openai', '--scope', 'project=proj_billing', '--max-age-days', '5', '--read-value'], { env, input: `${PLANTED}\n` })).code).toBe(0);
   });
 
   afterAll(async () => {
