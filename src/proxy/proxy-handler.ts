@@ -46,6 +46,8 @@ export interface ProxyHandlerDependencies {
   meter: ProxyMeter;
   upstreams: ProxyUpstreams;
   log?: ((entry: ProxyLogEntry) => void) | undefined;
+  /** Told of each refused virtual token (the auth-failure counter). */
+  onTokenRefused?: (() => void) | undefined;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -146,7 +148,10 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
 
     const presented = presentedToken(request, route.family);
     const token = presented === undefined ? undefined : await deps.verifier.verify(presented);
-    if (token === undefined) return finish(proxyError(route.family, 401, 'invalid_virtual_token', 'a valid rekey virtual token is required (rk_proxy_…)'));
+    if (token === undefined) {
+      deps.onTokenRefused?.();
+      return finish(proxyError(route.family, 401, 'invalid_virtual_token', 'a valid rekey virtual token is required (rk_proxy_…)'));
+    }
     entry.token = token.name;
 
     const chosen = await credentialFor(deps.keySets, token, route.provider, request.headers.get('x-rekey-credential'));

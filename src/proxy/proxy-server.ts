@@ -5,6 +5,7 @@
 import type { KeySets } from '../access/key-sets.js';
 import { listenFetch } from '../access/listen-fetch.js';
 import { openLiveKeySets } from '../access/live-key-sets.js';
+import { createAuthFailureCounter, type AuthFailureCounter } from '../access/auth-failure-counter.js';
 import { createTokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
@@ -22,6 +23,8 @@ export interface ProxyServerOptions {
   /** How long a verified token is trusted before it is checked again (default 5 s). */
   tokenCacheMilliseconds?: number;
   meterFlushMilliseconds?: number;
+  /** How often refused-token counts are written for the auth-failure alert (default 5 s). */
+  authFailureFlushMilliseconds?: number;
   log?: (entry: ProxyLogEntry) => void;
   onError?: (message: string) => void;
 }
@@ -30,6 +33,8 @@ export interface RunningProxy {
   url: string;
   keySets: KeySets;
   meter: ProxyMeter;
+  /** The refused-token counter (flushed on close). */
+  authFailures: AuthFailureCounter;
   close(): Promise<void>;
 }
 
@@ -57,12 +62,14 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const live = await openLiveKeySets({ store: options.store, vault: options.vault, pollIntervalMilliseconds: options.pollIntervalMilliseconds, onError: options.onError });
   const keySets = live.keySets;
   const meter = createProxyMeter({ usage: options.store, flushIntervalMilliseconds: options.meterFlushMilliseconds, onError: options.onError });
+  const authFailures = createAuthFailureCounter({ store: options.store, source: 'proxy', flushIntervalMilliseconds: options.authFailureFlushMilliseconds, onError: options.onError });
   const handler = createProxyHandler({
     keySets,
     verifier: createTokenVerifier({ tokens: options.store, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 }),
     meter,
     upstreams: options.upstreams,
     log: options.log,
+    onTokenRefused: () => authFailures.refused(),
   });
   const listening = await listenFetch(
     (request) => {
@@ -78,10 +85,12 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     url: listening.url,
     keySets,
     meter,
+    authFailures,
     async close() {
       await listening.close();
       await live.close();
       await meter.close();
+      await authFailures.close();
     },
   };
 }

@@ -7,6 +7,7 @@
 import { listenFetch } from '../access/listen-fetch.js';
 import { openLiveKeySets } from '../access/live-key-sets.js';
 import type { KeySets } from '../access/key-sets.js';
+import { createAuthFailureCounter, type AuthFailureCounter } from '../access/auth-failure-counter.js';
 import { createTokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
@@ -19,21 +20,27 @@ export interface KeyServerOptions {
   port?: number;
   /** The key sets' fallback poll (stage changes arrive sooner through `store.watchKeyChanges`). */
   pollIntervalMilliseconds?: number;
+  /** How often refused-token counts are written for the auth-failure alert (default 5 s). */
+  authFailureFlushMilliseconds?: number;
   onError?: (message: string) => void;
 }
 
 export interface RunningKeyServer {
   url: string;
   keySets: KeySets;
+  /** The refused-token counter (flushed on close). */
+  authFailures: AuthFailureCounter;
   close(): Promise<void>;
 }
 
 export async function startKeyServer(options: KeyServerOptions): Promise<RunningKeyServer> {
   const live = await openLiveKeySets({ store: options.store, vault: options.vault, pollIntervalMilliseconds: options.pollIntervalMilliseconds, onError: options.onError });
+  const authFailures = createAuthFailureCounter({ store: options.store, source: 'serve', flushIntervalMilliseconds: options.authFailureFlushMilliseconds, onError: options.onError });
   const app = createServerApp({
     keySets: live.keySets,
     verifier: createTokenVerifier({ tokens: options.store, kind: 'read', cacheMilliseconds: 5_000 }),
     usage: options.store,
+    onTokenRefused: () => authFailures.refused(),
     now: () => new Date(),
     ready: async () => {
       await options.store.migrationStatus();
@@ -43,9 +50,11 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
   return {
     url: listening.url,
     keySets: live.keySets,
+    authFailures,
     async close() {
       await live.close();
       await listening.close();
+      await authFailures.close();
     },
   };
 }

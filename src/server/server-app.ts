@@ -28,6 +28,8 @@ export interface ServerAppDependencies {
   now: () => Date;
   /** Throws when the store cannot be reached. */
   ready: () => Promise<void>;
+  /** Told of each refused read token (the auth-failure counter). */
+  onTokenRefused?: (() => void) | undefined;
   /** Longest long-poll a client may ask for, in seconds (default 60). */
   maxWaitSeconds?: number;
 }
@@ -36,7 +38,7 @@ export interface ServerAppDependencies {
 export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   app.route('/', healthRoutes(deps));
-  app.use('/v1/*', requireReadToken(deps.verifier));
+  app.use('/v1/*', requireReadToken(deps.verifier, deps.onTokenRefused));
   app.route('/v1', keyRoutes({ keySets: deps.keySets, maxWaitSeconds: deps.maxWaitSeconds ?? 60 }));
   app.route('/v1', checkInRoutes(deps));
   app.onError((_error, context) => apiError(context, 500, 'internal', 'the server could not answer; try again'));
