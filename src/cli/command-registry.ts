@@ -47,6 +47,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'hook', summary: 'Install the git pre-commit hook that blocks commits adding an API key', load: async () => (await import('./commands/hook-command.js')).register },
   { name: 'token', summary: 'Access tokens for applications: read tokens (rekey serve, SDK) and proxy virtual tokens', load: async () => (await import('./commands/token-command.js')).register },
   { name: 'user', summary: 'Manage people (local accounts) for team mode: add, list, disable, reset MFA', load: async () => (await import('./commands/user-command.js')).register },
+  { name: 'mfa', summary: 'Multi-factor authentication for people: TOTP enrolment, verification and recovery codes', load: async () => (await import('./commands/mfa-command.js')).register },
   { name: 'role', summary: 'Manage roles (capabilities on scopes) and role bindings to users and groups', load: async () => (await import('./commands/role-command.js')).register },
   { name: 'serve', summary: 'Serve keys to applications (SDK) with per-application read tokens: GET /v1/credentials/<name>/keys, long poll, check-ins', load: async () => (await import('./commands/serve-command.js')).register },
   { name: 'proxy', summary: 'Run the key-injecting proxy: apps use <proxy>/v1 (OpenAI) or <proxy>/anthropic (Anthropic) with a virtual token', load: async () => (await import('./commands/proxy-command.js')).register },

@@ -60,7 +60,7 @@ export function authorize(request: AuthorizationRequest): AuthorizationDecision 
   if (usable === undefined) return deny(`user ${principal.name} lacks capability ${capability} on ${describeTarget(target)}`);
   const requireMfa = usable.role.requireMfa;
   if (requireMfa && !principal.mfaEnrolled) {
-    return deny(`role ${usable.role.name} requires MFA and user ${principal.name} has none enrolled (rekey user mfa enroll)`);
+    return deny(`role ${usable.role.name} requires MFA and user ${principal.name} has none enrolled (rekey mfa enroll)`);
   }
   return { allowed: true, capability, role: usable.role.name, bindingId: usable.binding.id, requireMfa };
 }

@@ -32,7 +32,8 @@ export async function requireUser(deps: Pick<TeamDeps, 'store'>, name: string): 
   return user;
 }
 
-async function retag(deps: TeamDeps, user: UserRecord): Promise<UserRecord> {
+/** Stores the user's row MAC after a change (when row integrity is wired in). */
+export async function retagUser(deps: TeamDeps, user: UserRecord): Promise<UserRecord> {
   if (deps.integrity === undefined) return user;
   return deps.store.updateUser(user.id, { mac: deps.integrity.tag('users', userMacFields(user)) });
 }
@@ -51,7 +52,7 @@ export async function addUser(deps: TeamDeps, input: AddUserInput): Promise<User
   const groups = [...new Set((input.groups ?? []).map(checkGroupName))].sort();
   const passwordHash = input.password === null ? null : await hashPassword(input.password, input.scrypt);
   const draft = { id: `usr_${randomUUID()}`, name, displayName: input.displayName ?? null, passwordHash, groups, createdAt: deps.clock.now(), createdBy: deps.actor };
-  const user = await retag(deps, await deps.store.createUser({ ...draft, mac: null }));
+  const user = await retagUser(deps, await deps.store.createUser({ ...draft, mac: null }));
   await deps.audit.record({ event: 'user-add', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, id: user.id, groups, password: passwordHash !== null } });
   return user;
 }
@@ -59,14 +60,14 @@ export async function addUser(deps: TeamDeps, input: AddUserInput): Promise<User
 export async function setUserGroups(deps: TeamDeps, name: string, groups: readonly string[]): Promise<UserRecord> {
   const user = await requireUser(deps, name);
   const sorted = [...new Set(groups.map(checkGroupName))].sort();
-  const updated = await retag(deps, await deps.store.updateUser(user.id, { groups: sorted }));
+  const updated = await retagUser(deps, await deps.store.updateUser(user.id, { groups: sorted }));
   await deps.audit.record({ event: 'user-groups', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, groups: sorted, before: user.groups } });
   return updated;
 }
 
 export async function setUserPassword(deps: TeamDeps, name: string, password: string, scrypt?: ScryptParameters): Promise<UserRecord> {
   const user = await requireUser(deps, name);
-  const updated = await retag(deps, await deps.store.updateUser(user.id, { passwordHash: await hashPassword(password, scrypt) }));
+  const updated = await retagUser(deps, await deps.store.updateUser(user.id, { passwordHash: await hashPassword(password, scrypt) }));
   const ended = await deps.store.revokeUserSessions(user.id, deps.clock.now());
   await deps.audit.record({ event: 'user-password', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded: ended } });
   return updated;
@@ -75,7 +76,7 @@ export async function setUserPassword(deps: TeamDeps, name: string, password: st
 export async function disableUser(deps: TeamDeps, name: string): Promise<{ user: UserRecord; sessionsEnded: number }> {
   const user = await requireUser(deps, name);
   const now = deps.clock.now();
-  const updated = user.status === 'disabled' ? user : await retag(deps, await deps.store.updateUser(user.id, { status: 'disabled', disabledAt: now }));
+  const updated = user.status === 'disabled' ? user : await retagUser(deps, await deps.store.updateUser(user.id, { status: 'disabled', disabledAt: now }));
   const sessionsEnded = await deps.store.revokeUserSessions(user.id, now);
   await deps.audit.record({ event: 'user-disable', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded } });
   return { user: updated, sessionsEnded };
@@ -83,7 +84,7 @@ export async function disableUser(deps: TeamDeps, name: string): Promise<{ user:
 
 export async function enableUser(deps: TeamDeps, name: string): Promise<UserRecord> {
   const user = await requireUser(deps, name);
-  const updated = await retag(deps, await deps.store.updateUser(user.id, { status: 'active', disabledAt: null }));
+  const updated = await retagUser(deps, await deps.store.updateUser(user.id, { status: 'active', disabledAt: null }));
   await deps.audit.record({ event: 'user-enable', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name } });
   return updated;
 }
@@ -92,7 +93,7 @@ export async function enableUser(deps: TeamDeps, name: string): Promise<UserReco
 export async function resetUserMfa(deps: TeamDeps, name: string): Promise<{ user: UserRecord; sessionsEnded: number }> {
   const user = await requireUser(deps, name);
   const now = deps.clock.now();
-  const updated = await retag(deps, await deps.store.updateUser(user.id, { totpSealed: null, totpConfirmed: false }));
+  const updated = await retagUser(deps, await deps.store.updateUser(user.id, { totpSealed: null, totpConfirmed: false }));
   await deps.store.setRecoveryCodes(user.id, [], now);
   const sessionsEnded = await deps.store.revokeUserSessions(user.id, now);
   await deps.audit.record({ event: 'user-reset-mfa', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded } });

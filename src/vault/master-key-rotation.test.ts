@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CryptoError } from '../core/errors.js';
 import { SecretValue } from '../core/secret-value.js';
 import { createEnvelope } from '../crypto/envelope.js';
+import { openText, sealText, totpSealContext } from '../crypto/sealed-text.js';
 import { generateMasterKey, loadMasterKey, writeMasterKeyMaterial } from '../crypto/master-key.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -43,6 +44,18 @@ describe('master-key rotation', () => {
     if (credential === undefined) throw new Error('credential missing');
     return [(await vault.reveal(credential, 1)).reveal(), (await vault.reveal(credential, 2)).reveal()];
   }
+
+  it("re-wraps people's sealed TOTP secrets too, so their codes still verify", async () => {
+    const current = await openVaultKeys(store, home, await loadMasterKey(home, {}));
+    const user = await store.createUser({ id: 'usr_alice', name: 'alice', displayName: null, passwordHash: null, groups: [], createdAt: new Date(), createdBy: 'test', mac: null });
+    await store.updateUser(user.id, { totpSealed: sealText(current.envelope, 'JBSWY3DPEHPK3PXPJBSWY3DP', totpSealContext(user.id)), totpConfirmed: true });
+    const result = await rotateMasterKey({ store, home, envelope: current.envelope, current: current.material }, { kind: 'file', key: generateMasterKey() });
+    expect(result.totpSecrets).toBe(1);
+    const next = await openVaultKeys(store, home, await loadMasterKey(home, {}));
+    const sealed = (await store.getUser('alice'))?.totpSealed ?? '';
+    expect(openText(next.envelope, sealed, totpSealContext(user.id), 'totp')).toBe('JBSWY3DPEHPK3PXPJBSWY3DP');
+    expect(() => openText(current.envelope, sealed, totpSealContext(user.id), 'totp')).toThrow(CryptoError);
+  });
 
   it('re-wraps every data key and leaves values and ciphertexts unchanged', async () => {
     const before = await store.listSealed();

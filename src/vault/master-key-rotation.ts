@@ -5,6 +5,7 @@
  * material primary. `openVaultKeys` finishes or drops an interrupted run.
  */
 import { createEnvelope, type Envelope } from '../crypto/envelope.js';
+import { rewrapText, totpSealContext } from '../crypto/sealed-text.js';
 import { commitNextMasterKey, writeMasterKeyMaterial, type MasterKeyMaterial } from '../crypto/master-key.js';
 import type { Store } from '../store/store.js';
 import { MASTER_KEY_ID_SETTING } from './vault-keys.js';
@@ -19,6 +20,8 @@ export interface MasterKeyRotationResult {
   oldKeyId: string;
   newKeyId: string;
   rewrapped: number;
+  /** People's TOTP secrets re-wrapped. */
+  totpSecrets: number;
 }
 
 export async function rotateMasterKey(
@@ -36,7 +39,16 @@ export async function rotateMasterKey(
     ...nextEnvelope.rewrap(value, { credentialId, version: number }, envelope),
   }));
   await store.rewrap(items);
+  // People's sealed TOTP secrets follow (a crash exactly here leaves them under the old key:
+  // those people enrol again after rekey user reset-mfa).
+  let totpSecrets = 0;
+  for (const user of await store.listUsers()) {
+    if (user.totpSealed === null) continue;
+    const totpSealed = rewrapText(user.totpSealed, totpSealContext(user.id), envelope, nextEnvelope, `the TOTP secret of user ${user.name}`);
+    await store.updateUser(user.id, { totpSealed });
+    totpSecrets += 1;
+  }
   await store.setSetting(MASTER_KEY_ID_SETTING, nextEnvelope.masterKeyId);
   if (source.kind !== 'env') await commitNextMasterKey(home, source.kind);
-  return { oldKeyId: current.id, newKeyId: nextEnvelope.masterKeyId, rewrapped: items.length };
+  return { oldKeyId: current.id, newKeyId: nextEnvelope.masterKeyId, rewrapped: items.length, totpSecrets };
 }

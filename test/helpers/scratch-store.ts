@@ -7,15 +7,19 @@ import type { Store } from '../../src/store/store.js';
 
 export interface ScratchStore {
   store: Store;
+  /** The SQLite file (tests search it for planted secrets). */
+  path: string;
   close(): Promise<void>;
 }
 
 export async function openScratchStore(options: { now?: () => Date } = {}): Promise<ScratchStore> {
   const directory = mkdtempSync(join(tmpdir(), 'rekey-scratch-'));
-  const store = await openStore({ sqlitePath: join(directory, 'rekey.db'), ...(options.now === undefined ? {} : { now: options.now }) });
+  const path = join(directory, 'rekey.db');
+  const store = await openStore({ sqlitePath: path, ...(options.now === undefined ? {} : { now: options.now }) });
   await store.migrate();
   return {
     store,
+    path,
     async close() {
       await store.close();
       rmSync(directory, { recursive: true, force: true });
