@@ -1,15 +1,16 @@
 /**
  * Anthropic Admin API subset under `/anthropic/v1/organizations`: `me`, `api_keys`
  * (list / get / update: no create, no delete, as on the real API) and
- * `usage_report/messages`. Buckets are snapped to the start of the UTC minute/hour/day.
+ * `usage_report/messages`; users, invites, workspaces, members, the cost report and the Claude
+ * Code report are in anthropic-org-routes.ts. Buckets are snapped to the start of the UTC minute/hour/day.
  */
 import { Hono } from 'hono';
 import { BadRequest, decodePageToken, encodePageToken, optionalInteger, optionalString, paginate, queryArray, readJsonObject } from './emulator-http.js';
 import type { EmulatedKey, EmulatorState } from './emulator-state.js';
 import { anthropicAuthenticate, anthropicError, type AnthropicEnv } from './anthropic-auth.js';
 import type { EmulatorDeps } from './openai-auth.js';
+import { registerAnthropicOrgRoutes, rfc3339 } from './anthropic-org-routes.js';
 
-const rfc3339 = (milliseconds: number) => new Date(milliseconds).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function anthropicApiKeyObject(state: EmulatorState, key: EmulatedKey) {
   const ownerId = key.ownerUserId ?? state.data.users[0]?.id ?? null;
@@ -152,5 +153,6 @@ export function createAnthropicAdminRoutes(deps: EmulatorDeps): Hono<AnthropicEn
     return context.json({ data, has_more: hasMore, next_page: hasMore ? encodePageToken(offset + limit) : null });
   });
 
+  registerAnthropicOrgRoutes(app, state, parseTime);
   return app;
 }

@@ -19,6 +19,8 @@ export interface EmulatorFlags {
   rate5xx?: string;
   latency?: string;
   retryAfter?: string;
+  /** Days of hourly usage for a seeded organisation (`--seed-org [days]`). */
+  seedOrg?: string | boolean;
 }
 
 export interface EmulatorCommandIo {
@@ -71,6 +73,11 @@ export async function runEmulator(flags: EmulatorFlags, io: EmulatorCommandIo): 
   const options = emulatorOptionsFrom(flags, io.env);
   const { startEmulator } = await import('./emulator.js');
   const emulator: RunningEmulator = await startEmulator(options);
+  if (flags.seedOrg !== undefined && flags.seedOrg !== false) {
+    const days = flags.seedOrg === true ? undefined : number('--seed-org', flags.seedOrg, { integer: true, max: 400 });
+    const seeded = emulator.seedOrganization({ days });
+    io.write(`  seeded organisation: OpenAI projects ${Object.keys(seeded.openai.projects).join(', ')}; Anthropic workspaces ${Object.keys(seeded.anthropic.workspaces).join(', ')}`);
+  }
   const port = new URL(emulator.url).port;
   io.write(`rekey emulator listening on ${emulator.url} (port ${port})`);
   io.write(`  OpenAI      ${emulator.openaiBaseUrl}`);
@@ -121,6 +128,7 @@ export function registerEmulatorCommand(program: Command, io: Partial<EmulatorCo
     .option('--retry-after <s>', 'retry-after seconds on injected 429s')
     .option('--rate-5xx <r>', 'fraction of requests answered 5xx (0..1)')
     .option('--latency <ms>', 'latency added to every request')
+    .option('--seed-org [days]', 'seed an organisation (projects, people, keys, usage and costs over this many days, default 35)')
     .addHelpText(
       'after',
       '\nEnvironment: REKEY_EMULATOR_ADMIN_KEY, REKEY_EMULATOR_ANTHROPIC_ADMIN_KEY, REKEY_EMULATOR_OPENROUTER_MANAGEMENT_KEY\n' +

@@ -59,6 +59,8 @@ export interface EmulatedUser {
   email: string;
   role: 'owner' | 'reader';
   addedAt: number;
+  /** Removed from the organisation (kept so that its keys still name it as owner). */
+  removedAt?: number | null;
 }
 
 export interface EmulatedRateLimit {
@@ -78,10 +80,24 @@ export interface EmulatedAuditLog {
   details: Record<string, unknown>;
 }
 
+/** The OpenAI usage kinds (`/organization/usage/{kind}`) plus Anthropic messages. */
+export type EmulatedUsageKind =
+  | 'completions'
+  | 'embeddings'
+  | 'moderations'
+  | 'images'
+  | 'audio_speeches'
+  | 'audio_transcriptions'
+  | 'vector_stores'
+  | 'code_interpreter_sessions'
+  | 'file_search_calls'
+  | 'web_search_calls'
+  | 'messages';
+
 export interface EmulatedUsage {
   at: number;
   provider: EmulatedProvider;
-  kind: 'completions' | 'embeddings' | 'messages';
+  kind: EmulatedUsageKind;
   keyId: string;
   projectId: string | null;
   userId: string | null;
@@ -89,6 +105,107 @@ export interface EmulatedUsage {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** Requests this record stands for (seeded records aggregate an hour); default 1. */
+  requests?: number;
+  /** Kind-specific amounts: images, characters, seconds, usage_bytes, num_sessions, num_requests. */
+  amounts?: Record<string, number>;
+  /** Kind-specific dimensions: size, source, vector_store_id, context_level. */
+  dims?: Record<string, string>;
+}
+
+export interface EmulatedInvite {
+  id: string;
+  email: string;
+  role: 'owner' | 'reader';
+  status: 'accepted' | 'expired' | 'pending';
+  createdAt: number;
+  expiresAt: number;
+  acceptedAt: number | null;
+  projects: Array<{ id: string; role: 'member' | 'owner' }>;
+}
+
+export interface EmulatedProjectMember {
+  projectId: string;
+  userId: string;
+  role: 'owner' | 'member';
+  addedAt: number;
+}
+
+export interface EmulatedSpendAlert {
+  id: string;
+  /** null: an organisation alert. */
+  projectId: string | null;
+  thresholdAmount: number;
+  recipients: string[];
+  subjectPrefix: string | null;
+}
+
+export interface EmulatedCertificate {
+  id: string;
+  name: string | null;
+  createdAt: number;
+  validAt: number;
+  expiresAt: number;
+  active: boolean;
+}
+
+export interface AnthropicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: 'user' | 'developer' | 'billing' | 'admin' | 'claude_code_user';
+  addedAt: number;
+}
+
+export interface AnthropicInvite {
+  id: string;
+  email: string;
+  role: AnthropicUser['role'];
+  status: 'accepted' | 'expired' | 'deleted' | 'pending';
+  invitedAt: number;
+  expiresAt: number;
+}
+
+export interface AnthropicWorkspace {
+  id: string;
+  name: string;
+  createdAt: number;
+  archivedAt: number | null;
+  displayColor: string;
+}
+
+export interface AnthropicWorkspaceMember {
+  workspaceId: string;
+  userId: string;
+  role: 'workspace_user' | 'workspace_developer' | 'workspace_admin' | 'workspace_billing';
+}
+
+/** One Claude Code usage record: one actor on one day. */
+export interface ClaudeCodeRecord {
+  day: string;
+  actor: { type: 'user_actor'; emailAddress: string } | { type: 'api_actor'; apiKeyName: string };
+  terminalType: string;
+  sessions: number;
+  linesAdded: number;
+  linesRemoved: number;
+  commits: number;
+  pullRequests: number;
+  editAccepted: number;
+  editRejected: number;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Cents. */
+  estimatedCostCents: number;
+}
+
+/** The Anthropic organisation (absent in state files written before it existed). */
+export interface AnthropicOrganization {
+  users: AnthropicUser[];
+  invites: AnthropicInvite[];
+  workspaces: AnthropicWorkspace[];
+  members: AnthropicWorkspaceMember[];
+  claudeCode: ClaudeCodeRecord[];
 }
 
 export interface EmulatorData {
@@ -105,6 +222,11 @@ export interface EmulatorData {
   /** Project settings (absent in state files written before they existed). */
   modelPermissions?: Record<string, { mode: 'allow_list' | 'deny_list'; modelIds: string[] }>;
   spendLimits?: Record<string, { thresholdAmount: number }>;
+  invites?: EmulatedInvite[];
+  projectMembers?: EmulatedProjectMember[];
+  spendAlerts?: EmulatedSpendAlert[];
+  certificates?: EmulatedCertificate[];
+  anthropic?: AnthropicOrganization;
 }
 
 export interface EmulatorState {

@@ -17,11 +17,15 @@ import { createOpenAIProjectsRoutes } from './openai-projects-routes.js';
 import { createOpenAIProjectSettingsRoutes } from './openai-project-settings-routes.js';
 import { createOpenAIOrganizationRoutes } from './openai-organization-routes.js';
 import { createOpenAIReportsRoutes } from './openai-reports-routes.js';
+import { createOpenAIMembersRoutes } from './openai-members-routes.js';
+import { createOpenAIBillingRoutes } from './openai-billing-routes.js';
 import { createProject, createServiceAccount, mintUserProjectKey, ownerUser } from './openai-objects.js';
 import { createAnthropicRoutes, createAnthropicApiKey } from './anthropic-routes.js';
+import { seedOrganization, type SeedOrganizationOptions, type SeededOrganization } from './emulator-org-seed.js';
 import { createOpenRouterRoutes } from './openrouter-routes.js';
 
 export type { EmulatorKnobs } from './emulator-faults.js';
+export type { SeedOrganizationOptions, SeededOrganization, SeededKey } from './emulator-org-seed.js';
 
 export interface EmulatorOptions {
   /** 0 = any free port. */
@@ -71,6 +75,8 @@ export interface RunningEmulator {
    * (the real API cannot). Useful to exercise `DELETE …/api_keys/{id}` on a non-service-account key.
    */
   createOpenAIUserKey(projectId: string, name: string): { keyId: string; key: SecretValue };
+  /** Seeds a realistic organisation at both vendors (see emulator-org-seed.ts); call once. */
+  seedOrganization(options?: SeedOrganizationOptions): SeededOrganization;
   close(): Promise<void>;
 }
 
@@ -127,6 +133,8 @@ export function buildEmulatorApp(deps: EmulatorDeps): Hono {
   admin.route('/projects', createOpenAIProjectSettingsRoutes(deps));
   admin.route('/', createOpenAIOrganizationRoutes(deps));
   admin.route('/', createOpenAIReportsRoutes(deps));
+  admin.route('/', createOpenAIMembersRoutes(deps));
+  admin.route('/', createOpenAIBillingRoutes(deps));
   openai.route('/organization', admin);
   openai.route('/', createOpenAIInferenceRoutes(deps));
   openai.notFound((context) => openaiError(context, 404, `Invalid URL (${context.req.method} ${new URL(context.req.url).pathname})`, 'invalid_request_error', null));
@@ -206,6 +214,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const minted = mintUserProjectKey(state, project, name);
       state.changed();
       return { keyId: minted.key.id, key: minted.value };
+    },
+    seedOrganization(seedOptions) {
+      const seeded = seedOrganization(state, seedOptions);
+      state.changed();
+      return seeded;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
-/** `/v1/organization/admin_api_keys` and `/v1/organization/users`. */
+/** `/v1/organization/admin_api_keys` and `/v1/organization/users` (list, get, modify role, remove). */
 import { Hono } from 'hono';
-import { BadRequest, queryArray, readJsonObject, requiredString } from './emulator-http.js';
+import { BadRequest, optionalString, queryArray, readJsonObject, requiredString } from './emulator-http.js';
 import { generateKeyValue, redactOpenAI } from './emulator-random.js';
 import { openaiNotFound, type EmulatorDeps, type OpenAIEnv } from './openai-auth.js';
 import { adminKeyObject, listEnvelope, newKeyId, ownerUser, userObject } from './openai-objects.js';
@@ -63,13 +63,35 @@ export function createOpenAIOrganizationRoutes(deps: EmulatorDeps): Hono<OpenAIE
 
   app.get('/users', (context) => {
     const emails = queryArray(context, 'emails');
-    const users = state.data.users.filter((user) => emails.length === 0 || emails.includes(user.email));
+    const users = state.data.users.filter((user) => user.removedAt == null && (emails.length === 0 || emails.includes(user.email)));
     return context.json(listEnvelope(context, users, (user) => user.id, userObject));
   });
 
+  const findUser = (id: string) => state.data.users.find((candidate) => candidate.id === id && candidate.removedAt == null);
+
   app.get('/users/:user_id', (context) => {
-    const user = state.data.users.find((candidate) => candidate.id === context.req.param('user_id'));
+    const user = findUser(context.req.param('user_id'));
     return user === undefined ? openaiNotFound(context, 'user', context.req.param('user_id')) : context.json(userObject(user));
+  });
+
+  app.post('/users/:user_id', async (context) => {
+    const user = findUser(context.req.param('user_id'));
+    if (user === undefined) return openaiNotFound(context, 'user', context.req.param('user_id'));
+    const role = optionalString(await readJsonObject(context), 'role');
+    if (role !== undefined && role !== 'owner' && role !== 'reader') throw new BadRequest("Invalid 'role': expected 'owner' or 'reader'.", 'role');
+    if (role !== undefined) user.role = role;
+    state.audit({ type: 'user.updated', projectId: null, actorKeyId: context.get('key').id, details: { id: user.id, changes_requested: { role: user.role } } });
+    return context.json(userObject(user));
+  });
+
+  app.delete('/users/:user_id', (context) => {
+    const user = findUser(context.req.param('user_id'));
+    if (user === undefined) return openaiNotFound(context, 'user', context.req.param('user_id'));
+    if (user === ownerUser(state)) throw new BadRequest('The organization owner cannot be removed.', 'user_id');
+    user.removedAt = state.nowMs();
+    state.data.projectMembers = (state.data.projectMembers ?? []).filter((member) => member.userId !== user.id);
+    state.audit({ type: 'user.deleted', projectId: null, actorKeyId: context.get('key').id, details: { id: user.id } });
+    return context.json({ object: 'organization.user.deleted', id: user.id, deleted: true });
   });
 
   return app;

@@ -1,5 +1,5 @@
 /**
- * `/v1/organization/usage/{completions,embeddings}`, `/costs` and `/audit_logs`, computed
+ * `/v1/organization/usage/{kind}` (every kind in the spec), `/costs` and `/audit_logs`, computed
  * from the requests the emulator really served. Buckets start exactly at `start_time` and
  * are `bucket_width` long; empty buckets are returned with `results: []`.
  */
@@ -73,6 +73,49 @@ function validGroupBy(context: Context, allowed: string[]): string[] {
   return groupBy;
 }
 
+/** Every usage kind of `/organization/usage/{kind}` as the official spec has it: result object, group_by values, measures. */
+export const OPENAI_USAGE_KINDS = [
+  'completions',
+  'embeddings',
+  'moderations',
+  'images',
+  'audio_speeches',
+  'audio_transcriptions',
+  'vector_stores',
+  'code_interpreter_sessions',
+  'file_search_calls',
+  'web_search_calls',
+] as const;
+export type OpenAIUsageKind = (typeof OPENAI_USAGE_KINDS)[number];
+
+const KEYED = ['project_id', 'user_id', 'api_key_id'];
+const amount = (name: string) => (group: EmulatedUsage[]) => group.reduce((sum, usage) => sum + (usage.amounts?.[name] ?? 0), 0);
+const requests = (group: EmulatedUsage[]) => group.reduce((sum, usage) => sum + (usage.requests ?? 1), 0);
+const tokens = (field: 'inputTokens' | 'outputTokens') => (group: EmulatedUsage[]) => group.reduce((sum, usage) => sum + usage[field], 0);
+
+interface UsageKindShape {
+  object: string;
+  groups: string[];
+  measures: Record<string, (group: EmulatedUsage[]) => number>;
+}
+
+const USAGE_SHAPES: Record<OpenAIUsageKind, UsageKindShape> = {
+  completions: {
+    object: 'organization.usage.completions.result',
+    groups: [...KEYED, 'model', 'batch', 'service_tier'],
+    measures: { input_tokens: tokens('inputTokens'), output_tokens: tokens('outputTokens'), num_model_requests: requests, input_cached_tokens: () => 0, input_uncached_tokens: tokens('inputTokens'), input_audio_tokens: () => 0, output_audio_tokens: () => 0 },
+  },
+  embeddings: { object: 'organization.usage.embeddings.result', groups: [...KEYED, 'model'], measures: { input_tokens: tokens('inputTokens'), num_model_requests: requests } },
+  moderations: { object: 'organization.usage.moderations.result', groups: [...KEYED, 'model'], measures: { input_tokens: tokens('inputTokens'), num_model_requests: requests } },
+  images: { object: 'organization.usage.images.result', groups: [...KEYED, 'model', 'size', 'source'], measures: { images: amount('images'), num_model_requests: requests } },
+  audio_speeches: { object: 'organization.usage.audio_speeches.result', groups: [...KEYED, 'model'], measures: { characters: amount('characters'), num_model_requests: requests } },
+  audio_transcriptions: { object: 'organization.usage.audio_transcriptions.result', groups: [...KEYED, 'model'], measures: { seconds: amount('seconds'), num_model_requests: requests } },
+  vector_stores: { object: 'organization.usage.vector_stores.result', groups: ['project_id'], measures: { usage_bytes: amount('usage_bytes') } },
+  code_interpreter_sessions: { object: 'organization.usage.code_interpreter_sessions.result', groups: ['project_id'], measures: { num_sessions: amount('num_sessions') } },
+  file_search_calls: { object: 'organization.usage.file_searches.result', groups: [...KEYED, 'vector_store_id'], measures: { num_requests: requests } },
+  web_search_calls: { object: 'organization.usage.web_searches.result', groups: [...KEYED, 'model', 'context_level'], measures: { num_model_requests: requests, num_requests: requests } },
+};
+
 const DIMENSION_OF: Record<string, (usage: EmulatedUsage) => string | boolean | null> = {
   project_id: (usage) => usage.projectId,
   user_id: (usage) => usage.userId,
@@ -80,6 +123,10 @@ const DIMENSION_OF: Record<string, (usage: EmulatedUsage) => string | boolean | 
   model: (usage) => usage.model,
   batch: () => false,
   service_tier: () => 'default',
+  size: (usage) => usage.dims?.['size'] ?? null,
+  source: (usage) => usage.dims?.['source'] ?? null,
+  vector_store_id: (usage) => usage.dims?.['vector_store_id'] ?? null,
+  context_level: (usage) => usage.dims?.['context_level'] ?? null,
 };
 
 /** Groups events by the requested dimensions, in first-seen order. */
@@ -94,35 +141,67 @@ function groupEvents<T extends { dims: Record<string, string | boolean | null> }
   return groups;
 }
 
-function usageRoute(deps: EmulatorDeps, kind: 'completions' | 'embeddings') {
-  const allowedGroups = kind === 'completions' ? ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'] : ['project_id', 'user_id', 'api_key_id', 'model'];
+/** Query filters (`project_ids`, `models`, `sizes`…) and the dimension each reads. */
+const USAGE_FILTERS: Array<[string, string]> = [
+  ['project_ids', 'project_id'],
+  ['user_ids', 'user_id'],
+  ['api_key_ids', 'api_key_id'],
+  ['models', 'model'],
+  ['sizes', 'size'],
+  ['sources', 'source'],
+  ['vector_store_ids', 'vector_store_id'],
+  ['context_levels', 'context_level'],
+];
+
+function usageRoute(deps: EmulatorDeps, kind: OpenAIUsageKind) {
+  const shape = USAGE_SHAPES[kind];
   return (context: Context<OpenAIEnv>) => {
     const { state } = deps;
     const page = pagedBuckets(context, state, ['1m', '1h', '1d']);
-    const groupBy = validGroupBy(context, allowedGroups);
-    const filters: Array<[string, (usage: EmulatedUsage) => string | null]> = [
-      ['project_ids', (usage) => usage.projectId],
-      ['user_ids', (usage) => usage.userId],
-      ['api_key_ids', (usage) => usage.keyId],
-      ['models', (usage) => usage.model],
-    ];
-    const active = filters.map(([name, read]) => [queryArray(context, name), read] as const).filter(([values]) => values.length > 0);
-    const events = state.data.usage.filter((usage) => usage.provider === 'openai' && usage.kind === kind && active.every(([values, read]) => values.includes(read(usage) ?? '')));
+    const groupBy = validGroupBy(context, shape.groups);
+    const active = USAGE_FILTERS.filter(([, dimension]) => shape.groups.includes(dimension))
+      .map(([name, dimension]) => [queryArray(context, name), DIMENSION_OF[dimension]] as const)
+      .filter(([values]) => values.length > 0);
+    const events = state.data.usage.filter((usage) => usage.provider === 'openai' && usage.kind === kind && active.every(([values, read]) => values.includes(String(read?.(usage) ?? ''))));
     const byBucket = bucketize(page, events, (usage) => usage.at);
     const data = page.buckets.map((bucket, index) => {
-      const inBucket = (byBucket[index] ?? []).map((usage) => ({ usage, dims: Object.fromEntries(Object.entries(DIMENSION_OF).map(([name, read]) => [name, read(usage)])) }));
+      const inBucket = (byBucket[index] ?? []).map((usage) => ({ usage, dims: Object.fromEntries(shape.groups.map((name) => [name, DIMENSION_OF[name]?.(usage) ?? null])) }));
       const results = [...groupEvents(groupBy, inBucket).values()].map((group) => {
-        const dims = Object.fromEntries(allowedGroups.map((name) => [name, groupBy.includes(name) ? (group[0]?.dims[name] ?? null) : null]));
-        const inputTokens = group.reduce((sum, item) => sum + item.usage.inputTokens, 0);
-        const base = { object: `organization.usage.${kind}.result`, input_tokens: inputTokens, num_model_requests: group.length };
-        if (kind === 'embeddings') return { ...base, ...dims };
-        const outputTokens = group.reduce((sum, item) => sum + item.usage.outputTokens, 0);
-        return { ...base, output_tokens: outputTokens, input_cached_tokens: 0, input_uncached_tokens: inputTokens, input_audio_tokens: 0, output_audio_tokens: 0, ...dims };
+        const usages = group.map((item) => item.usage);
+        const measures = Object.fromEntries(Object.entries(shape.measures).map(([name, measure]) => [name, measure(usages)]));
+        const dims = Object.fromEntries(shape.groups.map((name) => [name, groupBy.includes(name) ? (group[0]?.dims[name] ?? null) : null]));
+        return { object: shape.object, ...measures, ...dims };
       });
       return { object: 'bucket', start_time: bucket.startTime, end_time: bucket.endTime, results };
     });
     return context.json({ object: 'page', data, has_more: page.hasMore, next_page: page.nextPage });
   };
+}
+
+/** USD per unit for the kinds that are not priced per token. */
+const UNIT_PRICES: Partial<Record<OpenAIUsageKind, { amount: string; price: number; unit: string }>> = {
+  images: { amount: 'images', price: 0.04, unit: 'images' },
+  audio_speeches: { amount: 'characters', price: 0.000015, unit: 'characters' },
+  audio_transcriptions: { amount: 'seconds', price: 0.0001, unit: 'duration_seconds' },
+  code_interpreter_sessions: { amount: 'num_sessions', price: 0.03, unit: 'sessions' },
+};
+
+/** One cost line per usage event and direction (input / output) or unit, priced from the catalogue. */
+function costLines(usage: EmulatedUsage): Array<{ at: number; tokens: number; unit: string; amount: number; dims: Record<string, string | null> }> {
+  const dims = (lineItem: string) => ({ project_id: usage.projectId, api_key_id: usage.keyId, line_item: lineItem });
+  const unitPrice = UNIT_PRICES[usage.kind as OpenAIUsageKind];
+  if (unitPrice !== undefined) {
+    const quantity = usage.amounts?.[unitPrice.amount] ?? 0;
+    return quantity > 0 ? [{ at: usage.at, tokens: quantity, unit: unitPrice.unit, amount: quantity * unitPrice.price, dims: dims(`${usage.model}, ${usage.kind}`) }] : [];
+  }
+  const model = findOpenAIModel(usage.model);
+  const directions: Array<['input' | 'output', number, number]> = [
+    ['input', usage.inputTokens, model?.inputPricePerMillion ?? 0],
+    ['output', usage.outputTokens, model?.outputPricePerMillion ?? 0],
+  ];
+  return directions
+    .filter(([, count]) => count > 0)
+    .map(([direction, count, price]) => ({ at: usage.at, tokens: count, unit: 'tokens', amount: (count * price) / 1_000_000, dims: dims(`${usage.model}, ${direction}`) }));
 }
 
 function costsRoute(deps: EmulatorDeps) {
@@ -132,20 +211,10 @@ function costsRoute(deps: EmulatorDeps) {
     const groupBy = validGroupBy(context, ['project_id', 'line_item', 'api_key_id']);
     const projectIds = queryArray(context, 'project_ids');
     const keyIds = queryArray(context, 'api_key_ids');
-    // One cost line per usage event and direction (input / output), priced from the catalogue.
     const lines = state.data.usage
       .filter((usage) => usage.provider === 'openai')
       .filter((usage) => (projectIds.length === 0 || projectIds.includes(usage.projectId ?? '')) && (keyIds.length === 0 || keyIds.includes(usage.keyId)))
-      .flatMap((usage) => {
-        const model = findOpenAIModel(usage.model);
-        const directions: Array<['input' | 'output', number, number]> = [
-          ['input', usage.inputTokens, model?.inputPricePerMillion ?? 0],
-          ['output', usage.outputTokens, model?.outputPricePerMillion ?? 0],
-        ];
-        return directions
-          .filter(([, tokens]) => tokens > 0)
-          .map(([direction, tokens, price]) => ({ at: usage.at, tokens, amount: (tokens * price) / 1_000_000, dims: { project_id: usage.projectId, api_key_id: usage.keyId, line_item: `${usage.model}, ${direction}` } }));
-      });
+      .flatMap(costLines);
     const byBucket = bucketize(page, lines, (line) => line.at);
     const data = page.buckets.map((bucket, index) => {
       const inBucket = byBucket[index] ?? [];
@@ -159,7 +228,7 @@ function costsRoute(deps: EmulatorDeps) {
           project_id: pick('project_id'),
           api_key_id: pick('api_key_id'),
           quantity: byLineItem ? group.reduce((sum, line) => sum + line.tokens, 0) : null,
-          quantity_unit: byLineItem ? 'tokens' : null,
+          quantity_unit: byLineItem ? (group[0]?.unit ?? 'tokens') : null,
         };
       });
       return { object: 'bucket', start_time: bucket.startTime, end_time: bucket.endTime, results };
@@ -213,8 +282,7 @@ function auditLogsRoute(deps: EmulatorDeps) {
 
 export function createOpenAIReportsRoutes(deps: EmulatorDeps): Hono<OpenAIEnv> {
   const app = new Hono<OpenAIEnv>();
-  app.get('/usage/completions', usageRoute(deps, 'completions'));
-  app.get('/usage/embeddings', usageRoute(deps, 'embeddings'));
+  for (const kind of OPENAI_USAGE_KINDS) app.get(`/usage/${kind}`, usageRoute(deps, kind));
   app.get('/costs', costsRoute(deps));
   app.get('/audit_logs', auditLogsRoute(deps));
   return app;

@@ -233,6 +233,77 @@ describe('OpenAI conformance against the official OpenAPI schemas', () => {
     await call('get', '/organization/audit_logs', {}, { query: 'limit=3' });
   });
 
+  it('people: users (modify, remove), invites, project users', async () => {
+    const seeded = emulator.seedOrganization({ days: 3 });
+    const bob = seeded.openai.users['bob']?.id ?? '';
+    await call('post', '/organization/users/{user_id}', { user_id: bob }, { body: { role: 'owner' } });
+    await call('post', '/organization/users/{user_id}', { user_id: bob }, { body: { role: 'emperor' }, status: 400 });
+    const invite = await call('post', '/organization/invites', {}, { body: { email: 'new@example.com', role: 'reader', projects: [{ id: seeded.openai.projects['search'], role: 'member' }] } });
+    await call('get', '/organization/invites', {}, { query: 'limit=1' });
+    await call('get', '/organization/invites/{invite_id}', { invite_id: String(invite['id']) });
+    await call('delete', '/organization/invites/{invite_id}', { invite_id: String(invite['id']) });
+    await call('get', '/organization/invites/{invite_id}', { invite_id: String(invite['id']) }, { status: 404 });
+    const values = { project_id: seeded.openai.projects['ticketing'] ?? '', user_id: bob };
+    await call('get', '/organization/projects/{project_id}/users', values);
+    await call('post', '/organization/projects/{project_id}/users', values, { body: { user_id: bob, role: 'member' } });
+    await call('post', '/organization/projects/{project_id}/users', values, { body: { user_id: bob, role: 'member' }, status: 400 });
+    await call('get', '/organization/projects/{project_id}/users/{user_id}', values);
+    await call('post', '/organization/projects/{project_id}/users/{user_id}', values, { body: { role: 'owner' } });
+    await call('delete', '/organization/projects/{project_id}/users/{user_id}', values);
+    const dave = seeded.openai.users['dave']?.id ?? '';
+    await call('get', '/organization/users/{user_id}', { user_id: dave }, { status: 404 });
+    const erin = seeded.openai.users['erin']?.id ?? '';
+    await call('delete', '/organization/users/{user_id}', { user_id: erin });
+    const listed = await call('get', '/organization/users', {}, { query: 'limit=100' });
+    expect((listed['data'] as Array<{ id: string }>).map((user) => user.id)).not.toContain(erin);
+  });
+
+  it('spend alerts (organisation and project) and certificates', async () => {
+    const seeded = await emulator.seedOpenAIProject('conformance-billing');
+    const body = { threshold_amount: 300, currency: 'USD', interval: 'month', notification_channel: { type: 'email', recipients: ['ops@example.com'] } };
+    for (const [prefix, values] of [['/organization', {}], ['/organization/projects/{project_id}', { project_id: seeded.projectId }]] as const) {
+      const created = await call('post', `${prefix}/spend_alerts`, values, { body });
+      const withId = { ...values, alert_id: String(created['id']) };
+      await call('get', `${prefix}/spend_alerts`, values, { query: 'order=desc' });
+      await call('get', `${prefix}/spend_alerts/{alert_id}`, withId);
+      await call('post', `${prefix}/spend_alerts/{alert_id}`, withId, { body: { threshold_amount: 400 } });
+      await call('post', `${prefix}/spend_alerts`, values, { body: { ...body, currency: 'EUR' }, status: 400 });
+      await call('delete', `${prefix}/spend_alerts/{alert_id}`, withId);
+    }
+    const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from('emulated certificate body').toString('base64')}\n-----END CERTIFICATE-----\n`;
+    const certificate = await call('post', '/organization/certificates', {}, { body: { name: 'mtls', certificate: pem } });
+    await call('post', '/organization/certificates', {}, { body: { certificate: 'not a certificate' }, status: 400 });
+    const withId = { certificate_id: String(certificate['id']) };
+    await call('get', '/organization/certificates', {});
+    await call('get', '/organization/certificates/{certificate_id}', withId);
+    await call('post', '/organization/certificates/{certificate_id}', withId, { body: { name: 'mtls-renamed' } });
+    await call('post', '/organization/certificates/activate', {}, { body: { certificate_ids: [withId.certificate_id] } });
+    await call('delete', '/organization/certificates/{certificate_id}', withId, { status: 400 });
+    await call('post', '/organization/certificates/deactivate', {}, { body: { certificate_ids: [withId.certificate_id] } });
+    await call('delete', '/organization/certificates/{certificate_id}', withId);
+  });
+
+  it('every usage kind of the spec, grouped by each of its dimensions', async () => {
+    const start = Math.floor(Date.now() / 1000) - 3 * 86400;
+    const groups: Record<string, string[]> = {
+      moderations: ['project_id', 'api_key_id', 'model'],
+      images: ['project_id', 'model', 'size', 'source'],
+      audio_speeches: ['project_id', 'api_key_id', 'model'],
+      audio_transcriptions: ['api_key_id', 'model'],
+      vector_stores: ['project_id'],
+      code_interpreter_sessions: ['project_id'],
+      file_search_calls: ['project_id', 'vector_store_id'],
+      web_search_calls: ['model', 'context_level'],
+    };
+    for (const [kind, dimensions] of Object.entries(groups)) {
+      const page = await call('get', `/organization/usage/${kind}`, {}, { query: `start_time=${start}&bucket_width=1d&${dimensions.map((name) => `group_by[]=${name}`).join('&')}` });
+      const results = (page['data'] as Array<{ results: Array<Record<string, unknown>> }>).flatMap((bucket) => bucket.results);
+      expect(results.length, `${kind} has seeded usage`).toBeGreaterThan(0);
+      for (const dimension of dimensions) expect(results.every((result) => result[dimension] !== null), `${kind} grouped by ${dimension}`).toBe(true);
+      await call('get', `/organization/usage/${kind}`, {}, { query: `start_time=${start}&group_by=no_such_dimension`, status: 400 });
+    }
+  });
+
   it('the validator is not vacuous: a wrong shape is rejected', () => {
     const projectSchema = pointer('paths', '/organization/projects/{project_id}', 'get', 'responses', '200', 'content', 'application/json', 'schema');
     expect(validator(projectSchema)({ id: 'proj_x', object: 'organization.project', created_at: 1 })).toBe(true);
