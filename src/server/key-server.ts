@@ -11,6 +11,7 @@ import { createAuthFailureCounter, type AuthFailureCounter } from '../access/aut
 import { createTokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
+import type { ApiServices } from './api/api-services.js';
 import { createServerApp } from './server-app.js';
 
 export interface KeyServerOptions {
@@ -23,6 +24,8 @@ export interface KeyServerOptions {
   /** How often refused-token counts are written for the auth-failure alert (default 5 s). */
   authFailureFlushMilliseconds?: number;
   onError?: (message: string) => void;
+  /** The management API for people (sessions, roles); absent: key delivery only. */
+  api?: { services: ApiServices; version: string } | undefined;
 }
 
 export interface RunningKeyServer {
@@ -45,6 +48,7 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
     ready: async () => {
       await options.store.migrationStatus();
     },
+    api: options.api,
   });
   const listening = await listenFetch(app.fetch, options.host ?? '127.0.0.1', options.port ?? 0);
   return {

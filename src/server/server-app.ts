@@ -1,20 +1,26 @@
 /**
- * The key-delivery HTTP API (`rekey serve`, DESIGN.md §4 "Pull"):
+ * The HTTP face of `rekey serve`:
  *
  *   GET  /healthz                               liveness
  *   GET  /readyz                                the store answers
  *   GET  /v1/credentials/:name/keys[?wait=30]   current (+ previous during grace), ETag; with
  *                                               If-None-Match and wait, a long poll (304 on timeout)
  *   POST /v1/check-ins                          an SDK reports which versions it used
+ *   /v1/auth/…, /v1/credentials…, …             the management API for people (api/, sessions
+ *                                               and roles), documented at GET /openapi.json
  *
- * Every /v1 route takes a per-application read token (`Authorization: Bearer rk_read_…`)
- * scoped to named credentials (`middleware/read-token/`). Routes live in `routes/`, one file
- * per group; tests beside them call `app.request()`.
+ * Key delivery takes a per-application read token (`Authorization: Bearer rk_read_…`)
+ * scoped to named credentials (`middleware/read-token/`); the management API takes a
+ * person's session (`middleware/session-auth/`) and authorizes every action in one place
+ * (`middleware/require-capability/`). Routes live in `routes/`, one file per group; tests
+ * beside them call `app.request()`.
  */
 import { Hono } from 'hono';
 import type { KeySets } from '../access/key-sets.js';
 import type { TokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
+import type { ApiServices } from './api/api-services.js';
+import { mountManagementApi } from './api/management-api.js';
 import { requireReadToken } from './middleware/read-token/read-token.js';
 import { checkInRoutes } from './routes/check-in-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -32,15 +38,20 @@ export interface ServerAppDependencies {
   onTokenRefused?: (() => void) | undefined;
   /** Longest long-poll a client may ask for, in seconds (default 60). */
   maxWaitSeconds?: number;
+  /** The management API; absent: key delivery only. */
+  api?: { services: ApiServices; version: string } | undefined;
 }
 
-/** The routes under their paths, the read-token middleware in front of /v1. */
+/** The routes under their paths: read tokens in front of key delivery, sessions in front of the management API. */
 export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   app.route('/', healthRoutes(deps));
-  app.use('/v1/*', requireReadToken(deps.verifier, deps.onTokenRefused));
+  const readToken = requireReadToken(deps.verifier, deps.onTokenRefused);
+  app.use('/v1/credentials/:name{.+}/keys', readToken);
+  app.use('/v1/check-ins', readToken);
   app.route('/v1', keyRoutes({ keySets: deps.keySets, maxWaitSeconds: deps.maxWaitSeconds ?? 60 }));
   app.route('/v1', checkInRoutes(deps));
+  if (deps.api !== undefined) mountManagementApi(app as unknown as Hono, deps.api.services, { version: deps.api.version });
   app.onError((_error, context) => apiError(context, 500, 'internal', 'the server could not answer; try again'));
   return app;
 }

@@ -1,7 +1,11 @@
 /** `rekey serve`: the key-delivery endpoint for the SDK (long poll), with health endpoints. */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { describeDatabase, withCliContext } from '../cli-context.js';
+import { describeDatabase, withCliContext, type CliContext } from '../cli-context.js';
+import { openRotationExecutor } from '../cli-services.js';
+import { colour } from '../output.js';
+import { VERSION } from '../version.js';
+import type { ApiServices } from '../../server/api/api-services.js';
 
 export function parsePort(text: string): number {
   const port = Number(text);
@@ -22,6 +26,20 @@ export function untilSignal(): Promise<string> {
   });
 }
 
+/** What the management API of `rekey serve` runs on: this process's store, vault, audit log and rotation engine. */
+async function managementServices(context: CliContext): Promise<ApiServices> {
+  const { createAccessControl } = await import('../../team/access-control.js');
+  const executor = await openRotationExecutor(context);
+  return {
+    store: context.store,
+    vault: context.vault,
+    audit: context.audit,
+    clock: context.clock,
+    executor,
+    access: createAccessControl({ store: context.store, onTampered: (what) => process.stderr.write(colour.yellow(`rekey serve: ${what} fails its integrity check and grants nothing`) + '\n') }),
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
@@ -31,7 +49,8 @@ export function register(program: Command): void {
     .action(async (options: { host: string; port: string }) => {
       const port = parsePort(options.port);
       const { startKeyServer } = await import('../../server/key-server.js');
-      await withCliContext(async ({ home, store, vault }) => {
+      await withCliContext(async (context) => {
+        const { home, store, vault } = context;
         const database = describeDatabase(home);
         const server = await startKeyServer({
           store,
@@ -39,6 +58,7 @@ export function register(program: Command): void {
           host: options.host,
           port,
           onError: (message) => process.stderr.write(`rekey serve: ${message}\n`),
+          api: { services: await managementServices(context), version: VERSION },
         });
         process.stderr.write(`rekey serve: listening on ${server.url} (${database.label}${database.databaseUrl === undefined ? ', polling for changes' : ', LISTEN/NOTIFY'})\n`);
         const signal = await untilSignal();

@@ -1,0 +1,80 @@
+/**
+ * The management API (issue 11 item 7) as one list of routes, mounted on `rekey serve`'s
+ * app beside key delivery, with its OpenAPI 3.1 document at `/openapi.json`.
+ */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { authApiRoutes } from '../routes/auth-api-routes.js';
+import { credentialApiRoutes } from '../routes/credential-api-routes.js';
+import { mountApiRoutes } from './api-app.js';
+import type { ApiRoute } from './api-route.js';
+import type { ApiServices } from './api-services.js';
+import { buildOpenApiDocument, type OpenApiExtraPath } from './openapi-document.js';
+
+export function managementRoutes(services: ApiServices): ApiRoute[] {
+  return [...authApiRoutes(services), ...credentialApiRoutes(services)];
+}
+
+/** The routes that are not management routes (health, key delivery), as the document lists them. */
+export const DELIVERY_PATHS: readonly OpenApiExtraPath[] = [
+  { path: '/healthz', method: 'get', summary: 'Liveness', tag: 'health', security: 'none', responses: { '200': { description: 'alive', schema: z.object({ status: z.literal('ok') }) } } },
+  {
+    path: '/readyz',
+    method: 'get',
+    summary: 'Readiness: the store answers',
+    tag: 'health',
+    security: 'none',
+    responses: { '200': { description: 'ready', schema: z.object({ status: z.literal('ready') }) }, '503': { description: 'the store cannot be reached' } },
+  },
+  {
+    path: '/v1/credentials/{name}/keys',
+    method: 'get',
+    summary: 'The key set of a credential for an application (current, and previous during grace); a long poll with If-None-Match and wait',
+    tag: 'delivery',
+    security: 'read-token',
+    parameters: [
+      { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+      { name: 'wait', in: 'query', required: false, schema: { type: 'number', minimum: 0 } },
+      { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } },
+    ],
+    responses: {
+      '200': {
+        description: 'the key set',
+        schema: z.object({
+          credential: z.string(),
+          provider: z.string(),
+          generation: z.number(),
+          keys: z.array(z.object({ version: z.number().int(), stage: z.string(), value: z.string(), hint: z.string() })),
+        }),
+      },
+      '304': { description: 'unchanged (the long poll timed out)' },
+      '401': { description: 'no valid read token' },
+      '403': { description: 'the token is not scoped to this credential' },
+      '404': { description: 'no such credential' },
+    },
+  },
+  {
+    path: '/v1/check-ins',
+    method: 'post',
+    summary: 'An SDK reports which key versions it used',
+    tag: 'delivery',
+    security: 'read-token',
+    requestBody: z.object({
+      credential: z.string(),
+      instance: z.string().optional(),
+      versions: z.array(z.object({ version: z.number().int().positive(), requests: z.number().int().min(0), lastUsedAt: z.number().int().positive().optional() })),
+    }),
+    responses: { '204': { description: 'recorded' }, '400': { description: 'bad input' }, '401': { description: 'no valid read token' }, '403': { description: 'out of scope' } },
+  },
+  { path: '/openapi.json', method: 'get', summary: 'This document', tag: 'health', security: 'none', responses: { '200': { description: 'the OpenAPI 3.1 document' } } },
+];
+
+export function mountManagementApi(app: Hono, services: ApiServices, info: { version: string }): void {
+  const routes = managementRoutes(services);
+  const document = buildOpenApiDocument(routes, DELIVERY_PATHS, info);
+  app.get('/openapi.json', (context) => context.json(document));
+  mountApiRoutes(app, routes, {
+    sessions: { store: services.store, clock: services.clock, integrity: services.integrity, audit: services.audit },
+    capability: { access: services.access, store: services.store, gates: services.gates },
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * Management API calls carry a person's session (`Authorization: Bearer rk_ses_…`, from
+ * `POST /v1/auth/login`). It is re-checked on every request: a logged-out, revoked,
+ * expired or idle session, or a disabled account, is a 401 that never echoes what was
+ * presented. The source address is the socket's peer (no forwarded header is trusted).
+ */
+import type { Context } from 'hono';
+import type { AuditLog } from '../../../audit/audit-log.js';
+import { bearerTokenOf } from '../../../access/token-verifier.js';
+import { checkSession, type SessionDeps } from '../../../team/session-service.js';
+import { createApiActor, type ApiActor } from '../../api/api-actor.js';
+
+/** The peer address of the request's socket, or `in-process` for `app.request()` calls. */
+export function sourceOf(context: Context): string {
+  const env = context.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'in-process';
+}
+
+export type SessionAuthDeps = Pick<SessionDeps, 'store' | 'clock' | 'integrity'> & { audit: Pick<AuditLog, 'record'> };
+
+/** The actor of a request with a live session, or why there is none. */
+export async function authenticateSession(deps: SessionAuthDeps, context: Context): Promise<{ actor: ApiActor } | { refused: string }> {
+  const presented = bearerTokenOf(context.req.header('authorization'));
+  if (presented === undefined) return { refused: 'sign in first: a session is required (Authorization: Bearer rk_ses_…; rekey login)' };
+  const checked = await checkSession(deps, presented);
+  if (!checked.ok) return { refused: `${checked.reason}; sign in again (rekey login)` };
+  return { actor: createApiActor(deps.audit, checked.user, checked.session, sourceOf(context)) };
+}

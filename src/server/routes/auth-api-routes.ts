@@ -1,0 +1,81 @@
+/**
+ * `POST /v1/auth/login` (password, and a second factor when the account has one),
+ * `POST /v1/auth/logout`, `GET /v1/auth/whoami`. The session token is returned once, in
+ * the login body; only its hash is stored.
+ */
+import { z } from 'zod';
+import { CAPABILITIES } from '../../core/team-types.js';
+import { grantsOf } from '../../team/authorize.js';
+import { principalOf } from '../../team/access-control.js';
+import { login, logout } from '../../team/session-service.js';
+import { defineRoute, type ApiRoute } from '../api/api-route.js';
+import type { ApiServices } from '../api/api-services.js';
+import { userSchema, userWire } from '../api/api-schemas.js';
+import { UnauthorizedError } from '../api/api-errors.js';
+
+const sessionSchema = z
+  .object({ id: z.string(), createdAt: z.iso.datetime(), expiresAt: z.iso.datetime(), idleSeconds: z.number().int(), mfa: z.string().nullable(), source: z.string().nullable() })
+  .meta({ id: 'Session' });
+
+const grantSchema = z.object({ role: z.string(), scope: z.string(), capabilities: z.array(z.enum(CAPABILITIES)) }).meta({ id: 'Grant' });
+
+export const loginBodySchema = z
+  .object({
+    user: z.string().min(1).max(64),
+    password: z.string().min(1).max(1024),
+    mfa: z.record(z.string(), z.unknown()).optional().describe('the second factor, e.g. { "totp": "123456" }'),
+  })
+  .strict()
+  .meta({ id: 'LoginRequest' });
+
+export const loginResponseSchema = z.object({ token: z.string().describe('rk_ses_…, shown once'), session: sessionSchema, user: userSchema }).meta({ id: 'LoginResponse' });
+export const whoamiSchema = z.object({ user: userSchema, session: sessionSchema, grants: z.array(grantSchema) }).meta({ id: 'Whoami' });
+
+function sessionWire(session: { id: string; createdAt: Date; expiresAt: Date; idleSeconds: number; mfaMethod: string | null; source: string | null }) {
+  return { id: session.id, createdAt: session.createdAt.toISOString(), expiresAt: session.expiresAt.toISOString(), idleSeconds: session.idleSeconds, mfa: session.mfaMethod, source: session.source };
+}
+
+export function authApiRoutes(services: ApiServices): ApiRoute[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/login',
+      operationId: 'session-login',
+      summary: 'Sign in with a password (and a second factor when the account has one); returns a session token',
+      tag: 'auth',
+      auth: 'none',
+      body: loginBodySchema,
+      response: loginResponseSchema,
+      status: 201,
+      async handle({ body, source }) {
+        const result = await login({ ...services, ...services.sessions }, { user: body.user, password: body.password, mfa: body.mfa, source });
+        if (!result.ok) throw new UnauthorizedError(result.message, result.reason);
+        return { token: result.token, session: sessionWire(result.session), user: userWire(result.user) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/logout',
+      operationId: 'session-logout',
+      summary: 'End this session',
+      tag: 'auth',
+      response: z.object({ session: z.string(), ended: z.literal(true) }),
+      async handle({ actor }) {
+        await logout(services, actor.session, actor.user, actor.via.source);
+        return { session: actor.session.id, ended: true as const };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/auth/whoami',
+      operationId: 'session-whoami',
+      summary: 'Who this session is: the person, the session and their role grants',
+      tag: 'auth',
+      response: whoamiSchema,
+      async handle({ actor }) {
+        const [roles, bindings] = await Promise.all([services.store.listRoles(), services.store.listRoleBindings()]);
+        return { user: userWire(actor.user), session: sessionWire(actor.session), grants: grantsOf(principalOf(actor.user), roles, bindings) };
+      },
+    }),
+  ];
+}
