@@ -12,9 +12,12 @@
  *   needs z ≤ −`dropZ` and seen ≤ `dropRatio`×median.
  * - **EWMA level shift**: an exponentially weighted mean of log((seen+1)/(median+1)) over
  *   the recent hours; beyond ±log(`shiftRatio`) the level has moved (a slower, smaller
- *   change that no single hour shows).
- * - **minimum volume**: spikes need seen ≥ `minVolume`, drops and shifts a baseline of at
- *   least `minVolume`, so a quiet key does not page.
+ *   change that no single hour shows). Each hour's log ratio is clipped to
+ *   ±log(`ewmaClipRatio`), so one burst (the spike test's job) does not hold the average
+ *   up for hours after it ended.
+ * - **minimum volume**: spikes need seen ≥ `minVolume`, drops a baseline of at least
+ *   `minVolume`, and the EWMA reads only hours whose baseline is at least half of it, so a
+ *   quiet key does not page.
  * - **models**: a model outside the credential's allowed list is always an anomaly.
  *
  * Every finding says what was expected, what was seen and since when.
@@ -40,6 +43,8 @@ export interface DetectorSettings {
   shiftRatio: number;
   /** Hours of EWMA history evaluated. Default 72. */
   ewmaHours: number;
+  /** An hour moves the EWMA by at most log(this ratio). Default 2.5. */
+  ewmaClipRatio: number;
 }
 
 export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
@@ -54,6 +59,7 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = {
   ewmaAlpha: 0.2,
   shiftRatio: 1.35,
   ewmaHours: 72,
+  ewmaClipRatio: 2.5,
 };
 
 export type AnomalyKind = 'spike' | 'drop' | 'level-shift' | 'model-not-allowed';
@@ -183,11 +189,13 @@ export function ewmaShift(byHour: ReadonlyMap<number, number>, hour: number, set
     const baseline = seasonalBaseline(byHour, at, settings.weeks, seriesStart);
     if (baseline.weeks < settings.minWeeks) continue;
     const value = byHour.get(at) ?? 0;
-    // Quiet hours carry little information: they move the average in proportion to their volume.
-    const volume = Math.max(value, baseline.median);
-    const weight = Math.min(1, volume / (settings.minVolume * 2));
-    if (volume < settings.minVolume / 2) continue;
-    const logRatio = Math.log((value + 1) / (baseline.median + 1));
+    // Hours that are usually quiet carry little information: they move the average in
+    // proportion to their usual volume, and not at all below half the minimum volume (a
+    // quiet key's burst is the spike test's to judge, not a level shift).
+    const weight = Math.min(1, baseline.median / (settings.minVolume * 2));
+    if (baseline.median < settings.minVolume / 2) continue;
+    const clip = Math.log(settings.ewmaClipRatio);
+    const logRatio = Math.min(clip, Math.max(-clip, Math.log((value + 1) / (baseline.median + 1))));
     const alpha = settings.ewmaAlpha * weight;
     ewma = weighted ? alpha * logRatio + (1 - alpha) * ewma : logRatio * weight;
     weighted = true;

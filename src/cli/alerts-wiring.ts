@@ -82,23 +82,16 @@ export async function openAlerts(context: CliContext, options: { config?: string
 }
 
 /** One alert round of the scheduler daemon: its heartbeat, the conditions, reminders, delivery. */
-export async function schedulerAlertRound(context: CliContext, alerts: AlertsRuntime, workerId: string, at: Date): Promise<DeliveryRound> {
-  const { evaluateAlertConditions, SCHEDULER_HEARTBEAT } = await import('../alerts/alert-conditions.js');
-  await context.store.recordHeartbeat(SCHEDULER_HEARTBEAT, workerId, at);
-  await evaluateAlertConditions({ store: context.store, service: alerts.service, clock: context.clock, settings: alerts.settings });
-  await alerts.service.remindDue();
-  await testPause('after-write');
-  return alerts.deliver();
+export async function schedulerAlertRound(context: CliContext, alerts: AlertsRuntime, workerId: string): Promise<DeliveryRound> {
+  const { runAlertRound } = await import('../alerts/alert-round.js');
+  return runAlertRound(
+    { store: context.store, service: alerts.service, clock: context.clock, settings: alerts.settings, deliver: () => alerts.deliver() },
+    { beatAs: workerId, afterWrite: () => testPause('after-write') },
+  );
 }
 
 /** What the rotation engine calls when a rotation holds: raise the alert and try to send it at once. */
-export function rotationAlertsFor(context: CliContext, open: () => Promise<AlertsRuntime>): RotationAlerts {
-  return {
-    async held(notice) {
-      const { rotationHoldEvent } = await import('../alerts/alert-conditions.js');
-      const runtime = await open();
-      await runtime.service.raise(rotationHoldEvent(notice, context.clock.now()));
-      await runtime.deliver();
-    },
-  };
+export async function rotationAlertsFor(context: CliContext, open: () => Promise<AlertsRuntime>): Promise<RotationAlerts> {
+  const { createRotationAlerts } = await import('../alerts/alert-round.js');
+  return createRotationAlerts({ open, now: () => context.clock.now() });
 }

@@ -33,7 +33,7 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
     }),
     onProgress,
     // A hold raises an alert (routed by rekey.yaml's notifications; opened only when needed).
-    alerts: (await import('./alerts-wiring.js')).rotationAlertsFor(context, async () => alerts ?? (await import('./alerts-wiring.js')).openAlerts(context)),
+    alerts: await (await import('./alerts-wiring.js')).rotationAlertsFor(context, async () => alerts ?? (await import('./alerts-wiring.js')).openAlerts(context)),
     logger: {
       info: () => undefined,
       warn: (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n'),
@@ -67,16 +67,9 @@ async function alertLeaks(
 ): Promise<void> {
   try {
     const { openAlerts } = await import('./alerts-wiring.js');
-    const { leakFoundEvent } = await import('../alerts/alert-conditions.js');
+    const { alertLeakResponses } = await import('../alerts/alert-round.js');
     const alerts = await openAlerts(context);
-    for (const response of responses) {
-      const credential = await context.store.getCredential(response.credential);
-      if (credential === undefined) continue;
-      const leak = leakFoundEvent({ ...response, credentialId: credential.id, environment: credential.environment, where: event.where ?? null, foundAt: event.foundAt });
-      await alerts.service.raise(leak);
-      if (response.secondsFromFindingToDead !== null) await alerts.service.resolve(leak.key);
-    }
-    await alerts.deliver();
+    await alertLeakResponses({ store: context.store, service: alerts.service, deliver: () => alerts.deliver() }, responses, event);
   } catch (error) {
     const { reasonOf } = await import('../core/errors.js');
     process.stderr.write(colour.yellow(`warning: the leak alert could not be written: ${reasonOf(error)}`) + '\n');

@@ -228,13 +228,21 @@ export function register(program: Command): void {
       try {
         await withCliContext(async (context) => {
           const { openAlerts, testPause } = await import('../alerts-wiring.js');
-          const { evaluateAlertConditions } = await import('../../alerts/alert-conditions.js');
+          const { runAlertRound } = await import('../../alerts/alert-round.js');
           const runtime = await openAlerts(context, options);
-          while (!controller.signal.aborted) {
-            if (options.evaluate !== false) await evaluateAlertConditions({ store: context.store, service: runtime.service, clock: context.clock, settings: runtime.settings }, { heartbeat: true });
+          const deliverOnly = async () => {
             await runtime.service.remindDue();
             await testPause('after-write');
-            const round = await runtime.deliver({ leaseMs });
+            return runtime.deliver({ leaseMs });
+          };
+          while (!controller.signal.aborted) {
+            const round =
+              options.evaluate === false
+                ? await deliverOnly()
+                : await runAlertRound(
+                    { store: context.store, service: runtime.service, clock: context.clock, settings: runtime.settings, deliver: () => runtime.deliver({ leaseMs }) },
+                    { checkHeartbeat: true, afterWrite: () => testPause('after-write') },
+                  );
             if (options.json === true || round.delivered.length + round.retrying.length + round.dead.length > 0) printDelivery(round, options.json === true);
             if (options.once === true) break;
             await new Promise<void>((resolve) => {

@@ -281,10 +281,13 @@ export function registerScheduler(program: Command): void {
               applyRetention: async () => (await import('../../vault/retention.js')).applyRetention(context, { actor: 'scheduler' }),
             },
             {
-              afterTick: alerts === undefined ? undefined : (tick) => (async () => {
-                const { schedulerAlertRound } = await import('../alerts-wiring.js');
-                await schedulerAlertRound(context, alerts, workerId, tick.at);
-              })(),
+              afterTick:
+                alerts === undefined
+                  ? undefined
+                  : async () => {
+                      const { schedulerAlertRound } = await import('../alerts-wiring.js');
+                      await schedulerAlertRound(context, alerts, workerId);
+                    },
               intervalMs,
               actor: 'scheduler',
               once: options.once,
