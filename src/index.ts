@@ -1,6 +1,6 @@
 /**
  * rekey as a library: the pieces an application or a platform tool may call directly.
- * Applications that read keys at run time use `rekey/sdk` instead (no server, CLI or
+ * Applications that read keys at run time use `rekey-cli/sdk` instead (no server, CLI or
  * database code). Everything else is the `rekey` binary.
  */
 export { SecretValue, redactHint } from './core/secret-value.js';

@@ -10,10 +10,10 @@ function importInChild(code: string): { status: number | null; stdout: string; s
 }
 
 describe('package entries', () => {
-  it('"rekey" exports redaction for application loggers and the core types', () => {
+  it('"rekey-cli" exports redaction for application loggers and the core types', () => {
     const key = ['sk-proj-', 'Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90', 'T3BlbkFJ', 'Uv12Wx34Yz56Ab78Cd90Ef12Gh34Ij56'].join('');
     const run = importInChild(`
-      const rekey = await import('rekey');
+      const rekey = await import('rekey-cli');
       const line = rekey.redact(${JSON.stringify(`request failed with key ${key}`)});
       const secret = new rekey.SecretValue('sk-abcdefghijklmnop1234');
       console.log(JSON.stringify({ line, secret: String(secret), hasErrors: typeof rekey.UsageError === 'function' }));`);
@@ -25,8 +25,8 @@ describe('package entries', () => {
     expect(result.hasErrors).toBe(true);
   });
 
-  it('"rekey/sdk" resolves to the runtime SDK', () => {
-    const run = importInChild(`const sdk = await import('rekey/sdk'); console.log(typeof sdk.createKeySource);`);
+  it('"rekey-cli/sdk" resolves to the runtime SDK', () => {
+    const run = importInChild(`const sdk = await import('rekey-cli/sdk'); console.log(typeof sdk.createKeySource);`);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe('function');
   });

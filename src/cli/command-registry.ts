@@ -5,10 +5,12 @@
  * `rekey scan --staged` load nothing they do not use.
  *
  * To add a command: one file in `commands/` exporting a `register(program)` that adds exactly
- * the command named here, and one entry below. `main.test.ts` checks every entry's summary
- * and name match what its module registers.
+ * the command named here, one entry below, and its examples in `command-examples.ts`.
+ * `command-registry.test.ts` checks every entry's summary and name match what its module
+ * registers; `command-examples.test.ts` that every command has a true example.
  */
 import type { Command } from 'commander';
+import { attachExamples } from './command-examples.js';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -58,6 +60,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'apply', summary: 'Make the store and the provider match rekey.yaml (idempotent; audited)', load: async () => (await import('./commands/plan-command.js')).registerApply },
   { name: 'export', summary: 'Write the store as a rekey.yaml (never a value; only the references values were applied from)', load: async () => (await import('./commands/plan-command.js')).registerExport },
   { name: 'report', summary: 'Compliance evidence and the quarterly access review', load: async () => (await import('./commands/report-command.js')).register },
+  { name: 'completion', summary: 'Print a shell completion script (bash, zsh or fish) for every command and option', load: async () => (await import('./commands/completion-command.js')).registerWith(COMMANDS) },
 ];
 
 /** The entry the arguments name (`rekey scan …`, `rekey help scan`), if any. */
@@ -73,7 +76,10 @@ export function commandNamedBy(argv: readonly string[]): CommandEntry | undefine
  */
 export async function registerCommands(program: Command, load: readonly CommandEntry[] | 'all'): Promise<void> {
   for (const entry of COMMANDS) {
-    if (load === 'all' || load.includes(entry)) (await entry.load())(program);
-    else program.command(entry.name).description(entry.summary);
+    if (load === 'all' || load.includes(entry)) {
+      (await entry.load())(program);
+      const registered = program.commands.find((command) => command.name() === entry.name);
+      if (registered !== undefined) attachExamples(registered);
+    } else program.command(entry.name).description(entry.summary);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `rekey/sdk` — the runtime client for applications (DESIGN.md §4 "Pull"). It imports no
+ * `rekey-cli/sdk` — the runtime client for applications (DESIGN.md §4 "Pull"). It imports no
  * server, CLI, database driver or cloud SDK (a lint rule and test/sdk/sdk-import-graph.test.ts
  * guard this).
  */

@@ -4,16 +4,28 @@
  * official `openai` client are in test/sdk/sdk-errors.test.ts; the provider helper's hints
  * and the reload stderr tail have unit tests beside their code).
  */
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
-import { runRekey, temporaryHome } from '../helpers/cli-runner.js';
+import { REKEY_BIN, runRekey, temporaryHome } from '../helpers/cli-runner.js';
 
 let emulator: RunningEmulator;
 let home: string;
 let env: Record<string, string>;
 let project: { projectId: string; keyId: string; key: string };
 const rekey = (args: string[], input?: string, extra: Record<string, string> = {}) => runRekey(args, { env: { ...env, ...extra }, input });
+
+/** Runs rekey with its standard output closed at once, as `rekey … | head -0` does. */
+function runIntoClosedPipe(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [REKEY_BIN, ...args], { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
 
 beforeAll(async () => {
   emulator = await startEmulator({ seed: 1212 });
@@ -94,5 +106,41 @@ describe('first-hour frictions (issue #12)', () => {
     const result = await rekey(['credential', 'show', 'openai/app/dev']);
     expect(result.stdout).toMatch(/policy +\(none: no cadence, so never due/);
     expect(result.stdout).not.toContain('{}');
+  });
+
+  it('rotate --help names the admin key and base URL variables, and says what --due skips', async () => {
+    const result = await rekey(['rotate', '--help']);
+    expect(result.stdout).toMatch(/OPENAI_ADMIN_KEY, OPENAI_BASE_URL/);
+    expect(result.stdout).toContain('Credentials without a cadence (--rotate-every-days) are never due');
+  });
+
+  it('every command --help ends with examples (credential add, rotations end-grace, the top of a group)', async () => {
+    for (const args of [['credential', 'add'], ['rotations', 'end-grace'], ['credential']]) {
+      expect((await rekey([...args, '--help'])).stdout).toMatch(/\nExamples:\n {2}\$ .*rekey /);
+    }
+  });
+
+  it('rekey completion bash prints a script that completes the commands', async () => {
+    const result = await rekey(['completion', 'bash']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('complete -o filenames -F _rekey rekey');
+    expect((await rekey(['completion', 'tcsh'])).code).toBe(2);
+  });
+
+  it('audit list --newest-first puts the newest event first', async () => {
+    const events = JSON.parse((await rekey(['audit', 'list', '--newest-first', '--json'])).stdout) as Array<{ seq: number }>;
+    expect(events.length).toBeGreaterThan(1);
+    expect(events[0]?.seq).toBeGreaterThan(events[1]?.seq ?? Infinity);
+  });
+
+  it('a closed pipe (rotations show <id> | head, audit list | head) ends quietly, without an EPIPE stack', async () => {
+    // Held at deliver (the vault consumer above has no token): still a rotation with a journal to show.
+    const rotated = await rekey(['rotate', 'openai/app/dev', '--grace-quiet', '1s', '--json']);
+    const id = (JSON.parse(rotated.stdout) as { rotation: string }).rotation;
+    for (const args of [['rotations', 'show', id], ['audit', 'list']]) {
+      const result = await runIntoClosedPipe(args);
+      expect(result.stderr).not.toMatch(/EPIPE|node:events/);
+      expect(result.code).toBe(0);
+    }
   });
 });

@@ -25,12 +25,13 @@ export function register(program: Command): void {
 
   audit
     .command('list')
-    .description('List audit events, oldest first')
+    .description('List audit events, oldest first (--newest-first for the other way)')
     .option('--credential <name>', 'only events of this credential')
     .option('--limit <n>', 'at most this many events (the newest)')
+    .option('--newest-first', 'the newest event first')
     .option('--output <format>', 'table, json or csv')
     .option('--json', 'print JSON')
-    .action(async (options: { credential?: string; limit?: string; output?: string; json?: boolean }) => {
+    .action(async (options: { credential?: string; limit?: string; newestFirst?: boolean; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       if (options.limit !== undefined && !/^\d+$/.test(options.limit)) throw new UsageError(`--limit must be a whole number, not "${options.limit}"`);
       const events = await withCliContext(({ audit: log }) => {
@@ -39,7 +40,7 @@ export function register(program: Command): void {
         return log.list(filter);
       });
       const shown = options.limit === undefined ? events : events.slice(-Number(options.limit));
-      printList(shown, columns, format, auditJson);
+      printList(options.newestFirst === true ? shown.reverse() : shown, columns, format, auditJson);
     });
 
   audit

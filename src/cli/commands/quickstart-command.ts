@@ -123,6 +123,5 @@ export function register(program: Command): void {
     .description('Rehearse in one command: emulator, project and key, scratch home, credential and env-file consumer')
     .option('--dir <dir>', 'scratch directory (new or empty; default: a fresh temporary directory)')
     .option('--port <port>', 'emulator port (default: any free port)')
-    .addHelpText('after', `\nExample:\n  $ rekey quickstart\n  $ source /tmp/rekey-quickstart-…/env.sh && rekey rotate ${QUICKSTART_CREDENTIAL}\n`)
     .action((options: QuickstartOptions) => quickstart(options));
 }

@@ -220,6 +220,16 @@ async function rotateStaged(base: string, options: RotateOptions): Promise<void>
   });
 }
 
+/** Where the adapters find the provider's admin credentials (providers/*: read from this process's environment). */
+const PROVIDER_ENVIRONMENT_HELP = `
+Environment (of the process that rotates):
+  OPENAI_ADMIN_KEY, OPENAI_BASE_URL (default https://api.openai.com/v1; the emulator's ends in /v1)
+  ANTHROPIC_ADMIN_KEY, ANTHROPIC_BASE_URL
+  OPENROUTER_MANAGEMENT_KEY, OPENROUTER_BASE_URL
+  AZURE_MANAGEMENT_TOKEN, AZURE_OPENAI_ENDPOINT
+  --dry-run checks them with the provider preflight; so does \`rekey doctor --provider <name>\`.
+Credentials without a cadence (--rotate-every-days) are never due for --due.`;
+
 export function registerRotate(program: Command): void {
   program
     .command('rotate [credential]')
@@ -234,6 +244,7 @@ export function registerRotate(program: Command): void {
     .option('--stages <list>', 'staged rollout: rotate <credential>/<stage> for each stage in order, e.g. dev,staging,prod')
     .option('--soak <duration>', 'with --stages: wait this long after each stage and re-check its key')
     .option('--json', 'print JSON')
+    .addHelpText('after', PROVIDER_ENVIRONMENT_HELP)
     .action(async (credential: string | undefined, options: RotateOptions) => {
       if (options.due === true) {
         if (credential !== undefined) throw new UsageError('--due rotates every due credential; do not name one');
