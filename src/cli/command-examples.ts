@@ -94,6 +94,12 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'role unbind': ['rekey role unbind 7'],
   'role bindings': ['rekey role bindings --user alice'],
 
+  'mfa enroll': ['rekey mfa enroll alice'],
+  'mfa confirm': ['rekey mfa confirm alice'],
+  'mfa verify': ['rekey mfa verify alice'],
+  'mfa recovery-codes': ['rekey mfa recovery-codes alice'],
+  'mfa status': ['rekey mfa status alice --json'],
+
   serve: ['rekey serve --port 8420'],
   proxy: ['rekey proxy --port 8430'],
   emulator: ['rekey emulator --port 8080', 'REKEY_EMULATOR_ADMIN_KEY=sk-admin-rehearsal rekey emulator --port 8080 --rate-429 0.1'],
