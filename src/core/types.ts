@@ -61,6 +61,8 @@ export interface VersionRecord {
   fingerprint: string;
   /** Redacted hint, e.g. `sk-proj-…Ab3d`. */
   hint: string;
+  /** Further provider-side ids needed to revoke or replace this key (e.g. `{ serviceAccountId }`, an Azure `slot`). Never a value. */
+  providerData: Record<string, string>;
   /** Who or what minted it: `cli:<user>`, `rotation:<id>`. */
   mintedBy: string;
   createdAt: Date;
@@ -107,13 +109,35 @@ export interface Consumer {
 
 export type RotationKind = 'manual' | 'scheduled' | 'emergency' | 'drill';
 
+/**
+ * The rotation state machine's states (its transitions are in src/rotation). Here because
+ * the store keeps one per rotation and reads back only these.
+ */
+export const ROTATION_STATE_NAMES = [
+  'lock',
+  'emergency-revoke',
+  'mint',
+  'awaiting-value',
+  'test',
+  'deliver',
+  'promote',
+  'grace',
+  'revoke',
+  'finish',
+  'rollback',
+  'hold',
+  'failed',
+  'done',
+  'rolled-back',
+] as const;
+export type RotationStateName = (typeof ROTATION_STATE_NAMES)[number];
+
 export interface RotationRecord {
   id: string;
   credentialId: string;
   kind: RotationKind;
-  /** The state machine's state name (see src/rotation). */
-  state: string;
-  /** Free-form engine data: version numbers, provider key ids, timings. Never a value. */
+  state: RotationStateName;
+  /** The engine's JSON (read by src/rotation/rotation-data.ts through its schema): machine context, provider key ids, timings. Never a value. */
   data: Record<string, unknown>;
   /** Increments on every update; used for optimistic concurrency. */
   revision: number;

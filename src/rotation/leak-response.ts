@@ -14,7 +14,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { ConflictError } from '../core/errors.js';
-import type { RotationRecord, Stage } from '../core/types.js';
+import type { RotationRecord, RotationStateName, Stage } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { readRotationData } from './rotation-data.js';
 import type { AuditRecorder } from './rotation-deps.js';
@@ -56,7 +56,7 @@ export interface LeakResponseDeps {
   clock: Clock;
 }
 
-const GRACE_STATES = ['grace', 'revoke', 'finish'];
+const GRACE_STATES: readonly RotationStateName[] = ['grace', 'revoke', 'finish'];
 
 export async function respondToLeak(deps: LeakResponseDeps, report: LeakReport): Promise<LeakResponse[]> {
   const responses: LeakResponse[] = [];
@@ -128,7 +128,7 @@ async function respondFor(
   // The current key leaked. A rotation under way either has not promoted (its pending key
   // was never used: abort it) or is in grace for the new current key (let it finish now).
   if (active !== undefined) {
-    const data = readRotationData(active.data);
+    const data = readRotationData(active);
     const inGrace = GRACE_STATES.includes(active.state) || (active.state === 'hold' && data.machine.hold?.resumeTo === 'grace');
     if (inGrace) await endGraceAndWait(deps, report, active);
     else {
@@ -158,7 +158,7 @@ async function endGraceAndWait(deps: LeakResponseDeps, report: LeakReport, rotat
   const deadline = deps.clock.now().getTime() + (report.waitMs ?? 120_000);
   for (;;) {
     const current = await deps.store.getRotation(rotation.id);
-    const data = current === undefined ? undefined : readRotationData(current.data);
+    const data = current === undefined ? undefined : readRotationData(current);
     if (data?.oldKeyDeadAt !== undefined) return new Date(data.oldKeyDeadAt);
     if (current === undefined || current.finishedAt !== null || current.state === 'hold') {
       throw new ConflictError(`rotation ${rotation.id} stopped (${current?.state ?? 'gone'}) before the leaked key was revoked`);

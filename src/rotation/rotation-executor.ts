@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { SecretValue } from '../core/secret-value.js';
-import type { Credential, RotationKind, RotationRecord } from '../core/types.js';
+import type { Credential, RotationKind, RotationRecord, RotationStateName, VersionRecord } from '../core/types.js';
 import { fingerprintLabel } from '../crypto/fingerprint.js';
 import type { ProviderV1 } from '../providers/provider-spec.js';
 import { SINK_REACH } from '../sinks/sink-spec.js';
 import { DEFAULT_GRACE_MAX_SECONDS, DEFAULT_GRACE_QUIET_SECONDS } from './grace.js';
 import type { RotationDeps } from './rotation-deps.js';
-import { readRotationData, type ProviderKeyRef, type RotationData } from './rotation-data.js';
-import { entryEffects, isTerminal, startRotation, transition, type EmergencyPath, type HoldInfo, type RotationState, type RotationStateName } from './rotation-machine.js';
+import { readRotationData, toRecordData, type ProviderKeyRef, type RotationData } from './rotation-data.js';
+import { entryEffects, isTerminal, startRotation, transition, type EmergencyPath, type HoldInfo, type RotationState } from './rotation-machine.js';
 import { drive, journalResumePoint, type DriveOptions } from './rotation-runner.js';
 import { acquireRotationLease, createRotationSession, resolveDeps, type ResolvedDeps, type RotationLease } from './rotation-session.js';
 
@@ -87,11 +87,11 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
   async function outcomeOf(rotationId: string): Promise<RotationOutcome> {
     const record = await store.getRotation(rotationId);
     if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`);
-    const data = readRotationData(record.data);
+    const data = readRotationData(record);
     return {
       rotationId,
       credential: data.credentialName,
-      state: record.state as RotationStateName,
+      state: record.state,
       hold: data.machine.hold,
       failure: data.machine.failure,
       record,
@@ -99,16 +99,8 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
     };
   }
 
-  /** The provider-side ids of a version, recovered from the rotation that minted it. */
-  async function keyRefOf(version: { providerKeyId: string | null; fingerprint: string; mintedBy: string }): Promise<ProviderKeyRef> {
-    let providerData: Record<string, string> = {};
-    const match = /^rotation:(.+)$/.exec(version.mintedBy);
-    if (match?.[1] !== undefined) {
-      const minting = await store.getRotation(match[1]);
-      const data = minting?.data['newKey'] as ProviderKeyRef | undefined;
-      if (data?.providerData !== undefined) providerData = data.providerData;
-    }
-    return { providerKeyId: version.providerKeyId, providerData, fingerprint: version.fingerprint };
+  function keyRefOf(version: VersionRecord): ProviderKeyRef {
+    return { providerKeyId: version.providerKeyId, providerData: version.providerData, fingerprint: version.fingerprint };
   }
 
   function kindOf(request: StartRotationRequest): RotationKind {
@@ -162,12 +154,12 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
   async function continueRun(rotationId: string, lease: RotationLease, prepare: (state: RotationState, record: RotationRecord) => Promise<{ state: RotationState; effects: ReturnType<typeof startRotation>['effects']; options: DriveOptions } | undefined>) {
     const record = await store.getRotation(rotationId);
     if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`);
-    const data = readRotationData(record.data);
+    const data = readRotationData(record);
     const credential = await store.getCredentialById(record.credentialId);
     if (credential === undefined) throw new NotFoundError(`rotation ${rotationId}: its credential is gone`);
     const provider = await deps.providers.resolve(credential);
     const session = createRotationSession(deps, record, credential, provider, lease);
-    const state: RotationState = { name: record.state as RotationStateName, context: data.machine };
+    const state: RotationState = { name: record.state, context: data.machine };
     const prepared = await prepare(state, record);
     if (prepared === undefined) return;
     if (prepared.state !== state) {
@@ -209,7 +201,7 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
           machine: started.state.context,
           options: { graceQuietSeconds: grace.quietSeconds, graceMaxSeconds: grace.maxSeconds, actor: request.actor, stage: request.stage },
           credentialName: credential.name,
-          oldKey: await keyRefOf(current),
+          oldKey: keyRefOf(current),
           newKey: null,
           startedAt: now.toISOString(),
           emergencyDeadline: emergencyPath === 'mint-first' ? new Date(now.getTime() + deps.settings.emergencyBudgetMs).toISOString() : undefined,
@@ -220,7 +212,7 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
           credentialId: credential.id,
           kind,
           state: started.state.name,
-          data: JSON.parse(JSON.stringify(data)) as Record<string, unknown>,
+          data: toRecordData(data),
         });
         const session = createRotationSession(deps, record, credential, provider, lease);
         await session.audit('rotation-start', 'ok', current.fingerprint, {
@@ -238,11 +230,11 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
 
     async resume(rotationId, options = {}) {
       const { record, credential } = await rotationAndCredential(rotationId);
-      if (isTerminal(record.state as RotationStateName)) return outcomeOf(rotationId);
+      if (isTerminal(record.state)) return outcomeOf(rotationId);
       await withLease(credential, deps.settings.leaseWaitMs, (lease) =>
         continueRun(rotationId, lease, async (state, fresh) => {
           if (isTerminal(state.name)) return undefined;
-          const actor = options.actor ?? readRotationData(fresh.data).options.actor;
+          const actor = options.actor ?? readRotationData(fresh).options.actor;
           if (state.name === 'hold') {
             const next = transition(state, { type: 'resume' });
             await deps.audit.record({ event: 'rotation-resume', actor, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { rotation: rotationId, from: 'hold', to: next.state.name } });
@@ -264,7 +256,7 @@ export function createRotationExecutor(rawDeps: RotationDeps): RotationExecutor 
 
     async decide(rotationId, decision, actor) {
       const { record, credential } = await rotationAndCredential(rotationId);
-      if (isTerminal(record.state as RotationStateName)) {
+      if (isTerminal(record.state)) {
         throw new ConflictError(`rotation ${rotationId} has ended (${record.state})`);
       }
       await withLease(credential, deps.settings.leaseWaitMs, (lease) =>

@@ -1,26 +1,9 @@
 /**
- * The vocabulary of the rotation state machine: its states, the context it carries, the
- * events the executor feeds back and the effects it asks for. Data only; the transitions
- * are in rotation-machine.ts.
+ * The vocabulary of the rotation state machine: the context it carries, the events the
+ * executor feeds back and the effects it asks for (the state names are in core/types.ts,
+ * since the store keeps them). Data only; the transitions are in rotation-machine.ts.
  */
-export const ROTATION_STATE_NAMES = [
-  'lock',
-  'emergency-revoke',
-  'mint',
-  'awaiting-value',
-  'test',
-  'deliver',
-  'promote',
-  'grace',
-  'revoke',
-  'finish',
-  'rollback',
-  'hold',
-  'failed',
-  'done',
-  'rolled-back',
-] as const;
-export type RotationStateName = (typeof ROTATION_STATE_NAMES)[number];
+import type { RotationStateName } from '../core/types.js';
 
 export const TERMINAL_STATES = ['failed', 'done', 'rolled-back'] as const satisfies readonly RotationStateName[];
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   IllegalTransitionError,
   ROTATION_EVENT_TYPES,
-  ROTATION_STATE_NAMES,
   entryEffects,
   isStepEffect,
   startRotation,
@@ -12,8 +11,8 @@ import {
   type RotationEvent,
   type RotationEventType,
   type RotationState,
-  type RotationStateName,
 } from './rotation-machine.js';
+import { ROTATION_STATE_NAMES, type RotationStateName } from '../core/types.js';
 
 function eventOf(type: RotationEventType): RotationEvent {
   switch (type) {

@@ -6,6 +6,7 @@
  * invariants this file guarantees.
  */
 import { ConflictError } from '../core/errors.js';
+import type { RotationStateName } from '../core/types.js';
 
 export * from './rotation-machine-types.js';
 import {
@@ -19,7 +20,6 @@ import {
   type RotationEventType,
   type RotationMode,
   type RotationState,
-  type RotationStateName,
   type StepEffect,
   type TransitionResult,
 } from './rotation-machine-types.js';

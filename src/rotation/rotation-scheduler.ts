@@ -5,10 +5,11 @@
  * that is due by policy. Held and awaiting-value rotations wait for a person.
  */
 import type { Clock } from '../core/clock.js';
+import type { RotationStateName } from '../core/types.js';
 import type { Store } from '../store/store.js';
 import { silentLogger, type RotationLogger } from './rotation-deps.js';
 import type { RotationExecutor } from './rotation-executor.js';
-import { isTerminal, type RotationStateName } from './rotation-machine.js';
+import { isTerminal } from './rotation-machine.js';
 import { reasonOf } from './rotation-reason.js';
 import { runDue, type DueRunResult } from './rotation-schedule.js';
 import { leaseNameFor } from './rotation-session.js';
@@ -47,13 +48,13 @@ export interface SchedulerOptions {
   afterTick?: ((tick: SchedulerTick) => Promise<void>) | undefined;
 }
 
-const WAITING_FOR_A_PERSON: readonly string[] = ['hold', 'awaiting-value'];
+const WAITING_FOR_A_PERSON: readonly RotationStateName[] = ['hold', 'awaiting-value'];
 
 /** Rotations a dead worker left mid-step: active, not waiting for a person, lock free or expired. */
 export async function findOrphanedRotations(store: SchedulerDeps['store'], now: Date): Promise<string[]> {
   const orphaned: string[] = [];
   for (const rotation of await store.listRotations({ active: true })) {
-    if (WAITING_FOR_A_PERSON.includes(rotation.state) || isTerminal(rotation.state as RotationStateName)) continue;
+    if (WAITING_FOR_A_PERSON.includes(rotation.state) || isTerminal(rotation.state)) continue;
     const lease = await store.getLease(leaseNameFor(rotation.credentialId));
     if (lease === undefined || lease.expiresAt <= now) orphaned.push(rotation.id);
   }

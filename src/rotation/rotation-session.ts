@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ConflictError } from '../core/errors.js';
-import type { Credential, JournalEntry, RotationRecord } from '../core/types.js';
+import type { Credential, JournalEntry, RotationRecord, RotationStateName } from '../core/types.js';
 import type { ProviderCredentialRef, ProviderV1 } from '../providers/provider-spec.js';
 import { isHolderGone } from './lease-holder.js';
 import { DEFAULT_ROTATION_SETTINGS, silentLogger, type RotationDeps, type RotationLogger, type RotationSettings } from './rotation-deps.js';
@@ -97,7 +97,7 @@ export interface RotationSession {
   /** Merge into the record's data and persist now (optimistic on the revision). */
   save(patch: Partial<RotationData>): Promise<void>;
   /** Persist a machine transition. */
-  persist(patch: { state: string; data: RotationData; error?: string | null; finishedAt?: Date | null }): Promise<RotationRecord>;
+  persist(patch: { state: RotationStateName; data: RotationData; error?: string | null; finishedAt?: Date | null }): Promise<RotationRecord>;
   journal(step: string, phase: JournalEntry['phase'], detail: Record<string, unknown>): Promise<void>;
   audit(event: string, outcome: 'ok' | 'error', fingerprint: string | null, detail: Record<string, unknown>): Promise<void>;
   progress(step: string, phase: 'begin' | 'end' | 'wait' | 'note', message: string, until?: Date | null): void;
@@ -113,11 +113,11 @@ export function createRotationSession(
   provider: ProviderV1,
   lease: RotationLease,
 ): RotationSession {
-  let data = readRotationData(record.data);
+  let data = readRotationData(record);
   let revision = record.revision;
   const rotationId = record.id;
 
-  const update = async (patch: { state?: string; data: RotationData; error?: string | null; finishedAt?: Date | null }) => {
+  const update = async (patch: { state?: RotationStateName; data: RotationData; error?: string | null; finishedAt?: Date | null }) => {
     if (lease.signal.aborted) throw new ConflictError(`rotation ${rotationId}: the lock was lost; stopping without saving`);
     const updated = await deps.store.updateRotation(rotationId, revision, { ...patch, data: toRecordData(patch.data) });
     revision = updated.revision;

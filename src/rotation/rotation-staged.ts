@@ -4,9 +4,9 @@
  * at the first stage that does not end `done` — the later stages keep their keys.
  */
 import type { Clock } from '../core/clock.js';
+import type { RotationStateName } from '../core/types.js';
 import { reasonOf } from './rotation-reason.js';
 import type { RotationExecutor } from './rotation-executor.js';
-import type { RotationStateName } from './rotation-machine.js';
 
 export interface StagedRequest {
   /** Stage name → credential, in rollout order. */

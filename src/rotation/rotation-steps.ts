@@ -48,7 +48,7 @@ export async function runMint(session: RotationSession, options: { resumed: bool
       return { type: 'mint-failed', reason: `version ${pending.number} is already pending (minted by ${pending.mintedBy})` };
     }
     // Stored before a crash: adopt it, recovering the provider-side ids when we lost them.
-    let newKey = session.data.newKey ?? { providerKeyId: pending.providerKeyId, providerData: {}, fingerprint: pending.fingerprint };
+    let newKey = session.data.newKey ?? { providerKeyId: pending.providerKeyId, providerData: pending.providerData, fingerprint: pending.fingerprint };
     if (Object.keys(newKey.providerData).length === 0 && provider.findMinted !== undefined) {
       const found = await provider.findMinted({ credential: session.credentialRef(), rotationId: session.rotationId }).catch((error: unknown) => {
         session.note(`could not look up the provider ids of pending version ${pending.number}: ${reasonOf(error)}`);
@@ -72,8 +72,7 @@ export async function runMint(session: RotationSession, options: { resumed: bool
 
   let minted: MintedKey;
   try {
-    // `replacing` is not in the v1 contract yet; Azure needs it to pick the slot not in use.
-    const request: MintRequest & { replacing: { providerKeyId: string | null; providerData: Record<string, string> } | undefined } = {
+    const request: MintRequest = {
       credential: session.credentialRef(),
       rotationId: session.rotationId,
       suppliedValue: options.suppliedValue,
@@ -95,7 +94,7 @@ export async function runMint(session: RotationSession, options: { resumed: bool
 
   let version;
   try {
-    version = await vault.putVersion({ credential, value: minted.value, stage: 'pending', providerKeyId: minted.providerKeyId, mintedBy });
+    version = await vault.putVersion({ credential, value: minted.value, stage: 'pending', providerKeyId: minted.providerKeyId, providerData: minted.providerData, mintedBy });
   } catch (error) {
     // Never leave a live key at the provider that the store does not know.
     if (!human) {

@@ -24,6 +24,7 @@ import type {
   Lease,
   RotationKind,
   RotationRecord,
+  RotationStateName,
   SealedValue,
   Stage,
   UsageReport,
@@ -45,6 +46,8 @@ export interface NewVersion {
   /** Usually `pending`; `current` is allowed only when the credential has no current version. */
   stage: Extract<Stage, 'pending' | 'current'>;
   providerKeyId: string | null;
+  /** Further provider-side ids of the key (default none). */
+  providerData?: Record<string, string>;
   fingerprint: string;
   hint: string;
   mintedBy: string;
@@ -92,12 +95,12 @@ export interface NewRotation {
   id: string;
   credentialId: string;
   kind: RotationKind;
-  state: string;
+  state: RotationStateName;
   data: Record<string, unknown>;
 }
 
 export interface RotationPatch {
-  state?: string;
+  state?: RotationStateName;
   data?: Record<string, unknown>;
   error?: string | null;
   finishedAt?: Date | null;

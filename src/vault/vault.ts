@@ -21,6 +21,8 @@ export interface PutVersionInput {
   value: SecretValue;
   stage: 'pending' | 'current';
   providerKeyId: string | null;
+  /** Further provider-side ids of the key, as the provider's mint returned them (default none). */
+  providerData?: Record<string, string> | undefined;
   mintedBy: string;
 }
 
@@ -48,11 +50,12 @@ export function createVault({ store, envelope, fingerprintSalt }: VaultDependenc
   return {
     fingerprintOf,
 
-    putVersion({ credential, value, stage, providerKeyId, mintedBy }) {
+    putVersion({ credential, value, stage, providerKeyId, providerData, mintedBy }) {
       return store.addVersion({
         credentialId: credential.id,
         stage,
         providerKeyId,
+        providerData: providerData ?? {},
         fingerprint: fingerprintOf(value),
         hint: redactHint(value.reveal()),
         mintedBy,

@@ -11,6 +11,7 @@ import type { Credential } from '../../src/core/types.js';
 import type { AuditDraft, Store } from '../../src/store/store.js';
 import { runAlertStoreContract } from './store-alerts.js';
 import { runAccessStoreContract } from './store-access.js';
+import { runRotationRecordStoreContract } from './store-rotation-records.js';
 import { runTeamStoreContract } from './store-team.js';
 import { auditDraft, newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from './store-fixture.js';
 
@@ -23,6 +24,7 @@ async function stagesOf(store: Store, credentialId: string): Promise<Record<numb
 export function runStoreContract(label: string, createFixture: StoreFixtureFactory): void {
   runAccessStoreContract(label, createFixture);
   runTeamStoreContract(label, createFixture);
+  runRotationRecordStoreContract(label, createFixture);
   describe(`store contract ${label}`, () => {
     let fixture: StoreFixture;
     let store: Store;
@@ -444,8 +446,8 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
         clock.advance(1000);
         const updated = await store.updateRotation('rot_1', 1, { state: 'done', data: { from: 1, to: 2 }, error: 'none', finishedAt: clock.now() });
         expect(updated).toMatchObject({ state: 'done', data: { from: 1, to: 2 }, error: 'none', revision: 2, updatedAt: clock.now(), finishedAt: clock.now() });
-        await expect(store.updateRotation('rot_1', 1, { state: 'again' })).rejects.toThrow(/rotation rot_1 is at revision 2, expected 1/);
-        await expect(store.updateRotation('rot_9', 1, { state: 'x' })).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.updateRotation('rot_1', 1, { state: 'mint' })).rejects.toThrow(/rotation rot_1 is at revision 2, expected 1/);
+        await expect(store.updateRotation('rot_9', 1, { state: 'mint' })).rejects.toBeInstanceOf(NotFoundError);
         expect(await store.getRotation('rot_1')).toEqual(updated);
         expect(await store.getRotation('rot_9')).toBeUndefined();
 
@@ -460,7 +462,7 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
         const credential = await migrated();
         await store.createRotation({ id: 'rot_1', credentialId: credential.id, kind: 'manual', state: 'lock', data: {} });
         const other = await fixture.openAnother();
-        const results = await Promise.allSettled([store.updateRotation('rot_1', 1, { state: 'a' }), other.updateRotation('rot_1', 1, { state: 'b' })]);
+        const results = await Promise.allSettled([store.updateRotation('rot_1', 1, { state: 'mint' }), other.updateRotation('rot_1', 1, { state: 'test' })]);
         expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
         expect((await store.getRotation('rot_1'))?.revision).toBe(2);
       });

@@ -95,7 +95,7 @@ export function createFakeProvider(options: { clock: Clock; mint?: 'api' | 'huma
 
     async mint(request) {
       calls.push('mint');
-      replacing.push((request as { replacing?: unknown }).replacing);
+      replacing.push(request.replacing);
       if (mintMode === 'human') {
         if (request.suppliedValue === undefined) throw needsHumanValue('fake');
         const key = byValue(request.suppliedValue.reveal()) ?? add(request.suppliedValue.reveal(), null);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretValue } from '../../src/core/secret-value.js';
 import { createAzureOpenAIProvider } from '../../src/providers/azure-openai/azure-openai-provider.js';
-import type { AzureMintRequest, AzureOpenAIProviderOptions } from '../../src/providers/azure-openai/azure-openai-provider.js';
+import type { AzureOpenAIProviderOptions } from '../../src/providers/azure-openai/azure-openai-provider.js';
+import type { MintRequest } from '../../src/providers/provider-spec.js';
 import { describeProviderContract } from '../contracts/provider.js';
 import { startAzureArmFake } from '../fakes/azure-arm-fake.js';
 import type { AzureArmFake } from '../fakes/azure-arm-fake.js';
@@ -31,7 +32,7 @@ describeProviderContract('azure-openai (ARM contract fake, faults on)', async ()
   // slot key1 imported by value (no slot recorded, so scope.slotInUse says which).
   const replacingImported = { providerKeyId: null, providerData: {} };
   return {
-    provider: { ...adapter, mint: (request) => adapter.mint({ ...request, replacing: replacingImported } as AzureMintRequest) },
+    provider: { ...adapter, mint: (request) => adapter.mint({ ...request, replacing: replacingImported }) },
     credential: { name: 'azure-openai/contract/test', scope: { slotInUse: 'key1' }, allowedModels: ['gpt-4o-mini'] },
     isKeyLive: (value) => fake.isKeyLive(value.reveal()),
     unknownKeyValue: new SecretValue(randomToken('0123456789abcdef', 32)),
@@ -70,7 +71,7 @@ describe('azure-openai adapter specifics', () => {
     const credential = { name: 'azure-openai/a/b', scope: { slotInUse: 'key1' }, allowedModels: [] };
     // No `replacing`: a static scope.slotInUse would be wrong after the first rotation.
     await expect(provider.mint({ credential, rotationId: 'r' })).rejects.toMatchObject({ code: 'config' });
-    const imported: AzureMintRequest = { credential: { ...credential, scope: {} }, rotationId: 'r', replacing: { providerKeyId: null, providerData: {} } };
+    const imported: MintRequest = { credential: { ...credential, scope: {} }, rotationId: 'r', replacing: { providerKeyId: null, providerData: {} } };
     await expect(provider.mint(imported)).rejects.toMatchObject({ code: 'config' });
     expect(fake.regenerations()).toEqual({ key1: 0, key2: 0 });
   });
@@ -88,14 +89,14 @@ describe('azure-openai adapter specifics', () => {
     const provider = createAzureOpenAIProvider(optionsFor(fake));
     const credential = { name: 'azure-openai/a/b', scope: { slotInUse: 'key1' }, allowedModels: [] };
     const original = fake.keys().key1;
-    const first = await provider.mint({ credential, rotationId: 'r1', replacing: { providerKeyId: null, providerData: {} } } as AzureMintRequest);
+    const first = await provider.mint({ credential, rotationId: 'r1', replacing: { providerKeyId: null, providerData: {} } });
     expect(first.providerKeyId).toBe('key2');
     expect(fake.isKeyLive(original)).toBe(true);
     await provider.revoke({ credential, providerKeyId: 'key1', providerData: { slot: 'key1' } });
     expect(fake.isKeyLive(original)).toBe(false);
     expect(fake.isKeyLive(first.value.reveal())).toBe(true);
 
-    const request: AzureMintRequest = { credential: { ...credential, scope: {} }, rotationId: 'r2', replacing: { providerKeyId: first.providerKeyId, providerData: first.providerData } };
+    const request: MintRequest = { credential: { ...credential, scope: {} }, rotationId: 'r2', replacing: { providerKeyId: first.providerKeyId, providerData: first.providerData } };
     const second = await provider.mint(request);
     expect(second.providerKeyId).toBe('key1');
     expect(fake.isKeyLive(first.value.reveal())).toBe(true);
@@ -111,7 +112,7 @@ describe('azure-openai adapter specifics', () => {
     const isRegenerate = (url: URL) => url.pathname.endsWith('/regenerateKey');
     const provider = createAzureOpenAIProvider({ ...optionsFor(fake), fetch: lossyFetch(isRegenerate, 'retry') });
     const before = fake.regenerations();
-    const minted = await provider.mint({ credential: { name: 'azure-openai/a/b', scope: {}, allowedModels: [] }, rotationId: 'r3', replacing: { providerKeyId: 'key1', providerData: {} } } as AzureMintRequest);
+    const minted = await provider.mint({ credential: { name: 'azure-openai/a/b', scope: {}, allowedModels: [] }, rotationId: 'r3', replacing: { providerKeyId: 'key1', providerData: {} } });
     expect(minted.value.reveal()).toBe(fake.keys().key2);
     expect(fake.keys().key1).toBe(inUse);
     expect(fake.regenerations().key2 - before.key2).toBe(2);

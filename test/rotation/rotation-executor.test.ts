@@ -58,6 +58,20 @@ describe('rotation executor', () => {
     for (const value of fixture.plantedValues) expect(persisted).not.toContain(value.reveal());
   });
 
+  it("keeps the provider's ids on the version it mints, and the next rotation replaces that version with them", async () => {
+    fixture = await createRotationFixture();
+    const first = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
+    expect((await fixture.store.getVersion(fixture.credential.id, 2))?.providerData).toEqual({ serviceAccountId: 'sa_key_2' });
+    expect(first.state).toBe('done');
+    const second = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
+    expect(second.state).toBe('done');
+    expect(second.data.oldKey).toEqual({ providerKeyId: 'key_2', providerData: { serviceAccountId: 'sa_key_2' }, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(fixture.fake.replacing).toEqual([
+      { providerKeyId: 'key_1', providerData: {} },
+      { providerKeyId: 'key_2', providerData: { serviceAccountId: 'sa_key_2' } },
+    ]);
+  });
+
   it('identifies a hand-imported old key at the provider by its redacted value, watches and revokes it', async () => {
     fixture = await createRotationFixture({ importedWithoutKeyId: true });
     fixture.fake.knobs.trafficOnUsagePoll = true;

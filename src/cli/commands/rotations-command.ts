@@ -114,8 +114,8 @@ export function register(program: Command): void {
         if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`, { hint: 'list them with `rekey rotations list`' });
         const journal = await store.listJournal(rotationId);
         const { readRotationData } = await import('../../rotation/rotation-data.js');
-        const data = readRotationData(record.data);
-        const outcome = { rotationId, credential: data.credentialName, state: record.state as never, hold: data.machine.hold, failure: data.machine.failure, record, data };
+        const data = readRotationData(record);
+        const outcome = { rotationId, credential: data.credentialName, state: record.state, hold: data.machine.hold, failure: data.machine.failure, record, data };
         if (options.json === true) {
           printJson({
             ...outcomeJson(outcome),

@@ -17,7 +17,6 @@ import { z } from 'zod';
 import { ConfigError, ProviderError } from '../../core/errors.js';
 import { SecretValue, redactHint } from '../../core/secret-value.js';
 import { bearerHeader, createProviderHttp, type ProviderTransportOptions } from '../http/provider-http.js';
-import type {  } from '../http/provider-http.js';
 import { parseResponse } from '../http/provider-response.js';
 import { livenessFromStatus } from '../provider-liveness.js';
 import { loadBaseUrl, loadStringSetting } from '../provider-settings.js';
@@ -31,13 +30,6 @@ export const AZURE_DATA_PLANE_API_VERSION = '2024-10-21';
 
 export type AzureKeySlot = 'key1' | 'key2';
 const keysSchema = z.object({ key1: z.string().min(1), key2: z.string().min(1) });
-
-/**
- * MintRequest plus the version being replaced (not yet in the v1 contract: callers pass
- * it here). Without it, mint refuses.
- */
-/** `replacing` is required here (see provider-spec.ts); kept as a name for readers. */
-export type AzureMintRequest = MintRequest;
 
 export interface AzureOpenAIProviderOptions extends ProviderTransportOptions {
   /** An ARM bearer token, or a function that returns a fresh one; else `AZURE_MANAGEMENT_TOKEN`. */
@@ -120,7 +112,8 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions = 
     return parseResponse(keysSchema, response.body, { provider: 'azure-openai', operation: `regenerate ${slot}` });
   }
 
-  async function mint(request: AzureMintRequest): Promise<MintedKey> {
+  /** Refuses without `request.replacing` (the slot in use must be known, see above). */
+  async function mint(request: MintRequest): Promise<MintedKey> {
     if (!request.replacing) {
       throw new ConfigError(`azure-openai: mint needs the version being replaced, to know which key slot credential ${request.credential.name} uses now`, {
         hint: 'pass `replacing` on the mint request; regenerating the slot in use would be an outage',

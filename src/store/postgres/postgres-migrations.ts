@@ -293,4 +293,17 @@ export const postgresMigrations: readonly Migration[] = [
       `CREATE INDEX sessions_user ON sessions (user_id)`,
     ],
   },
+  {
+    version: 10,
+    name: 'provider key ids on the version',
+    statements: [
+      // The provider-side ids a later rotation needs to revoke or replace this key, kept on
+      // the version instead of only in the data of the rotation that minted it.
+      `ALTER TABLE versions ADD COLUMN provider_data JSONB NOT NULL DEFAULT '{}'::jsonb`,
+      // Versions minted before this migration: copy them from that rotation's data.
+      `UPDATE versions SET provider_data = rotations.data -> 'newKey' -> 'providerData'
+       FROM rotations
+       WHERE versions.minted_by = 'rotation:' || rotations.id AND jsonb_typeof(rotations.data -> 'newKey' -> 'providerData') = 'object'`,
+    ],
+  },
 ];

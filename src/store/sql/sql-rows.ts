@@ -3,17 +3,20 @@
  * text; PostgreSQL hands back Date objects, parsed JSONB and BIGINT as strings. These
  * helpers accept either.
  */
-import type {
-  AuditEvent,
-  Consumer,
-  Credential,
-  JournalEntry,
-  Lease,
-  ProviderKind,
-  RotationKind,
-  RotationRecord,
-  Stage,
-  VersionRecord,
+import { StoreError } from '../../core/errors.js';
+import {
+  ROTATION_STATE_NAMES,
+  type AuditEvent,
+  type Consumer,
+  type Credential,
+  type JournalEntry,
+  type Lease,
+  type ProviderKind,
+  type RotationKind,
+  type RotationRecord,
+  type RotationStateName,
+  type Stage,
+  type VersionRecord,
 } from '../../core/types.js';
 
 export type Row = Record<string, unknown>;
@@ -69,6 +72,7 @@ export function versionFromRow(row: Row): VersionRecord {
     number: Number(row.number),
     stage: text(row.stage) as Stage,
     providerKeyId: optionalText(row.provider_key_id),
+    providerData: fromJson(row.provider_data),
     fingerprint: text(row.fingerprint),
     hint: text(row.hint),
     mintedBy: text(row.minted_by),
@@ -114,7 +118,7 @@ export function rotationFromRow(row: Row): RotationRecord {
     id: text(row.id),
     credentialId: text(row.credential_id),
     kind: text(row.kind) as RotationKind,
-    state: text(row.state),
+    state: rotationStateOf(row),
     data: fromJson(row.data),
     revision: Number(row.revision),
     error: optionalText(row.error),
@@ -122,6 +126,13 @@ export function rotationFromRow(row: Row): RotationRecord {
     updatedAt: toDate(row.updated_at),
     finishedAt: toOptionalDate(row.finished_at),
   };
+}
+
+function rotationStateOf(row: Row): RotationStateName {
+  const state = text(row.state);
+  const known = ROTATION_STATE_NAMES.find((name) => name === state);
+  if (known === undefined) throw new StoreError(`rotation ${text(row.id)} is in a state this version of rekey does not know (${state})`);
+  return known;
 }
 
 export function journalEntryFromRow(row: Row): JournalEntry {

@@ -101,14 +101,15 @@ export function createVersionQueries({ database, now }: SqlStoreContext): Versio
         const at = database.encodeDate(now());
         try {
           const rows = await client.query<Row>(
-            `INSERT INTO versions (credential_id, number, stage, provider_key_id, fingerprint, hint, minted_by,
+            `INSERT INTO versions (credential_id, number, stage, provider_key_id, provider_data, fingerprint, hint, minted_by,
                ciphertext, wrapped_key, master_key_id, created_at, stage_changed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
             [
               input.credentialId,
               number,
               input.stage,
               input.providerKeyId,
+              JSON.stringify(input.providerData ?? {}),
               input.fingerprint,
               input.hint,
               input.mintedBy,

@@ -284,4 +284,21 @@ export const sqliteMigrations: readonly Migration[] = [
       `CREATE INDEX sessions_user ON sessions (user_id)`,
     ],
   },
+  {
+    version: 10,
+    name: 'provider key ids on the version',
+    statements: [
+      // The provider-side ids a later rotation needs to revoke or replace this key, kept on
+      // the version instead of only in the data of the rotation that minted it.
+      `ALTER TABLE versions ADD COLUMN provider_data TEXT NOT NULL DEFAULT '{}'`,
+      // Versions minted before this migration: copy them from that rotation's data.
+      `UPDATE versions SET provider_data = (
+         SELECT json_extract(rotations.data, '$.newKey.providerData') FROM rotations WHERE 'rotation:' || rotations.id = versions.minted_by
+       )
+       WHERE EXISTS (
+         SELECT 1 FROM rotations
+         WHERE 'rotation:' || rotations.id = versions.minted_by AND json_type(rotations.data, '$.newKey.providerData') = 'object'
+       )`,
+    ],
+  },
 ];
