@@ -65,17 +65,17 @@ export async function createApiWorld(options: { databaseUrl?: string } = {}): Pr
   const vault = createVault({ store, envelope: createEnvelope(randomBytes(32)), fingerprintSalt });
   const audit = createAuditLog({ store, clock });
   const fake = createFakeProvider({ clock });
-  const executor = createRotationExecutor({
+  const executorWith = (recorder: Pick<AuditLog, 'record'>) => createRotationExecutor({
     store,
     vault,
-    audit,
+    audit: recorder,
     providers: { resolve: () => fake.provider },
     sinks: createSinkResolver({ fingerprintSalt }),
     clock,
     workerId: 'api-world',
     settings: { testTimeoutMs: 5_000, revokeConfirmTimeoutMs: 5_000 },
   });
-  const services: ApiServices = { store, vault, audit, clock, executor, access: createAccessControl({ store }) };
+  const services: ApiServices = { store, vault, audit, clock, rotations: async (recorder) => executorWith(recorder), fingerprintSalt, access: createAccessControl({ store }) };
   const keySets = createKeySets({ store, vault, pollIntervalMilliseconds: 50 });
   const app = createServerApp({
     keySets,

@@ -29,13 +29,13 @@ export function untilSignal(): Promise<string> {
 /** What the management API of `rekey serve` runs on: this process's store, vault, audit log and rotation engine. */
 async function managementServices(context: CliContext): Promise<ApiServices> {
   const { createAccessControl } = await import('../../team/access-control.js');
-  const executor = await openRotationExecutor(context);
   return {
     store: context.store,
     vault: context.vault,
     audit: context.audit,
     clock: context.clock,
-    executor,
+    rotations: (audit) => openRotationExecutor({ ...context, audit: { ...context.audit, record: audit.record } }),
+    fingerprintSalt: context.keys.fingerprintSalt,
     access: createAccessControl({ store: context.store, onTampered: (what) => process.stderr.write(colour.yellow(`rekey serve: ${what} fails its integrity check and grants nothing`) + '\n') }),
   };
 }

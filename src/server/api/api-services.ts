@@ -20,7 +20,10 @@ export interface ApiServices {
   vault: Vault;
   audit: AuditLog;
   clock: Clock;
-  executor: RotationExecutor;
+  /** The rotation engine, recording its audit events through `audit` (the acting person's). */
+  rotations(audit: Pick<AuditLog, 'record'>): Promise<RotationExecutor>;
+  /** The install's fingerprint salt (sinks are validated with it before a consumer is stored). */
+  fingerprintSalt: Buffer;
   access: AccessControl;
   integrity?: RowIntegrity | undefined;
   sessions?: Pick<SessionDeps, 'lifetimes' | 'secondFactor'> | undefined;

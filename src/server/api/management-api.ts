@@ -5,14 +5,27 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { authApiRoutes } from '../routes/auth-api-routes.js';
+import { auditApiRoutes } from '../routes/audit-api-routes.js';
+import { consumerApiRoutes } from '../routes/consumer-api-routes.js';
 import { credentialApiRoutes } from '../routes/credential-api-routes.js';
+import { rotationApiRoutes } from '../routes/rotation-api-routes.js';
+import { teamApiRoutes } from '../routes/team-api-routes.js';
+import { tokenApiRoutes } from '../routes/token-api-routes.js';
 import { mountApiRoutes } from './api-app.js';
 import type { ApiRoute } from './api-route.js';
 import type { ApiServices } from './api-services.js';
 import { buildOpenApiDocument, type OpenApiExtraPath } from './openapi-document.js';
 
 export function managementRoutes(services: ApiServices): ApiRoute[] {
-  return [...authApiRoutes(services), ...credentialApiRoutes(services)];
+  return [
+    ...authApiRoutes(services),
+    ...credentialApiRoutes(services),
+    ...consumerApiRoutes(services),
+    ...rotationApiRoutes(services),
+    ...tokenApiRoutes(services),
+    ...auditApiRoutes(services),
+    ...teamApiRoutes(services),
+  ];
 }
 
 /** The routes that are not management routes (health, key delivery), as the document lists them. */
