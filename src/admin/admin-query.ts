@@ -72,6 +72,9 @@ export const GROUP_ALIASES: Record<string, string> = {
   line_item: 'line_item',
   day: 'day',
   credential: 'credential',
+  owner: 'credential_owner',
+  environment: 'environment',
+  actor: 'actor',
   provider: 'provider',
   description: 'description',
 };

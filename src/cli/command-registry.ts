@@ -59,6 +59,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'plan', summary: 'Show what apply would change in the store and at the provider (exit 0 in sync, 2 changes, 1 error)', load: async () => (await import('./commands/plan-command.js')).registerPlan },
   { name: 'apply', summary: 'Make the store and the provider match rekey.yaml (idempotent; audited)', load: async () => (await import('./commands/plan-command.js')).registerApply },
   { name: 'export', summary: 'Write the store as a rekey.yaml (never a value; only the references values were applied from)', load: async () => (await import('./commands/plan-command.js')).registerExport },
+  { name: 'openai', summary: 'OpenAI Admin API: users, invites, projects, service accounts, keys, admin keys, rate limits, model permissions, spend limits and alerts, certificates, usage, costs, audit logs', load: async () => (await import('./commands/provider-admin-command.js')).registerOpenAI },
+  { name: 'anthropic', summary: 'Anthropic Admin API: users, invites, workspaces and members, keys, usage, costs and the Claude Code report', load: async () => (await import('./commands/provider-admin-command.js')).registerAnthropic },
+  { name: 'usage', summary: 'Usage across OpenAI and Anthropic in one table, joined with rekey credentials (--group-by credential)', load: async () => (await import('./commands/usage-command.js')).register },
   { name: 'report', summary: 'Compliance evidence and the quarterly access review', load: async () => (await import('./commands/report-command.js')).register },
   { name: 'completion', summary: 'Print a shell completion script (bash, zsh or fish) for every command and option', load: async () => (await import('./commands/completion-command.js')).registerWith(COMMANDS) },
 ];

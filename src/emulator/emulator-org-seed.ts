@@ -200,7 +200,10 @@ export function seedOrganization(state: EmulatorState, options: SeedOrganization
   }
 
   (state.data.invites ??= []).push({ id: `invite-${state.ids.alphanumeric(24)}`, email: 'frank@example.com', role: 'reader', status: 'pending', createdAt: now - DAY, expiresAt: now + 6 * DAY, acceptedAt: null, projects: [{ id: projects['search'] ?? '', role: 'member' }] });
-  (state.data.spendAlerts ??= []).push({ id: `spend_alert_${state.ids.alphanumeric(20)}`, projectId: projects['ticketing'] ?? null, thresholdAmount: 500, recipients: ['alice@example.com'], subjectPrefix: null });
+  (state.data.spendAlerts ??= []).push(
+    { id: `spend_alert_${state.ids.alphanumeric(20)}`, projectId: projects['ticketing'] ?? null, thresholdAmount: 500, recipients: ['alice@example.com'], subjectPrefix: null },
+    { id: `spend_alert_${state.ids.alphanumeric(20)}`, projectId: null, thresholdAmount: 5000, recipients: ['finance@example.com'], subjectPrefix: '[org]' },
+  );
 
   return { openai: { projects, users, keys }, anthropic: seedAnthropic(state, random, now, firstHour) };
 }
