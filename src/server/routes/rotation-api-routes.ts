@@ -121,7 +121,7 @@ export function rotationApiRoutes(services: ApiServices): ApiRoute[] {
       access: ({ params }) => onRotation(params.id, 'read-metadata'),
       async handle({ params }) {
         const record = await rotationNamed(params.id);
-        const data = readRotationData(record.data);
+        const data = readRotationData(record);
         const journal = await store.listJournal(params.id);
         const outcome = rotationOutcomeWire({ rotationId: record.id, credential: data.credentialName, state: record.state as never, hold: data.machine.hold, failure: data.machine.failure, record, data });
         return {
