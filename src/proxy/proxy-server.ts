@@ -3,7 +3,7 @@
  * Prometheus `/metrics` with per credential / version / token counters (names only).
  */
 import type { KeySets } from '../access/key-sets.js';
-import { listenFetch } from '../access/listen-fetch.js';
+import { listenFetch, type ListenerTransport } from '../access/listen-fetch.js';
 import { openLiveKeySets } from '../access/live-key-sets.js';
 import { createAuthFailureCounter, type AuthFailureCounter } from '../access/auth-failure-counter.js';
 import { createTokenVerifier } from '../access/token-verifier.js';
@@ -27,6 +27,10 @@ export interface ProxyServerOptions {
   authFailureFlushMilliseconds?: number;
   log?: (entry: ProxyLogEntry) => void;
   onError?: (message: string) => void;
+  /** TLS files, or leave to plain HTTP beyond loopback (refused without it). */
+  transport?: ListenerTransport;
+  /** Certificate reloads and the plain-HTTP warning. */
+  onNotice?: (message: string) => void;
 }
 
 export interface RunningProxy {
@@ -78,9 +82,12 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       if (pathname === '/metrics') return new Response(metricsText(meter.totals()), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
       return handler(request);
     },
-    options.host ?? '127.0.0.1',
-    options.port ?? 0,
-  );
+    { host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...options.transport, onError: options.onError, onNotice: options.onNotice },
+  ).catch(async (error: unknown) => {
+    await live.close();
+    await meter.close();
+    throw error;
+  });
   return {
     url: listening.url,
     keySets,

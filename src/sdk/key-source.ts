@@ -4,6 +4,7 @@
  * and counts which version each request used so the rotation knows when the old key
  * has gone quiet. It never logs; background errors go to `onError` (messages carry no key).
  */
+import { isLoopbackHost } from '../core/loopback-host.js';
 import { createEndpointDriver } from './endpoint-driver.js';
 import { createEnvironmentDriver, createFileDriver } from './file-driver.js';
 import { fetchWithKeys, type KeyInjector } from './rotating-fetch.js';
@@ -70,14 +71,21 @@ function checkOptions(options: KeySourceOptions): void {
   const from = options.from as unknown;
   if (typeof from !== 'object' || from === null) throw new KeySourceConfigError('from must be { url, token }, { file, variable } or { env }');
   if ('url' in from) {
-    const { url, token } = from as { url: unknown; token?: unknown };
+    const { url, token, allowInsecureHttp } = from as { url: unknown; token?: unknown; allowInsecureHttp?: unknown };
     if (typeof url !== 'string' || !/^https?:\/\/[^/]/.test(url)) {
-      throw new KeySourceConfigError(`from.url must be the http(s) URL of rekey serve, e.g. http://rekey:8420 (got ${typeof url === 'string' ? JSON.stringify(url.slice(0, 80)) : typeof url})`);
+      throw new KeySourceConfigError(`from.url must be the http(s) URL of rekey serve, e.g. https://rekey:8420 (got ${typeof url === 'string' ? JSON.stringify(url.slice(0, 80)) : typeof url})`);
     }
+    let parsed: URL;
     try {
-      new URL(url);
+      parsed = new URL(url);
     } catch {
       throw new KeySourceConfigError(`from.url is not a valid URL: ${JSON.stringify(url.slice(0, 80))}`);
+    }
+    // The read token and the keys would cross the network in clear.
+    if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) && allowInsecureHttp !== true) {
+      throw new KeySourceConfigError(
+        `from.url ${parsed.origin} is plain http to a host that is not loopback: the read token and the keys would cross the network unencrypted; use https (rekey serve --tls-cert/--tls-key), or set from.allowInsecureHttp: true to accept the risk`,
+      );
     }
     if (typeof token !== 'string' || token.trim() === '') {
       throw new KeySourceConfigError(

@@ -10,7 +10,15 @@ export interface SdkKey {
 /** Where a key source reads from. */
 export type KeySourceOrigin =
   /** The rekey delivery endpoint (`rekey serve`), with a per-application read token. */
-  | { url: string; token: string; instance?: string; checkInIntervalMilliseconds?: number; waitSeconds?: number }
+  | {
+      url: string;
+      token: string;
+      instance?: string;
+      checkInIntervalMilliseconds?: number;
+      waitSeconds?: number;
+      /** Allows `http://` to a host that is not loopback (refused by default: the token and keys would travel in clear). */
+      allowInsecureHttp?: boolean;
+    }
   /** A dotenv file written by the env-file sink: `NAME` is current, `NAME_V<n>` are the versioned slots. */
   | { file: string; variable: string; pollIntervalMilliseconds?: number; watch?: boolean }
   /** Process environment: `NAME` and `NAME_V<n>`. Read once, and again on `refresh()`. */

@@ -4,7 +4,7 @@
  * 2; a stage poll on SQLite), so every instance pushes a rotation to its long-polling
  * clients within a second; the key sets' own poll stays on as a fallback.
  */
-import { listenFetch } from '../access/listen-fetch.js';
+import { listenFetch, type ListenerTransport } from '../access/listen-fetch.js';
 import { openLiveKeySets } from '../access/live-key-sets.js';
 import type { KeySets } from '../access/key-sets.js';
 import { createAuthFailureCounter, type AuthFailureCounter } from '../access/auth-failure-counter.js';
@@ -26,6 +26,10 @@ export interface KeyServerOptions {
   onError?: (message: string) => void;
   /** The management API for people (sessions, roles); absent: key delivery only. */
   api?: { services: ApiServices; version: string } | undefined;
+  /** TLS files, or leave to plain HTTP beyond loopback (refused without it). */
+  transport?: ListenerTransport;
+  /** Certificate reloads and the plain-HTTP warning. */
+  onNotice?: (message: string) => void;
 }
 
 export interface RunningKeyServer {
@@ -50,7 +54,10 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
     },
     api: options.api,
   });
-  const listening = await listenFetch(app.fetch, options.host ?? '127.0.0.1', options.port ?? 0);
+  const listening = await listenFetch(app.fetch, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...options.transport, onError: options.onError, onNotice: options.onNotice }).catch(async (error: unknown) => {
+    await live.close();
+    throw error;
+  });
   return {
     url: listening.url,
     keySets: live.keySets,

@@ -10,9 +10,9 @@
  *    `GITLAB_TOKEN`) is read only when the consumer also lists it in `allowEnv`;
  *  - the token travels only over https, or plain http to a loopback address.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/loopback-host.js';
 import type { SinkContext } from './sink-spec.js';
 import { environmentOf } from './sink-support.js';
 
@@ -70,15 +70,6 @@ export function sinkTokenVariable(
       return value;
     },
   };
-}
-
-/** 127.0.0.0/8, ::1 and `localhost`: the only hosts a credential may reach over plain http. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
-  return false;
 }
 
 /** Throws unless `url` is https, or http to a loopback host. `where`: "consumer app: address". */

@@ -22,7 +22,7 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 describe('key source refresh', () => {
   it('shares a reload started after the 401, and follows a reload that started before it with exactly one more', async () => {
     const endpoint = fakeEndpoint();
-    const source = createKeySource({ credential: 'c', from: { url: 'http://rekey.invalid', token: 't', checkInIntervalMilliseconds: 0 }, fetch: endpoint.fetch });
+    const source = createKeySource({ credential: 'c', from: { url: 'https://rekey.invalid', token: 't', checkInIntervalMilliseconds: 0 }, fetch: endpoint.fetch });
     const first = source.current();
     await tick();
     endpoint.pending.shift()?.(keysResponse(1, 100));

@@ -6,6 +6,7 @@ import { openRotationExecutor } from '../cli-services.js';
 import { colour } from '../output.js';
 import { VERSION } from '../version.js';
 import type { ApiServices } from '../../server/api/api-services.js';
+import { addListenerOptions, listenerTransportOf, type ListenerFlags } from '../listener-options.js';
 
 export function parsePort(text: string): number {
   const port = Number(text);
@@ -41,13 +42,13 @@ async function managementServices(context: CliContext): Promise<ApiServices> {
 }
 
 export function register(program: Command): void {
-  program
-    .command('serve')
+  addListenerOptions(program.command('serve'))
     .description('Serve keys to applications (SDK) with per-application read tokens: GET /v1/credentials/<name>/keys, long poll, check-ins')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8420')
-    .action(async (options: { host: string; port: string }) => {
+    .action(async (options: { host: string; port: string } & ListenerFlags) => {
       const port = parsePort(options.port);
+      const transport = listenerTransportOf(options);
       const { startKeyServer } = await import('../../server/key-server.js');
       await withCliContext(async (context) => {
         const { home, store, vault } = context;
@@ -57,8 +58,10 @@ export function register(program: Command): void {
           vault,
           host: options.host,
           port,
+          transport,
           onError: (message) => process.stderr.write(`rekey serve: ${message}\n`),
           api: { services: await managementServices(context), version: VERSION },
+          onNotice: (message) => process.stderr.write(`rekey serve: ${message}\n`),
         });
         process.stderr.write(`rekey serve: listening on ${server.url} (${database.label}${database.databaseUrl === undefined ? ', polling for changes' : ', LISTEN/NOTIFY'})\n`);
         const signal = await untilSignal();
