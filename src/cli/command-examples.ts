@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   quickstart: ['rekey quickstart', 'rekey quickstart --dir /tmp/rehearsal --port 8080   # then: source /tmp/rehearsal/env.sh && rekey rotate openai/quickstart/dev'],
   init: ['rekey init', 'REKEY_DATABASE_URL=postgres://rekey@db/rekey rekey init', 'rekey init --passphrase'],
+  status: ['rekey status', 'rekey status --json | jq \'.attention[0]\''],
   completion: ['rekey completion bash > ~/.local/share/bash-completion/completions/rekey', 'rekey completion zsh > "${fpath[1]}/_rekey"', 'rekey completion fish > ~/.config/fish/completions/rekey.fish'],
 
   'credential add': [

@@ -32,6 +32,7 @@ async function loadScan(): Promise<RegisterCommand> {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'quickstart', summary: 'Rehearse in one command: emulator, project and key, scratch home, credential and env-file consumer', load: async () => (await import('./commands/quickstart-command.js')).register },
   { name: 'init', summary: 'Create the data directory ($REKEY_HOME, default ~/.rekey), a master key and the store', load: async () => (await import('./commands/init-command.js')).register },
+  { name: 'status', summary: 'One screen: every credential (age, next due, rotation in flight or held and why, consumers delivered) and what needs attention first', load: async () => (await import('./commands/status-command.js')).register },
   { name: 'credential', summary: 'Manage credentials (logical keys) and their versions', load: async () => (await import('./commands/credential-command.js')).register },
   { name: 'consumer', summary: 'Manage where a credential is delivered (sinks and reload actions)', load: async () => (await import('./commands/consumer-command.js')).register },
   { name: 'discover', summary: "Find where a credential's value lives (by fingerprint) and propose consumers to add", load: async () => (await import('./commands/discover-command.js')).register },

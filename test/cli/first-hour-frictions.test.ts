@@ -143,4 +143,17 @@ describe('first-hour frictions (issue #12)', () => {
       expect(result.code).toBe(0);
     }
   });
+
+  it('rekey status shows the held rotation and why, and puts it first with the command to go on', async () => {
+    const result = await rekey(['status', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { credentials: Array<{ credential: string; rotation: { id: string; stage: string; why: string } | null }>; attention: Array<{ severity: string; what: string; command: string }> };
+    const held = report.credentials.find((status) => status.credential === 'openai/app/dev')?.rotation;
+    expect(held).toMatchObject({ stage: 'held', why: expect.stringContaining('VAULT_TOKEN is not set') });
+    expect(report.attention[0]).toMatchObject({ severity: 'high', command: expect.stringContaining(`rekey rotations resume ${held?.id ?? ''}`) });
+    const text = await rekey(['status']);
+    expect(text.stdout).toMatch(/openai\/app\/dev +v\d+ sk-svcacct-…\S+ +today +never \(no cadence\) +held \(hold\)/);
+    expect(text.stdout).toContain('Needs attention, first things first:');
+  });
 });
+

@@ -108,7 +108,7 @@ describe('first rotation in five minutes (README walk-through)', () => {
     expect((await models(currentKey(join(directory, 'app.env')))).status).toBe(200);
   });
 
-  it('a killed worker: its lock is freed at once, end-grace says no worker runs and offers resume, off-TTY progress is one line per change', async () => {
+  it('a killed worker: its lock is freed at once, status says so, end-grace says no worker runs and offers resume, off-TTY progress is one line per change', async () => {
     const killed = start(['rotate', CREDENTIAL, '--grace-quiet', '30s'], env);
     await killed.waitFor(/waiting: the old key must stay quiet/);
     killed.child.kill('SIGKILL');
@@ -116,6 +116,9 @@ describe('first rotation in five minutes (README walk-through)', () => {
     // One wait line per state change, not one per poll.
     expect(killed.stderr().match(/waiting:/g)?.length).toBe(1);
     expect(killed.stderr()).toMatch(/to skip: rekey rotations end-grace \S+ --yes/);
+
+    const status = await runRekey(['status'], { env });
+    expect(status.stdout).toMatch(/! openai\/quickstart\/dev rotation \S+ is stopped in state "grace": no process is running it\n +rekey rotations resume \S+/);
 
     const again = await runRekey(['rotate', CREDENTIAL], { env });
     expect(again.stderr).not.toMatch(/running in another process/);
