@@ -68,7 +68,7 @@ async function deliveredVersions(store: Pick<Store, 'listAudit'>): Promise<Map<s
 }
 
 async function rotationStatus(store: Pick<Store, 'getLease'>, record: RotationRecord, now: Date): Promise<RotationStatus> {
-  const data = readRotationData(record.data);
+  const data = readRotationData(record);
   const base = { id: record.id, state: record.state, startedAt: record.createdAt.toISOString() };
   if (record.state === 'hold') return { ...base, stage: 'held', why: data.machine.hold?.reason ?? record.error };
   if (record.state === 'awaiting-value') return { ...base, stage: 'awaiting value', why: 'the provider cannot mint keys by API: a person supplies the new key' };

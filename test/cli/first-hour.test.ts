@@ -101,6 +101,9 @@ describe('first rotation in five minutes (README walk-through)', () => {
     const models = (key: string) => fetch(`${env['OPENAI_BASE_URL']}/models`, { headers: { authorization: `Bearer ${key}` } });
     expect((await models(oldKey)).status).toBe(200);
 
+    // rekey status puts the stopped rotation first, with the same command.
+    expect((await runRekey(['status'], { env })).stdout).toContain(`\n      ${printed ?? '(none)'}\n`);
+
     const resumed = await runRekey((printed ?? '').split(' ').slice(1), { env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/rotated .*v2 → v3, old key revoked/);
