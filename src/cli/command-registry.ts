@@ -50,6 +50,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'hook', summary: 'Install the git pre-commit hook that blocks commits adding an API key', load: async () => (await import('./commands/hook-command.js')).register },
   { name: 'token', summary: 'Access tokens for applications: read tokens (rekey serve, SDK) and proxy virtual tokens', load: async () => (await import('./commands/token-command.js')).register },
   { name: 'user', summary: 'Manage people (local accounts) for team mode: add, list, disable, reset MFA', load: async () => (await import('./commands/user-command.js')).register },
+  { name: 'approvals', summary: 'Two-person approval: policies, requests with their plan, approve or deny, signed one-time links', load: async () => (await import('./commands/approvals-command.js')).register },
   { name: 'mfa', summary: 'Multi-factor authentication for people: TOTP enrolment, verification and recovery codes', load: async () => (await import('./commands/mfa-command.js')).register },
   { name: 'role', summary: 'Manage roles (capabilities on scopes) and role bindings to users and groups', load: async () => (await import('./commands/role-command.js')).register },
   { name: 'serve', summary: 'Serve keys to applications (SDK) with per-application read tokens: GET /v1/credentials/<name>/keys, long poll, check-ins', load: async () => (await import('./commands/serve-command.js')).register },

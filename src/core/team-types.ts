@@ -92,3 +92,8 @@ export const BUILTIN_ROLES: Readonly<Record<BuiltinRoleName, Omit<Role, 'require
 export function isBuiltinRole(name: string): name is BuiltinRoleName {
   return (BUILTIN_ROLE_NAMES as readonly string[]).includes(name);
 }
+
+/** What an action acts on, as an approval request records it: the install, or one credential (by id and its scope attributes). */
+export type ActionTarget =
+  | { kind: 'install' }
+  | { kind: 'credential'; credentialId: string; name: string; environment: string; provider: string; ownerTeam: string | null };

@@ -31,6 +31,7 @@ import type {
   VersionRecord,
 } from '../core/types.js';
 import type { AlertStore } from './alert-store-types.js';
+import type { ApprovalStore } from './approval-store-types.js';
 import type { TeamStore } from './team-store-types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -154,7 +155,7 @@ export interface MigrationStatus {
   pending: number[];
 }
 
-export interface Store extends AlertStore, TeamStore {
+export interface Store extends AlertStore, TeamStore, ApprovalStore {
   readonly dialect: Dialect;
 
   /** Apply pending migrations under a lock (safe when several processes start at once). */

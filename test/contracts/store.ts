@@ -10,6 +10,7 @@ import { ConflictError, CryptoError, NotFoundError, StoreError, UsageError } fro
 import type { Credential } from '../../src/core/types.js';
 import type { AuditDraft, Store } from '../../src/store/store.js';
 import { runAlertStoreContract } from './store-alerts.js';
+import { runApprovalStoreContract } from './store-approvals.js';
 import { runAccessStoreContract } from './store-access.js';
 import { runRotationRecordStoreContract } from './store-rotation-records.js';
 import { runTeamStoreContract } from './store-team.js';
@@ -25,6 +26,7 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
   runAccessStoreContract(label, createFixture);
   runTeamStoreContract(label, createFixture);
   runRotationRecordStoreContract(label, createFixture);
+  runApprovalStoreContract(label, createFixture);
   describe(`store contract ${label}`, () => {
     let fixture: StoreFixture;
     let store: Store;

@@ -7,6 +7,7 @@ import { createCredentialQueries } from './sql-credential-queries.js';
 import type { Migration, SqlDatabase } from './sql-database.js';
 import { createLeaseQueries } from './sql-lease-queries.js';
 import { applyMigrations, readMigrationStatus } from './sql-migrator.js';
+import { createApprovalQueries } from './sql-approval-queries.js';
 import { createTeamQueries } from './sql-team-queries.js';
 import { createRotationQueries } from './sql-rotation-queries.js';
 import { createUsageQueries } from './sql-usage-queries.js';
@@ -77,6 +78,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createAccessTokenQueries(context),
     ...createUsageQueries(context),
     ...createTeamQueries(context),
+    ...createApprovalQueries(context),
     async watchKeyChanges(onChange, watchOptions) {
       const watch = await options.watchKeyChanges(onChange, watchOptions);
       watches.add(watch);

@@ -301,4 +301,101 @@ export const sqliteMigrations: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 13,
+    name: 'team mode: approval policies and requests, WebAuthn credentials, single-use auth challenges, OIDC identities',
+    statements: [
+      // Two-person rules: which capabilities on which scope need how many approvers from which role or group.
+      `CREATE TABLE approval_policies (
+        name TEXT PRIMARY KEY,
+        capabilities TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        approvals_required INTEGER NOT NULL,
+        approver_role TEXT,
+        approver_group TEXT,
+        ttl_seconds INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        mac TEXT
+      )`,
+      // A request binds one action to its parameters (parameters_hash) and says what will happen (plan).
+      `CREATE TABLE approval_requests (
+        id TEXT PRIMARY KEY,
+        policy TEXT NOT NULL,
+        capability TEXT NOT NULL,
+        target TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        parameters_hash TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        reason TEXT,
+        requester TEXT NOT NULL,
+        approvals_required INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired', 'executed')),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        decided_at TEXT,
+        executed_at TEXT,
+        mac TEXT
+      )`,
+      `CREATE INDEX approval_requests_status ON approval_requests (status, created_at)`,
+      `CREATE TABLE approval_decisions (
+        request_id TEXT NOT NULL REFERENCES approval_requests (id) ON DELETE CASCADE,
+        approver TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approve', 'deny')),
+        via TEXT NOT NULL,
+        comment TEXT,
+        at TEXT NOT NULL,
+        mac TEXT,
+        PRIMARY KEY (request_id, approver)
+      )`,
+      // Nonces of signed one-time approval links that were used (a replay finds its row).
+      `CREATE TABLE approval_link_uses (
+        nonce TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        used_at TEXT NOT NULL
+      )`,
+      `CREATE TABLE webauthn_credentials (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        public_key BLOB NOT NULL,
+        counter INTEGER NOT NULL,
+        transports TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        mac TEXT
+      )`,
+      `CREATE INDEX webauthn_credentials_user ON webauthn_credentials (user_id)`,
+      // Short-lived single-use state: WebAuthn challenges, OIDC login state (PKCE verifier sealed by the caller).
+      `CREATE TABLE auth_challenges (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject TEXT,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      )`,
+      // A person signed in through an OIDC issuer: (issuer, subject) → user.
+      `CREATE TABLE user_identities (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        last_login_at TEXT,
+        PRIMARY KEY (issuer, subject)
+      )`,
+      // Machines: a CI job's OIDC token from `issuer` whose claims match `bound_claims` acts as this identity, with its groups.
+      `CREATE TABLE workload_identities (
+        name TEXT PRIMARY KEY,
+        issuer TEXT NOT NULL,
+        audience TEXT NOT NULL,
+        bound_claims TEXT NOT NULL,
+        groups TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        mac TEXT
+      )`,
+    ],
+  },
 ];
