@@ -20,6 +20,8 @@ export interface TokenRequest {
   name: string;
   credentials: string[];
   allowedModels: string[];
+  /** Proxy tokens: endpoint groups beyond inference and model listing. */
+  allowedEndpoints?: string[];
   createdBy: string;
 }
 
@@ -52,6 +54,7 @@ export async function issueAccessToken(
       name: input.name,
       credentials: [...new Set(input.credentials)],
       allowedModels: [...new Set(input.allowedModels)],
+      allowedEndpoints: [...new Set(input.allowedEndpoints ?? [])],
       createdAt: now,
       createdBy: input.createdBy,
     },

@@ -175,6 +175,11 @@ export interface AccessToken {
   credentials: string[];
   /** Proxy tokens: models this token may call (empty: whatever the credential allows). */
   allowedModels: string[];
+  /**
+   * Proxy tokens: endpoint groups granted beyond the default (empty: inference and model
+   * listing only; `files`, `stored`, `batches`, `admin` … must be granted by name).
+   */
+  allowedEndpoints?: string[];
   createdAt: Date;
   createdBy: string;
   revokedAt: Date | null;

@@ -16,10 +16,19 @@ import type { DeliveredKey, KeySet, KeySets } from '../access/key-sets.js';
 import { bearerTokenOf, type TokenVerifier } from '../access/token-verifier.js';
 import type { AccessToken, ProviderKind } from '../core/types.js';
 import type { MeterKey, ProxyMeter } from './proxy-meter.js';
+import { createTokenRateLimiter, type TokenRateLimiter } from './rate-limiter.js';
+import { BodyTooLargeError, DEFAULT_ENDPOINT_GROUPS, endpointGroupOf, pathRefusal, readBodyLimited, RequestRefusal, requestFields, type RequestFields } from './request-guard.js';
+import { DROPPED_UPSTREAM_HEADERS, MAX_ERROR_BODY_BYTES, redactUpstreamText } from './upstream-redactor.js';
 import { createUsageScanner, usageOfJson } from './usage-scanner.js';
 
 /** Sized, non-streaming answers up to this size are relayed in one write. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** The default request body limit (`rekey proxy --max-body`). */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** How long the upstream may take to send its response headers (`--upstream-timeout`). */
+export const DEFAULT_UPSTREAM_TIMEOUT_MILLISECONDS = 600_000;
 
 export interface ProxyUpstreams {
   /** e.g. `https://api.openai.com/v1` (the emulator: `<url>/v1`). */
@@ -49,6 +58,13 @@ export interface ProxyHandlerDependencies {
   /** Told of each refused virtual token (the auth-failure counter). */
   onTokenRefused?: (() => void) | undefined;
   fetch?: typeof globalThis.fetch;
+  /** Request bodies larger than this are refused with 413 as they stream in (default 8 MiB). */
+  maxBodyBytes?: number | undefined;
+  /** Requests per second each virtual token may send (a burst of one second's worth); unset: unlimited. */
+  tokenRequestsPerSecond?: number | undefined;
+  /** Time allowed for the upstream's response headers (default 10 min); 504 after it. */
+  upstreamTimeoutMilliseconds?: number | undefined;
+  now?: (() => number) | undefined;
 }
 
 type Family = 'openai' | 'anthropic';
@@ -59,9 +75,12 @@ interface Route {
   upstreamPath: string;
 }
 
-/** Headers never forwarded upstream: hop-by-hop, our own, and the client's credentials. */
-const DROPPED_REQUEST_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-authorization', 'proxy-connection', 'content-length', 'authorization', 'x-api-key', 'x-rekey-credential', 'accept-encoding'];
-const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length'];
+/**
+ * Headers never forwarded upstream: hop-by-hop, our own, the client's credentials, and the
+ * organisation/project selectors (the credential's scope decides those, not the client).
+ */
+const DROPPED_REQUEST_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-authorization', 'proxy-connection', 'content-length', 'authorization', 'x-api-key', 'x-rekey-credential', 'accept-encoding', 'openai-organization', 'openai-project'];
+const DROPPED_RESPONSE_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length', ...DROPPED_UPSTREAM_HEADERS];
 
 function routeOf(pathname: string): Route | undefined {
   if (pathname.startsWith('/v1/')) return { family: 'openai', provider: 'openai', upstreamPath: pathname.slice(3) };
@@ -100,26 +119,30 @@ async function credentialFor(keySets: KeySets, token: AccessToken, provider: Pro
   return `token ${token.name} has several ${provider} credentials: name one with the x-rekey-credential header`;
 }
 
-/** The model a request asks for and whether it asks for a stream, read from a JSON body. */
-function requestFields(body: ArrayBuffer | undefined, contentType: string | null): { model: string | undefined; stream: boolean } {
-  if (body === undefined || body.byteLength === 0 || !(contentType ?? '').includes('json')) return { model: undefined, stream: false };
-  try {
-    const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { model?: unknown; stream?: unknown };
-    return { model: typeof parsed.model === 'string' ? parsed.model : undefined, stream: parsed.stream === true };
-  } catch {
-    return { model: undefined, stream: false };
-  }
-}
-
-function modelRefusal(token: AccessToken, set: KeySet, model: string | undefined, method: string): string | undefined {
+function modelRefusal(token: AccessToken, set: KeySet, fields: RequestFields, group: string): string | undefined {
   const lists = [
     { owner: `token ${token.name}`, allowed: token.allowedModels },
     { owner: `credential ${set.credential.name}`, allowed: set.credential.allowedModels },
   ].filter((list) => list.allowed.length > 0);
-  if (lists.length === 0 || method === 'GET' || method === 'HEAD') return undefined;
-  if (model === undefined) return `this request names no model, and ${lists[0]?.owner} is limited to: ${lists[0]?.allowed.join(', ')}`;
+  if (lists.length === 0) return undefined;
+  const named = [...new Set(fields.models)];
+  if (named.length > 1) return `this request names several models (${named.join(', ')}); name one`;
+  const model = named[0];
+  // Only inference must name its model; listing models or reading a granted file calls none.
+  if (model === undefined) return group !== 'inference' ? undefined : `this request names no model, and ${lists[0]?.owner} is limited to: ${lists[0]?.allowed.join(', ')}`;
   const refusing = lists.find((list) => !list.allowed.includes(model));
   return refusing === undefined ? undefined : `model ${model} is not allowed for ${refusing.owner} (allowed: ${refusing.allowed.join(', ')})`;
+}
+
+/** Refuses a client's organisation/project selector that differs from the credential's scope. */
+function scopeRefusal(request: Request, set: KeySet): string | undefined {
+  for (const [header, field] of [['openai-project', 'project'], ['openai-organization', 'organization']] as const) {
+    const asked = request.headers.get(header);
+    if (asked === null) continue;
+    const scoped = set.credential.scope[field];
+    if (scoped !== asked) return `the ${header} header asks for ${asked}, but credential ${set.credential.name} is ${scoped === undefined ? `not scoped by ${field}` : `scoped to ${field} ${scoped}`}`;
+  }
+  return undefined;
 }
 
 function injectKey(headers: Headers, family: Family, key: DeliveredKey): void {
@@ -129,6 +152,9 @@ function injectKey(headers: Headers, family: Family, key: DeliveredKey): void {
 
 export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Request) => Promise<Response> {
   const doFetch = deps.fetch ?? globalThis.fetch;
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const upstreamTimeout = deps.upstreamTimeoutMilliseconds ?? DEFAULT_UPSTREAM_TIMEOUT_MILLISECONDS;
+  const limiter: TokenRateLimiter | undefined = deps.tokenRequestsPerSecond === undefined ? undefined : createTokenRateLimiter(deps.tokenRequestsPerSecond, deps.now);
 
   return async (request) => {
     const started = performance.now();
@@ -145,6 +171,8 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     if (route === undefined) return finish(Response.json({ error: { message: 'rekey proxy serves /v1/… (OpenAI) and /anthropic/v1/… (Anthropic)', code: 'not_found' } }, { status: 404 }));
     const upstream = deps.upstreams[route.family];
     if (upstream === undefined) return finish(proxyError(route.family, 404, 'provider_not_configured', `this proxy has no ${route.family} upstream`));
+    const badPath = pathRefusal(url.pathname);
+    if (badPath !== undefined) return finish(proxyError(route.family, 400, 'invalid_path', `rekey proxy refuses this path: ${badPath}`));
 
     const presented = presentedToken(request, route.family);
     const token = presented === undefined ? undefined : await deps.verifier.verify(presented);
@@ -154,36 +182,66 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     }
     entry.token = token.name;
 
+    const group = endpointGroupOf(route.family, request.method, route.upstreamPath);
+    const extra = token.allowedEndpoints ?? [];
+    const granted: readonly string[] = [...DEFAULT_ENDPOINT_GROUPS, ...extra];
+    if (group === undefined) return finish(proxyError(route.family, 403, 'endpoint_not_allowed', `rekey proxy does not pass ${request.method} ${route.upstreamPath} (not an endpoint it knows)`));
+    if (!granted.includes(group)) {
+      return finish(proxyError(route.family, 403, 'endpoint_not_allowed', `token ${token.name} may not use ${request.method} ${route.upstreamPath} (endpoint group "${group}"; granted: ${granted.join(', ')})`));
+    }
+    const wait = limiter?.take(token.id);
+    if (wait !== undefined && wait > 0) {
+      const response = proxyError(route.family, 429, 'rate_limited', `token ${token.name} is over its rate of ${deps.tokenRequestsPerSecond} requests a second`);
+      response.headers.set('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
+      return finish(response);
+    }
+
     const chosen = await credentialFor(deps.keySets, token, route.provider, request.headers.get('x-rekey-credential'));
     if (typeof chosen === 'string') return finish(proxyError(route.family, 403, 'credential_not_allowed', chosen));
     let set = chosen;
     entry.credential = set.credential.name;
 
-    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    const fields = requestFields(body, request.headers.get('content-type'));
-    const refusal = modelRefusal(token, set, fields.model, request.method);
+    const scopeProblem = scopeRefusal(request, set);
+    if (scopeProblem !== undefined) return finish(proxyError(route.family, 403, 'scope_not_allowed', scopeProblem));
+
+    let body: ArrayBuffer | undefined;
+    let fields: RequestFields;
+    try {
+      body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readBodyLimited(request, maxBodyBytes);
+      fields = await requestFields(body, request.headers.get('content-type'), url.searchParams);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return finish(proxyError(route.family, 413, 'request_too_large', `the request body is larger than this proxy's limit of ${maxBodyBytes} bytes`));
+      if (error instanceof RequestRefusal) return finish(proxyError(route.family, error.status, error.code, error.message));
+      throw error;
+    }
+    const refusal = modelRefusal(token, set, fields, group);
     if (refusal !== undefined) return finish(proxyError(route.family, 403, 'model_not_allowed', refusal));
 
     const headers = new Headers(request.headers);
     for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
     const target = `${upstream.replace(/\/+$/, '')}${route.upstreamPath}${url.search}`;
 
-    const send = async (key: DeliveredKey): Promise<Response | undefined> => {
+    const send = async (key: DeliveredKey): Promise<Response | 'timeout' | undefined> => {
       const outgoing = new Headers(headers);
       injectKey(outgoing, route.family, key);
+      // The upstream has this long to send its headers; a stream then runs as long as it lasts.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), upstreamTimeout);
       try {
-        // A client that goes away stops a stream upstream; short answers are not worth the abort wiring.
-        const signal = fields.stream ? { signal: request.signal } : {};
-        return await doFetch(target, { method: request.method, headers: outgoing, body, redirect: 'manual', ...signal });
+        // A client that goes away stops a stream upstream.
+        const signal = fields.stream ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+        return await doFetch(target, { method: request.method, headers: outgoing, body, redirect: 'manual', signal });
       } catch {
-        return undefined;
+        return deadline.signal.aborted ? 'timeout' : undefined;
+      } finally {
+        clearTimeout(timer);
       }
     };
 
     let key = set.keys[0];
     if (key === undefined) return finish(proxyError(route.family, 503, 'no_key', `credential ${set.credential.name} has no current key`));
     let response = await send(key);
-    if (response?.status === 401) {
+    if (response !== undefined && response !== 'timeout' && response.status === 401) {
       await deps.keySets.refresh(set.credential.name);
       set = await deps.keySets.get(set.credential.name);
       const tried = key;
@@ -197,9 +255,14 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     }
     entry.version = key.version;
     const meterKey: MeterKey = { credentialId: set.credential.id, credential: set.credential.name, version: key.version, token: token.name };
-    if (response === undefined) {
-      deps.meter.request(meterKey, 502);
-      return finish(proxyError(route.family, 502, 'upstream_unreachable', `rekey proxy could not reach the ${route.family} upstream`));
+    if (response === undefined || response === 'timeout') {
+      const status = response === 'timeout' ? 504 : 502;
+      deps.meter.request(meterKey, status);
+      return finish(
+        response === 'timeout'
+          ? proxyError(route.family, 504, 'upstream_timeout', `the ${route.family} upstream sent no answer within ${upstreamTimeout} ms`)
+          : proxyError(route.family, 502, 'upstream_unreachable', `rekey proxy could not reach the ${route.family} upstream`),
+      );
     }
     deps.meter.request(meterKey, response.status);
 
@@ -208,6 +271,15 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     responseHeaders.set('x-rekey-key-version', String(key.version));
     if (response.body === null) return finish(new Response(null, { status: response.status, headers: responseHeaders }));
     const contentType = response.headers.get('content-type');
+    if (response.status >= 400) {
+      // Errors are read whole and redacted: a provider's message may name the injected key by its hint.
+      const injected = set.keys.map((candidate) => candidate.value);
+      const bytes = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
+      const text = bytes === undefined ? JSON.stringify({ error: { message: `the ${route.family} upstream answered ${response.status} with an error body too large to relay` } }) : redactUpstreamText(bytes.toString('utf8'), injected);
+      const relayed = Buffer.from(text, 'utf8');
+      responseHeaders.set('content-length', String(relayed.byteLength));
+      return finish(new Response(relayed, { status: response.status, statusText: response.statusText, headers: responseHeaders }));
+    }
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
     if (!(contentType ?? '').includes('text/event-stream') && Number.isFinite(length) && length <= MAX_BUFFERED_BYTES) {
       // A complete, sized answer: pass it on in one write (a chunked re-stream costs milliseconds per request).
@@ -223,4 +295,21 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     });
     return finish(new Response(response.body.pipeThrough(scanner), { status: response.status, statusText: response.statusText, headers: responseHeaders }));
   };
+}
+
+/** Reads a response body up to `limit` bytes; undefined (and the rest cancelled) when it is longer. */
+async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Buffer | undefined> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
 }

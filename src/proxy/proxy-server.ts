@@ -31,6 +31,12 @@ export interface ProxyServerOptions {
   transport?: ListenerTransport;
   /** Certificate reloads and the plain-HTTP warning. */
   onNotice?: (message: string) => void;
+  /** Request body limit in bytes (default 8 MiB): larger bodies get 413 as they stream in. */
+  maxBodyBytes?: number;
+  /** Requests a second per virtual token (429 with retry-after above it); unset: unlimited. */
+  tokenRequestsPerSecond?: number;
+  /** How long the upstream may take to answer with headers (default 10 min; 504 after it). */
+  upstreamTimeoutMilliseconds?: number;
 }
 
 export interface RunningProxy {
@@ -73,6 +79,9 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     meter,
     upstreams: options.upstreams,
     log: options.log,
+    maxBodyBytes: options.maxBodyBytes,
+    tokenRequestsPerSecond: options.tokenRequestsPerSecond,
+    upstreamTimeoutMilliseconds: options.upstreamTimeoutMilliseconds,
     onTokenRefused: () => authFailures.refused(),
   });
   const listening = await listenFetch(

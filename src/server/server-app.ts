@@ -30,7 +30,7 @@ import { apiError, type ServerEnv } from './server-env.js';
 export interface ServerAppDependencies {
   keySets: KeySets;
   verifier: TokenVerifier;
-  usage: Pick<Store, 'recordUsage'>;
+  usage: Pick<Store, 'recordUsage' | 'listVersions'>;
   now: () => Date;
   /** Throws when the store cannot be reached. */
   ready: () => Promise<void>;

@@ -7,7 +7,7 @@ import type { AccessToken } from '../core/types.js';
 
 export type ServerEnv = { Variables: { token: AccessToken } };
 
-export function apiError(context: Context, status: 400 | 401 | 403 | 404 | 500 | 503, code: string, message: string): Response {
+export function apiError(context: Context, status: 400 | 401 | 403 | 404 | 422 | 500 | 503, code: string, message: string): Response {
   context.header('cache-control', 'no-store');
   return context.json({ error: { code, message } }, status);
 }

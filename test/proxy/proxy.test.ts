@@ -33,9 +33,12 @@ beforeAll(async () => {
   virtualToken = (await issueAccessToken(fixture.store, { kind: 'proxy', name: 'ticketing-api', credentials: [NAME], allowedModels: [], createdBy: 'test' }, new Date())).secret;
   limitedToken = (await issueAccessToken(fixture.store, { kind: 'proxy', name: 'batch-job', credentials: [LIMITED], allowedModels: ['gpt-4o-mini', 'gpt-4.1'], createdBy: 'test' }, new Date())).secret;
   planted.push(virtualToken, limitedToken);
-  // A long poll interval: the proxy must not learn of rotations by polling during these tests.
+  // A long poll interval and no key-change watch: the proxy must not learn of rotations in the
+  // background during these tests (the retry test needs a proxy that has not heard of one).
+  const unwatched = Object.create(fixture.store) as typeof fixture.store;
+  unwatched.watchKeyChanges = async () => ({ close: async () => undefined });
   proxy = await startProxy({
-    store: fixture.store,
+    store: unwatched,
     vault: fixture.vault,
     upstreams: { openai: emulator.openaiBaseUrl },
     pollIntervalMilliseconds: 3_600_000,

@@ -1,5 +1,6 @@
 /** `rekey proxy`: the key-injecting OpenAI/Anthropic-compatible proxy for virtual tokens. */
 import type { Command } from 'commander';
+import { parseDurationSeconds } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
 import { withCliContext } from '../cli-context.js';
 import { addListenerOptions, listenerTransportOf, type ListenerFlags } from '../listener-options.js';
@@ -17,6 +18,29 @@ function parseUpstream(text: string, option: string): string {
   }
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** `8MiB`, `512KiB`, `25MB`, `1000000`: a positive whole number of bytes. */
+export function parseByteSize(text: string, option: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = BYTE_UNITS[(match?.[2] ?? '').toLowerCase()];
+  const bytes = match === null || unit === undefined ? Number.NaN : Math.floor(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new UsageError(`${option} must be a size such as 8MiB, 512KiB or 25MB, not "${text}"`);
+  return bytes;
+}
+
+function parsePositive(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${option} must be a positive number, not "${text}"`);
+  return value;
+}
+
+function parseTimeout(text: string, option: string): number {
+  const milliseconds = parseDurationSeconds(text, option) * 1000;
+  if (!(milliseconds > 0)) throw new UsageError(`${option} must be longer than zero, not "${text}"`);
+  return milliseconds;
+}
+
 export function register(program: Command): void {
   addListenerOptions(program.command('proxy'))
     .description('Run the key-injecting proxy: apps use <proxy>/v1 (OpenAI) or <proxy>/anthropic (Anthropic) with a virtual token')
@@ -25,9 +49,15 @@ export function register(program: Command): void {
     .option('--openai-upstream <url>', 'OpenAI API base', 'https://api.openai.com/v1')
     .option('--anthropic-upstream <url>', 'Anthropic API base', 'https://api.anthropic.com')
     .option('--log <format>', 'request log on stdout: json or off', 'json')
-    .action(async (options: { host: string; port: string; openaiUpstream: string; anthropicUpstream: string; log: string } & ListenerFlags) => {
+    .option('--max-body <size>', 'largest request body accepted, e.g. 8MiB, 512KiB, 25MB (413 above it)', '8MiB')
+    .option('--token-rate <n>', 'requests a second each virtual token may send (429 with retry-after above it)')
+    .option('--upstream-timeout <duration>', 'time the upstream has to answer with headers (504 after it)', '10m')
+    .action(async (options: { host: string; port: string; openaiUpstream: string; anthropicUpstream: string; log: string; maxBody: string; tokenRate?: string; upstreamTimeout: string } & ListenerFlags) => {
       const port = parsePort(options.port);
       const transport = listenerTransportOf(options);
+      const maxBodyBytes = parseByteSize(options.maxBody, '--max-body');
+      const tokenRequestsPerSecond = options.tokenRate === undefined ? undefined : parsePositive(options.tokenRate, '--token-rate');
+      const upstreamTimeoutMilliseconds = parseTimeout(options.upstreamTimeout, '--upstream-timeout');
       if (options.log !== 'json' && options.log !== 'off') throw new UsageError(`--log must be json or off, not "${options.log}"`);
       const upstreams = { openai: parseUpstream(options.openaiUpstream, '--openai-upstream'), anthropic: parseUpstream(options.anthropicUpstream, '--anthropic-upstream') };
       const { startProxy } = await import('../../proxy/proxy-server.js');
@@ -39,6 +69,9 @@ export function register(program: Command): void {
           host: options.host,
           port,
           transport,
+          maxBodyBytes,
+          upstreamTimeoutMilliseconds,
+          ...(tokenRequestsPerSecond === undefined ? {} : { tokenRequestsPerSecond }),
           // Names, versions, status and timing only: never a key, token, header or body.
           ...(options.log === 'json' ? { log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`) } : {}),
           onError: (message) => process.stderr.write(`rekey proxy: ${message}\n`),

@@ -19,6 +19,7 @@ const tokenJson = (token: AccessToken) => ({
   name: token.name,
   credentials: token.credentials,
   allowedModels: token.allowedModels,
+  allowedEndpoints: token.allowedEndpoints ?? [],
   createdAt: token.createdAt.toISOString(),
   createdBy: token.createdBy,
   revokedAt: token.revokedAt?.toISOString() ?? null,
@@ -30,6 +31,7 @@ const columns: Array<Column<AccessToken>> = [
   { header: 'NAME', value: (token) => token.name },
   { header: 'CREDENTIALS', value: (token) => token.credentials.join(',') },
   { header: 'MODELS', value: (token) => (token.allowedModels.length === 0 ? '(credential)' : token.allowedModels.join(',')) },
+  { header: 'ENDPOINTS', value: (token) => (token.kind === 'read' ? '' : ['inference', 'models', ...(token.allowedEndpoints ?? [])].join(',')) },
   { header: 'CREATED', value: (token) => token.createdAt.toISOString() },
   { header: 'REVOKED', value: (token) => token.revokedAt?.toISOString() ?? '' },
 ];
@@ -43,18 +45,27 @@ export function register(program: Command): void {
     .option('--kind <kind>', 'read (rekey serve / SDK) or proxy (virtual key for rekey proxy)', 'proxy')
     .option('--credential <name>', 'a credential the token may use (repeatable)', collect)
     .option('--allowed-model <model>', 'proxy tokens: a model this token may call (repeatable; default: what the credential allows)', collect)
+    .option('--allow-endpoint <group>', 'proxy tokens: an endpoint group beyond inference and model listing (repeatable): stored, files, batches, fine-tuning, assistants, admin', collect)
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { kind?: string; credential?: string[]; allowedModel?: string[]; json?: boolean }) => {
+    .action(async (name: string, options: { kind?: string; credential?: string[]; allowedModel?: string[]; allowEndpoint?: string[]; json?: boolean }) => {
       const kind = parseKind(options.kind);
       const credentials = options.credential ?? [];
       if (credentials.length === 0) throw new UsageError('name at least one --credential the token may use');
       if (kind === 'read' && (options.allowedModel ?? []).length > 0) throw new UsageError('--allowed-model applies to proxy tokens only');
+      if (kind === 'read' && (options.allowEndpoint ?? []).length > 0) throw new UsageError('--allow-endpoint applies to proxy tokens only');
+      const { parseEndpointGroups } = await import('../../proxy/request-guard.js');
+      let allowedEndpoints: string[];
+      try {
+        allowedEndpoints = parseEndpointGroups(options.allowEndpoint ?? []).filter((group) => group !== 'inference' && group !== 'models');
+      } catch (error) {
+        throw new UsageError(`--allow-endpoint: ${(error as Error).message}`);
+      }
       const { issueAccessToken } = await import('../../access/access-tokens.js');
       const { requireCredential } = await import('../../vault/credential-service.js');
       const created = await withCliContext(async ({ store, audit, clock, actor }) => {
         for (const credential of credentials) await requireCredential(store, credential);
-        const result = await issueAccessToken(store, { kind, name, credentials, allowedModels: options.allowedModel ?? [], createdBy: actor }, clock.now());
-        await audit.record({ event: 'token-create', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.token.id, kind, name, credentials, allowedModels: result.token.allowedModels } });
+        const result = await issueAccessToken(store, { kind, name, credentials, allowedModels: options.allowedModel ?? [], allowedEndpoints, createdBy: actor }, clock.now());
+        await audit.record({ event: 'token-create', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.token.id, kind, name, credentials, allowedModels: result.token.allowedModels, allowedEndpoints } });
         return result;
       });
       if (options.json === true) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NAME, useServerApp } from '../../../test/helpers/server-app-world.js';
+import { KEY_TWO, NAME, useServerApp } from '../../../test/helpers/server-app-world.js';
+import { MAX_REQUESTS_PER_CHECK_IN } from './check-in-routes.js';
 
 const world = useServerApp();
 
@@ -17,6 +18,7 @@ describe('check-in routes', () => {
     expect(await world.fixture.store.listConsumerUsage(credential?.id ?? '', 2, new Date('2026-05-01T10:00:00Z'))).toEqual([]);
   });
   it('keeps the time of use a client reports (a count re-sent after a failed check-in is not recent traffic)', async () => {
+    await world.fixture.rotate(NAME, KEY_TWO);
     const response = await world.app.request('/v1/check-ins', {
       method: 'POST',
       headers: { ...world.auth(), 'content-type': 'application/json' },
@@ -46,5 +48,31 @@ describe('check-in routes', () => {
       body: JSON.stringify({ credential: 'openai/other/prod', versions: [{ version: 1, requests: 1 }] }),
     });
     expect(outside.status).toBe(403);
+  });
+
+  const checkIn = (versions: unknown[]) =>
+    world.app.request('/v1/check-ins', { method: 'POST', headers: { ...world.auth(), 'content-type': 'application/json' }, body: JSON.stringify({ credential: NAME, versions }) });
+
+  // Attack (issue #18): an app reported use of any version number with any count, so it could
+  // keep a revoked or never-minted version "in use" and hold a revocation back.
+  it('refuses a version the credential never had, and an implausible count', async () => {
+    const unknown = await checkIn([{ version: 7, requests: 3 }]);
+    expect(unknown.status).toBe(422);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe(`credential ${NAME} has no version 7`);
+    const huge = await checkIn([{ version: 1, requests: MAX_REQUESTS_PER_CHECK_IN + 1 }]);
+    expect(huge.status).toBe(400);
+    const credential = await world.fixture.store.getCredential(NAME);
+    expect(await world.fixture.store.listConsumerUsage(credential?.id ?? '', 7, new Date(0))).toEqual([]);
+    expect(await world.fixture.store.listConsumerUsage(credential?.id ?? '', 1, new Date(0))).toEqual([]);
+  });
+
+  it('drops a report of a revoked version: it cannot be in use, so it holds nothing back', async () => {
+    await world.fixture.rotate(NAME, KEY_TWO);
+    await world.fixture.endGrace(NAME);
+    const response = await checkIn([{ version: 1, requests: 40 }, { version: 2, requests: 2 }]);
+    expect(response.status).toBe(204);
+    const credential = await world.fixture.store.getCredential(NAME);
+    expect(await world.fixture.store.listConsumerUsage(credential?.id ?? '', 1, new Date(0))).toEqual([]);
+    expect(await world.fixture.store.listConsumerUsage(credential?.id ?? '', 2, new Date(0))).toEqual([expect.objectContaining({ requests: 2 })]);
   });
 });

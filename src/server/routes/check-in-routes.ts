@@ -9,6 +9,9 @@ import { NotFoundError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { apiError, outOfScope, type ServerEnv } from '../server-env.js';
 
+/** At most this many requests per version in one check-in (~3,300 a second over a 15 s interval). */
+export const MAX_REQUESTS_PER_CHECK_IN = 50_000;
+
 const checkInSchema = z
   .object({
     credential: z.string().min(1).max(200),
@@ -18,7 +21,8 @@ const checkInSchema = z
         z
           .object({
             version: z.number().int().positive(),
-            requests: z.number().int().min(0).max(1e9),
+            // Plausible for one process between two check-ins (every 15 s): a larger count is refused.
+            requests: z.number().int().min(0).max(MAX_REQUESTS_PER_CHECK_IN),
             /** When this process last used the version (ms since epoch); the server clamps it to the last day. */
             lastUsedAt: z.number().int().positive().optional(),
           })
@@ -29,7 +33,7 @@ const checkInSchema = z
   })
   .strict();
 
-export function checkInRoutes(deps: { keySets: KeySets; usage: Pick<Store, 'recordUsage'>; now: () => Date }): Hono<ServerEnv> {
+export function checkInRoutes(deps: { keySets: KeySets; usage: Pick<Store, 'recordUsage' | 'listVersions'>; now: () => Date }): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   app.post('/check-ins', async (context) => {
     let body: unknown;
@@ -52,11 +56,20 @@ export function checkInRoutes(deps: { keySets: KeySets; usage: Pick<Store, 'reco
       if (error instanceof NotFoundError) return apiError(context, 404, 'not-found', `credential ${parsed.data.credential} does not exist`);
       throw error;
     }
+    // Only versions this credential has: one that never existed is refused; one no longer
+    // delivered (revoked, discarded) cannot be in use, so a late report of it is dropped and
+    // cannot hold a revocation back.
+    const versions = await deps.usage.listVersions(set.credential.id);
+    const unknown = parsed.data.versions.find((entry) => !versions.some((version) => version.number === entry.version));
+    if (unknown !== undefined) return apiError(context, 422, 'unknown-version', `credential ${parsed.data.credential} has no version ${unknown.version}`);
+    const live = new Set(versions.filter((version) => version.stage === 'current' || version.stage === 'previous' || version.stage === 'pending').map((version) => version.number));
+    const reported = parsed.data.versions.filter((entry) => live.has(entry.version));
+    if (reported.length === 0) return context.body(null, 204);
     const token = context.get('token');
     const consumer = parsed.data.instance === undefined ? token.name : `${token.name}/${parsed.data.instance}`;
     const now = deps.now().getTime();
     await deps.usage.recordUsage(
-      parsed.data.versions.map((entry) => ({
+      reported.map((entry) => ({
         credentialId: set.credential.id,
         versionNumber: entry.version,
         source: 'sdk' as const,

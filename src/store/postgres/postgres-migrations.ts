@@ -403,4 +403,9 @@ export const postgresMigrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 18,
+    name: 'proxy tokens: granted endpoint groups',
+    statements: [`ALTER TABLE access_tokens ADD COLUMN allowed_endpoints JSONB`],
+  },
 ];

@@ -17,6 +17,7 @@ function tokenFromRow(row: Row): AccessToken {
     name: String(row.name),
     credentials: fromJson(row.credentials),
     allowedModels: fromJson(row.allowed_models),
+    allowedEndpoints: row.allowed_endpoints === null || row.allowed_endpoints === undefined ? [] : fromJson(row.allowed_endpoints),
     createdAt: toDate(row.created_at),
     createdBy: String(row.created_by),
     revokedAt: toOptionalDate(row.revoked_at),
@@ -29,15 +30,15 @@ export function createAccessTokenQueries({ database }: SqlStoreContext): AccessT
     async insertAccessToken(token, hash) {
       try {
         await database.execute(
-          `INSERT INTO access_tokens (id, kind, name, credentials, allowed_models, token_hash, created_at, created_by, revoked_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-          [token.id, token.kind, token.name, json(token.credentials), json(token.allowedModels), hash, database.encodeDate(token.createdAt), token.createdBy],
+          `INSERT INTO access_tokens (id, kind, name, credentials, allowed_models, allowed_endpoints, token_hash, created_at, created_by, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+          [token.id, token.kind, token.name, json(token.credentials), json(token.allowedModels), json(token.allowedEndpoints ?? []), hash, database.encodeDate(token.createdAt), token.createdBy],
         );
       } catch (error) {
         if (error instanceof ConflictError) throw new ConflictError(`a live ${token.kind} token named ${token.name} already exists`, { cause: error });
         throw error;
       }
-      return { ...token, credentials: [...token.credentials], allowedModels: [...token.allowedModels], revokedAt: null };
+      return { ...token, credentials: [...token.credentials], allowedModels: [...token.allowedModels], allowedEndpoints: [...(token.allowedEndpoints ?? [])], revokedAt: null };
     },
 
     async findAccessToken(id) {

@@ -398,4 +398,9 @@ export const sqliteMigrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 18,
+    name: 'proxy tokens: granted endpoint groups',
+    statements: [`ALTER TABLE access_tokens ADD COLUMN allowed_endpoints TEXT`],
+  },
 ];
