@@ -13,6 +13,8 @@ export interface KeyJoin {
   environment: string;
   stage: Stage;
   version: number;
+  /** The credential's provider-side scope (`{project: …}`, `{workspace: …}`). */
+  scope: Record<string, string>;
 }
 
 export type KeyJoins = ReadonlyMap<string, KeyJoin>;
@@ -30,7 +32,7 @@ export async function loadKeyJoins(store: Pick<Store, 'listCredentials' | 'listV
       const key = joinKey(credential.provider, version.providerKeyId);
       const existing = joins.get(key);
       if (existing !== undefined && existing.version > version.number) continue;
-      joins.set(key, { credential: credential.name, owner: credential.owner, environment: credential.environment, stage: version.stage, version: version.number });
+      joins.set(key, { credential: credential.name, owner: credential.owner, environment: credential.environment, stage: version.stage, version: version.number, scope: credential.scope });
     }
   }
   return joins;

@@ -64,6 +64,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'openai', summary: 'OpenAI Admin API: users, invites, projects, service accounts, keys, admin keys, rate limits, model permissions, spend limits and alerts, certificates, usage, costs, audit logs', load: async () => (await import('./commands/provider-admin-command.js')).registerOpenAI },
   { name: 'anthropic', summary: 'Anthropic Admin API: users, invites, workspaces and members, keys, usage, costs and the Claude Code report', load: async () => (await import('./commands/provider-admin-command.js')).registerAnthropic },
   { name: 'usage', summary: 'Usage across OpenAI and Anthropic in one table, joined with rekey credentials (--group-by credential)', load: async () => (await import('./commands/usage-command.js')).register },
+  { name: 'inventory', summary: 'Every key at each configured provider, classified: managed (stage) or unmanaged, stale, owner gone, over-scoped, outside the naming policy', load: async () => (await import('./commands/inventory-command.js')).register },
   { name: 'report', summary: 'Compliance evidence and the quarterly access review', load: async () => (await import('./commands/report-command.js')).register },
   { name: 'completion', summary: 'Print a shell completion script (bash, zsh or fish) for every command and option', load: async () => (await import('./commands/completion-command.js')).registerWith(COMMANDS) },
 ];

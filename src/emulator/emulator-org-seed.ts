@@ -146,6 +146,11 @@ export function seedOrganization(state: EmulatorState, options: SeedOrganization
       minted.key.skipActivationDelay = true;
       minted.key.name = plan.name;
       minted.key.createdAt = createdAt;
+      // The batch job's service account was made a project owner: more than a key needs.
+      if (plan.name === 'analytics-batch') {
+        const account = state.data.serviceAccounts.find((candidate) => candidate.id === minted.key.serviceAccountId);
+        if (account !== undefined) account.role = 'owner';
+      }
     } else {
       minted = addUserKey(state, projectId, plan.name, users[plan.owner]?.id ?? owner.id, createdAt);
     }

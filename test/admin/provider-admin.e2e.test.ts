@@ -8,73 +8,18 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAI_RESOURCES } from '../../src/admin/openai-admin-resources.js';
 import { ANTHROPIC_RESOURCES } from '../../src/admin/anthropic-admin-resources.js';
 import { OPENAI_USAGE_REPORTS } from '../../src/admin/admin-reports.js';
 import { startEmulator, type RunningEmulator, type SeededOrganization } from '../../src/emulator/emulator.js';
 import { runRekey, temporaryHome } from '../helpers/cli-runner.js';
+import { everyFormat, rekeyInProcess, restoreEnv, setEnv, type Parsed } from '../helpers/in-process-cli.js';
 
 let emulator: RunningEmulator;
 let seeded: SeededOrganization;
 let home: string;
-const saved: Record<string, string | undefined> = {};
-
-function setEnv(values: Record<string, string | undefined>): void {
-  for (const [name, value] of Object.entries(values)) {
-    if (!(name in saved)) saved[name] = process.env[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-}
-
-/** Runs `rekey …` in this process; returns exit code and what it printed. */
-export async function rekey(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'rekey', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
-
-type Parsed = Array<Record<string, unknown>>;
-
-/** Parses every machine format back to rows of strings (CSV has no types), comparing each with JSON. */
-async function everyFormat(...args: string[]): Promise<Parsed> {
-  const json = await rekey(...args, '--output', 'json');
-  expect(json.code, `${args.join(' ')}: ${json.stderr}`).toBe(0);
-  const rows = JSON.parse(json.stdout) as Parsed;
-  const text = (rowsIn: Parsed) => rowsIn.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value === null ? '' : String(value)])));
-  const ndjson = await rekey(...args, '--output', 'ndjson');
-  expect(ndjson.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as unknown)).toEqual(rows);
-  const yaml = await rekey(...args, '--output', 'yaml');
-  expect(parseYaml(yaml.stdout) ?? []).toEqual(rows);
-  const csv = await rekey(...args, '--output', 'csv');
-  const csvRows = parseCsv(csv.stdout, { columns: true, skip_empty_lines: true }) as Parsed;
-  // The CSV writer guards formula-like cells with a leading quote; undo that to compare.
-  expect(csvRows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, String(value).replace(/^'(?=[=+\-@])/, '')])))).toEqual(text(rows));
-  const table = await rekey(...args, '--output', 'table');
-  expect(table.code).toBe(0);
-  if (rows.length === 0) expect(table.stdout).toBe('(none)\n');
-  else expect(table.stdout.split('\n')[0]).toMatch(new RegExp(`^${Object.keys(rows[0] ?? {})[0]?.toUpperCase().replace('.', '\\.')}\\b`));
-  return rows;
-}
+const rekey = rekeyInProcess;
 
 beforeAll(async () => {
   emulator = await startEmulator({ seed: 1414 });
@@ -99,7 +44,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  setEnv(Object.fromEntries(Object.keys(saved).map((name) => [name, saved[name]])));
+  restoreEnv();
   await emulator.close();
 });
 
