@@ -70,8 +70,8 @@ describe('memory stays flat over a large organisation', () => {
     const nine = await measure(usage(9), envOf(large));
     const ninety = await measure(usage(90), envOf(large));
     expect(ninety.code, ninety.stderr).toBe(0);
-    // One row per hour that had traffic: every hour of the seeded range.
-    expect(ninety.lines).toBeGreaterThanOrEqual(89 * 24);
+    // One row per hour that had traffic: nearly every hour of the seeded range (the oldest keys start within it).
+    expect(ninety.lines).toBeGreaterThanOrEqual(88 * 24);
     expect(nine.lines).toBeGreaterThanOrEqual(8 * 24);
     console.log(`usage peak RSS: 9 days hourly ${nine.peakRssMb.toFixed(1)} MB, 90 days hourly ${ninety.peakRssMb.toFixed(1)} MB`);
     expect(ninety.peakRssMb - nine.peakRssMb).toBeLessThan(20);
