@@ -105,7 +105,14 @@ export function createEndpointDriver(options: EndpointDriverOptions): KeyDriver 
       await response.body?.cancel();
       throw refused(response.status);
     }
-    const keys = parseKeys(await response.json());
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw unreachable(error);
+      throw new KeySourceError(`rekey endpoint ${base} answered HTTP ${response.status} with a body that is not JSON; check that from.url is the rekey serve endpoint`);
+    }
+    const keys = parseKeys(body);
     etag = response.headers.get('etag') ?? undefined;
     return keys;
   }
