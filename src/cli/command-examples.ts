@@ -1,9 +1,11 @@
 /**
  * One or more examples for every command, by its path (`credential add`), shown under
  * "Examples:" at the end of its `--help`. A group (`rekey credential --help`) shows the
- * first example of each of its commands. `command-examples.test.ts` checks that every
- * registered command has one and that each example names an existing command with options
- * it has, so the examples stay true as commands change.
+ * first example of each of its commands. Commands generated from data (the `rekey openai …`
+ * resource tables) that have none here show their usage line with its arguments as the
+ * example. `command-examples.test.ts` checks that every registered command shows one, that
+ * every top-level command has a hand-written one here, and that each example names an
+ * existing command with options it has, so the examples stay true as commands change.
  */
 import type { Command } from 'commander';
 
@@ -101,6 +103,13 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'mfa recovery-codes': ['rekey mfa recovery-codes alice'],
   'mfa status': ['rekey mfa status alice --json'],
 
+  openai: ['rekey openai projects list --output csv', 'rekey openai keys list --project proj_abc', 'rekey openai costs --since 30d --group-by project'],
+  'openai usage completions': ['rekey openai usage completions --since 7d --bucket 1d --group-by model'],
+  'openai audit-logs': ['rekey openai audit-logs --since 24h --type api_key.created'],
+  anthropic: ['rekey anthropic workspaces list', 'rekey anthropic claude-code --since 7d --output csv'],
+  'anthropic keys list': ['rekey anthropic keys list --status active'],
+  usage: ['rekey usage --since 7d --group-by credential,model', 'rekey usage --since 30d --group-by owner --output csv'],
+
   serve: ['rekey serve --port 8420'],
   proxy: ['rekey proxy --port 8430'],
   emulator: ['rekey emulator --port 8080', 'REKEY_EMULATOR_ADMIN_KEY=sk-admin-rehearsal rekey emulator --port 8080 --rate-429 0.1'],
@@ -123,11 +132,13 @@ export function commandPath(command: Command): string {
   return words.join(' ');
 }
 
-/** The examples `--help` shows for a command: its own, else the first of each of its commands. */
+/** The examples `--help` shows for a command: its own, else the first of each of its commands, else its usage. */
 export function examplesFor(command: Command): string[] {
   const own = COMMAND_EXAMPLES[commandPath(command)];
   if (own !== undefined) return [...own];
-  return command.commands.flatMap((child) => examplesFor(child).slice(0, 1));
+  if (command.commands.length > 0) return command.commands.flatMap((child) => examplesFor(child).slice(0, 1));
+  const operands = command.registeredArguments.map((argument) => (argument.required ? `<${argument.name()}>` : `[${argument.name()}]`));
+  return [['rekey', commandPath(command), ...operands].join(' ')];
 }
 
 /** Add "Examples:" to the help of `command` and every command below it. */
