@@ -110,6 +110,10 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'anthropic keys list': ['rekey anthropic keys list --status active'],
   usage: ['rekey usage --since 7d --group-by credential,model', 'rekey usage --since 30d --group-by owner --output csv'],
 
+  'approvals policy add': ['rekey approvals policy add prod-rotations --capability rotate --environment prod --approver-group payments'],
+  'approvals request': ['rekey approvals request rotate --credential openai/ticketing/prod --reason "quarterly rotation"'],
+  'approvals approve': ['rekey approvals approve 9c1e… --as bob --comment "looked at the plan"'],
+
   serve: ['rekey serve --port 8420'],
   proxy: ['rekey proxy --port 8430'],
   emulator: ['rekey emulator --port 8080', 'REKEY_EMULATOR_ADMIN_KEY=sk-admin-rehearsal rekey emulator --port 8080 --rate-429 0.1'],
