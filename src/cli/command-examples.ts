@@ -114,6 +114,8 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'approvals request': ['rekey approvals request rotate --credential openai/ticketing/prod --reason "quarterly rotation"'],
   'approvals approve': ['rekey approvals approve 9c1e… --as bob --comment "looked at the plan"'],
 
+  inventory: ['rekey inventory --provider openai --stale-days 90', 'rekey inventory --provider openai --output csv > keys.csv'],
+
   serve: ['rekey serve --port 8420'],
   proxy: ['rekey proxy --port 8430'],
   emulator: ['rekey emulator --port 8080', 'REKEY_EMULATOR_ADMIN_KEY=sk-admin-rehearsal rekey emulator --port 8080 --rate-429 0.1'],
