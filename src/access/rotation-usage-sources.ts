@@ -34,10 +34,10 @@ export function createRotationUsageSources(options: {
   resolutionSeconds?: { proxy?: number; sdk?: number };
 }): UsageSource[] {
   const { reports, clock, tokens } = options;
-  const channelReaches = async (name: 'proxy' | 'sdk', credentialName: string, since: Date): Promise<boolean> => {
+  const channelReaches = async (name: 'proxy' | 'sdk', credentialId: string, since: Date): Promise<boolean> => {
     if (tokens === undefined) return true;
     const granted = await tokens.listAccessTokens({ kind: TOKEN_KIND[name], includeRevoked: true });
-    return granted.some((token) => token.credentials.includes(credentialName) && (token.revokedAt === null || token.revokedAt >= since));
+    return granted.some((token) => token.credentialIds.includes(credentialId) && (token.revokedAt === null || token.revokedAt >= since));
   };
   const sourceFor = (name: 'proxy' | 'sdk', resolutionSeconds: number): UsageSource => ({
     name,
@@ -46,7 +46,7 @@ export function createRotationUsageSources(options: {
       const countedSince = new Date(usageMinuteOf(since));
       const found = (await reports.listConsumerUsage(credential.id, version, since)).filter((observation) => observation.source === name);
       if (found.length === 0) {
-        if (!(await channelReaches(name, credential.name, since))) return [];
+        if (!(await channelReaches(name, credential.id, since))) return [];
         // "Looked and saw nothing" is evidence too: without it the grace check could not
         // tell that this source's data covers the quiet window.
         return [{ source: name, consumer: null, lastUsedAt: null, requests: 0, countedSince, observedAt, resolutionSeconds }];

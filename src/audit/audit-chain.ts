@@ -4,12 +4,19 @@
  * inserting or reordering any stored row breaks the chain at that row. The first event
  * links to 64 zeros.
  *
+ * Keyed chain (issue 11): once an install is sealed, events from `keyedFrom` on are
+ * HMAC-SHA-256 under the audit key (derived from the master key) instead of SHA-256, so
+ * someone who can write to the database but lacks the master key can no longer recompute
+ * the chain after changing a row. Events before the switch point verify as before; the
+ * switch point is kept inside the sealed integrity root, not in a table.
+ *
  * Canonical JSON: object keys sorted, no whitespace, Dates as ISO-8601 UTC strings, and
  * otherwise exactly what JSON.stringify keeps (undefined dropped, non-finite numbers as
  * null). Parsing it back and canonicalising again yields the same text, which is what lets
  * a verifier recompute a hash from a stored row (PostgreSQL JSONB reorders keys freely).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { AuditEvent } from '../core/types.js';
 import { AUDIT_GENESIS_HASH, type AuditDraft, type AuditHasher } from '../store/store.js';
 
@@ -18,40 +25,7 @@ export function parseAuditHead(value: string | undefined): { seq: number; hash: 
   return match === null ? undefined : { seq: Number(match[1]), hash: match[2] as string };
 }
 
-export function canonicalJson(value: unknown): string {
-  const text = canonicalPart(value);
-  if (text === undefined) throw new TypeError('cannot serialise an undefined value');
-  return text;
-}
-
-function canonicalPart(value: unknown): string | undefined {
-  if (value === null) return 'null';
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'bigint':
-      throw new TypeError('cannot serialise a bigint in an audit event');
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    default:
-      break;
-  }
-  const object = value as { toJSON?: () => unknown };
-  if (typeof object.toJSON === 'function') return canonicalPart(object.toJSON());
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalPart(item) ?? 'null').join(',')}]`;
-  const entries: string[] = [];
-  for (const key of Object.keys(value as object).sort()) {
-    const part = canonicalPart((value as Record<string, unknown>)[key]);
-    if (part !== undefined) entries.push(`${JSON.stringify(key)}:${part}`);
-  }
-  return `{${entries.join(',')}}`;
-}
+export { canonicalJson };
 
 /** The exact text that is hashed for one event. */
 export function canonicalAuditEvent(draft: AuditDraft, seq: number, prevHash: string): string {
@@ -71,6 +45,21 @@ export function canonicalAuditEvent(draft: AuditDraft, seq: number, prevHash: st
 export const hashAuditEvent: AuditHasher = (draft, seq, prevHash) =>
   createHash('sha256').update(canonicalAuditEvent(draft, seq, prevHash), 'utf8').digest('hex');
 
+/** How events are chained: unkeyed (SHA-256) before `keyedFrom`, HMAC-SHA-256 under `key` from it on. */
+export interface AuditChainKey {
+  key: Buffer;
+  /** The first seq that is keyed. */
+  keyedFrom: number;
+}
+
+export function auditHasherFor(chain: AuditChainKey | undefined): AuditHasher {
+  if (chain === undefined) return hashAuditEvent;
+  return (draft, seq, prevHash) =>
+    seq < chain.keyedFrom
+      ? hashAuditEvent(draft, seq, prevHash)
+      : createHmac('sha256', chain.key).update(canonicalAuditEvent(draft, seq, prevHash), 'utf8').digest('hex');
+}
+
 export type AuditChainResult = { ok: true; count: number } | { ok: false; seq: number; reason: string };
 
 export interface AuditChainVerifier {
@@ -80,7 +69,8 @@ export interface AuditChainVerifier {
 }
 
 /** Verifies a chain incrementally, so a long log can be checked page by page. */
-export function createAuditChainVerifier(): AuditChainVerifier {
+export function createAuditChainVerifier(chain?: AuditChainKey): AuditChainVerifier {
+  const hasher = auditHasherFor(chain);
   let expectedSeq = 1;
   let previousHash = AUDIT_GENESIS_HASH;
   let failure: AuditChainResult | undefined;
@@ -99,8 +89,9 @@ export function createAuditChainVerifier(): AuditChainVerifier {
         reason: `event ${event.seq} does not link to the event before it (a row was changed, removed, inserted or moved)`,
       };
     }
-    if (hashAuditEvent(event, event.seq, event.prevHash) !== event.hash) {
-      return { ok: false, seq: event.seq, reason: `event ${event.seq} was modified: its content does not match its hash` };
+    if (hasher(event, event.seq, event.prevHash) !== event.hash) {
+      const keyed = chain !== undefined && event.seq >= chain.keyedFrom ? ' (keyed: only the master key can compute it)' : '';
+      return { ok: false, seq: event.seq, reason: `event ${event.seq} was modified: its content does not match its hash${keyed}` };
     }
     return undefined;
   }
@@ -122,8 +113,8 @@ export function createAuditChainVerifier(): AuditChainVerifier {
 }
 
 /** Checks a whole chain, in seq order as stored, and names the first bad event. */
-export function verifyAuditChain(events: readonly AuditEvent[]): AuditChainResult {
-  const verifier = createAuditChainVerifier();
+export function verifyAuditChain(events: readonly AuditEvent[], chain?: AuditChainKey): AuditChainResult {
+  const verifier = createAuditChainVerifier(chain);
   for (const event of events) {
     if (verifier.push(event) !== undefined) break;
   }

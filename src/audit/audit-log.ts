@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { UsageError } from '../core/errors.js';
 import type { AuditEvent } from '../core/types.js';
 import { AUDIT_HEAD_SETTING, type AuditDraft, type Store } from '../store/store.js';
-import { canonicalJson, createAuditChainVerifier, hashAuditEvent, parseAuditHead, type AuditChainResult } from './audit-chain.js';
+import { auditHasherFor, canonicalJson, createAuditChainVerifier, parseAuditHead, type AuditChainKey, type AuditChainResult } from './audit-chain.js';
 import { assertNoSecretInDetail } from './audit-detail-guard.js';
 import { exportAuditEvents, type AuditExportFormat } from './audit-export.js';
 
@@ -33,8 +33,14 @@ const PAGE_SIZE = 1000;
  * what JSON keeps (so the stored row re-hashes to the same value) and checked for key
  * values before anything is written.
  */
-export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listAudit' | 'getSetting'>; clock: Clock }): AuditLog {
-  const { store, clock } = deps;
+export function createAuditLog(deps: {
+  store: Pick<Store, 'appendAudit' | 'listAudit' | 'getSetting'>;
+  clock: Clock;
+  /** The keyed chain of a sealed install (src/vault/integrity-root.ts); absent: unkeyed as before. */
+  chain?: AuditChainKey | undefined;
+}): AuditLog {
+  const { store, clock, chain } = deps;
+  const hasher = auditHasherFor(chain);
 
   async function* allEvents(): AsyncGenerator<AuditEvent> {
     let afterSeq = 0;
@@ -54,7 +60,7 @@ export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listA
       }
       assertNoSecretInDetail(input.detail);
       const detail = JSON.parse(canonicalJson(input.detail)) as Record<string, unknown>;
-      return store.appendAudit({ ...input, detail, at: clock.now() }, hashAuditEvent);
+      return store.appendAudit({ ...input, detail, at: clock.now() }, hasher);
     },
 
     list: (filter = {}) => store.listAudit(filter),
@@ -62,7 +68,7 @@ export function createAuditLog(deps: { store: Pick<Store, 'appendAudit' | 'listA
     async verify() {
       // Read the head first: events appended while we walk only lengthen the chain.
       const head = parseAuditHead(await store.getSetting(AUDIT_HEAD_SETTING));
-      const verifier = createAuditChainVerifier();
+      const verifier = createAuditChainVerifier(chain);
       let hashAtHead: string | undefined;
       for await (const event of allEvents()) {
         if (verifier.push(event) !== undefined) break;

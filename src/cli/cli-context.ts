@@ -2,6 +2,10 @@
  * What every CLI command that touches data opens: the data directory, the store (SQLite
  * by default, PostgreSQL with REKEY_DATABASE_URL), the master key and vault, and the audit
  * log. Environment variables are read here and nowhere deeper.
+ *
+ * On a sealed install (issue 11) the store handed out is wrapped by `sealStore`: rows that
+ * grant power carry MACs on write and are checked on read, and the audit chain is keyed.
+ * A refused row is reported on stderr and as a `row-refuse` audit event (once per row).
  */
 import { existsSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
@@ -12,6 +16,8 @@ import { ConfigError } from '../core/errors.js';
 import { loadMasterKey, type MasterKeyCandidates } from '../crypto/master-key.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { openIntegrity, type Integrity } from '../vault/integrity-root.js';
+import { sealStore, type TamperedRow } from '../vault/sealed-store.js';
 import { createVault, type Vault } from '../vault/vault.js';
 import { openVaultKeys, type VaultKeys } from '../vault/vault-keys.js';
 import { promptHidden } from './secret-input.js';
@@ -22,6 +28,8 @@ export interface CliContext {
   vault: Vault;
   keys: VaultKeys;
   audit: AuditLog;
+  /** The install's integrity keys; `sealed: false` for an install from before issue 11 not yet sealed. */
+  integrity: Integrity;
   clock: Clock;
   /** Who is acting, for audit events: `cli:<user>`. */
   actor: string;
@@ -91,22 +99,41 @@ export async function openCliContext(): Promise<CliContext> {
     throw new ConfigError(`rekey is not initialised: ${home} does not exist`, { hint: 'run `rekey init` (or set REKEY_HOME)' });
   }
   const candidates = await loadMasterKeyCandidates(home);
-  const store = await openStoreForHome(home);
+  const raw = await openStoreForHome(home);
   try {
-    const keys = await openVaultKeys(store, home, candidates);
+    const keys = await openVaultKeys(raw, home, candidates);
+    const integrity = await openIntegrity(raw, keys.material);
     const clock = systemClock;
+    const refused = new Set<string>();
+    let reports = Promise.resolve();
+    const actor = cliActor();
+    const onTampered = (row: TamperedRow) => {
+      const key = `${row.table} ${row.row}`;
+      if (refused.has(key)) return;
+      refused.add(key);
+      process.stderr.write(`warning: refused ${key}: its MAC does not match (written outside rekey); rekey doctor lists such rows\n`);
+      reports = reports
+        .then(() => audit.record({ event: 'row-refuse', actor, credential: null, fingerprint: null, outcome: 'error', detail: { table: row.table, row: row.row } }))
+        .then(() => undefined, () => undefined);
+    };
+    const store = integrity.sealed ? sealStore(raw, integrity.rows, onTampered) : raw;
+    const audit = createAuditLog({ store, clock, chain: integrity.sealed ? integrity.chain : undefined });
     return {
       home,
       store,
       keys,
       clock,
       vault: createVault({ store, envelope: keys.envelope, fingerprintSalt: keys.fingerprintSalt }),
-      audit: createAuditLog({ store, clock }),
-      actor: cliActor(),
-      close: () => store.close(),
+      audit,
+      integrity,
+      actor,
+      async close() {
+        await reports;
+        await raw.close();
+      },
     };
   } catch (error) {
-    await store.close();
+    await raw.close();
     throw error;
   }
 }

@@ -105,6 +105,8 @@ export interface Consumer {
   /** Optional reload action after delivery. */
   reload: Record<string, unknown> | null;
   createdAt: Date;
+  /** The row's integrity tag as stored (issue 11), set by the store on read; null when unsealed. */
+  mac?: string | null;
 }
 
 export type RotationKind = 'manual' | 'scheduled' | 'emergency' | 'drill';
@@ -171,8 +173,14 @@ export interface AccessToken {
   kind: AccessTokenKind;
   /** The application's name, unique among live tokens of a kind; it names the consumer in usage reports. */
   name: string;
-  /** Credential names this token may use. */
+  /** Credential names this token may use, as they were when it was created (for people and usage reports). */
   credentials: string[];
+  /** The ids of those credentials: what the token is scoped by (a credential created again under the same name is not among them). */
+  credentialIds: string[];
+  /** After this the token is refused; null: no expiry. */
+  expiresAt: Date | null;
+  /** Source networks the token is accepted from (CIDR, e.g. `10.0.0.0/8`); empty: any. */
+  cidrs: string[];
   /** Proxy tokens: models this token may call (empty: whatever the credential allows). */
   allowedModels: string[];
   /**

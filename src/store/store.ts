@@ -120,6 +120,8 @@ export interface NewConsumer {
   kind: string;
   config: Record<string, unknown>;
   reload: Record<string, unknown> | null;
+  /** The row MAC (src/vault/sealed-store.ts); null or absent when the install is not sealed. */
+  mac?: string | null;
 }
 
 export interface RewrapItem {
@@ -167,7 +169,8 @@ export interface Store extends AlertStore, TeamStore, ApprovalStore {
   getSetting(key: string): Promise<string | undefined>;
   /** Stores the value unless the key exists; returns whichever value is stored. */
   setSettingIfAbsent(key: string, value: string): Promise<string>;
-  setSetting(key: string, value: string): Promise<void>;
+  /** Stores the value and its row MAC (null when none; see the row-integrity group below). */
+  setSetting(key: string, value: string, mac?: string | null): Promise<void>;
 
   // Credentials.
   createCredential(input: NewCredential): Promise<Credential>;
@@ -215,7 +218,7 @@ export interface Store extends AlertStore, TeamStore, ApprovalStore {
   listConsumers(credentialId: string): Promise<Consumer[]>;
   removeConsumer(credentialId: string, name: string): Promise<void>;
   /** Replaces a consumer's sink options and/or reload action in place (its name and kind stay). NotFoundError when absent. */
-  updateConsumer(credentialId: string, name: string, patch: { config?: Record<string, unknown>; reload?: Record<string, unknown> | null }): Promise<Consumer>;
+  updateConsumer(credentialId: string, name: string, patch: { config?: Record<string, unknown>; reload?: Record<string, unknown> | null; mac?: string | null }): Promise<Consumer>;
 
   // Rotations and their journal.
   createRotation(input: NewRotation): Promise<RotationRecord>;
@@ -236,12 +239,12 @@ export interface Store extends AlertStore, TeamStore, ApprovalStore {
 
   // Access tokens: only the SHA-256 hash of a token is stored, never the token.
   /** ConflictError when a live token of the same kind already has this name. */
-  insertAccessToken(token: NewAccessToken, hash: Buffer): Promise<AccessToken>;
-  findAccessToken(id: string): Promise<{ token: AccessToken; hash: Buffer } | undefined>;
+  insertAccessToken(token: NewAccessToken, hash: Buffer, mac?: string | null): Promise<AccessToken>;
+  findAccessToken(id: string): Promise<{ token: AccessToken; hash: Buffer; mac: string | null } | undefined>;
   /** Live tokens (and revoked ones when asked), oldest first. */
   listAccessTokens(filter?: AccessTokenFilter): Promise<AccessToken[]>;
   /** Revokes the live token with this id or name; NotFoundError when there is none, ConflictError when the name is ambiguous. */
-  revokeAccessToken(idOrName: string, at: Date): Promise<AccessToken>;
+  revokeAccessToken(idOrName: string, at: Date, reseal?: RowResealer<AccessToken>): Promise<AccessToken>;
 
   // Usage reports, aggregated per minute, credential, version, source and consumer.
   /**
@@ -259,4 +262,29 @@ export interface Store extends AlertStore, TeamStore, ApprovalStore {
    * lost connection it reports `undefined` (changes may have been missed).
    */
   watchKeyChanges(onChange: KeyChangeHandler, options?: KeyChangeWatchOptions): Promise<KeyChangeWatch>;
+
+  // Row integrity and key deliveries (issue 11, migration 11). The store keeps the MACs that
+  // src/vault/sealed-store.ts computes; it never checks them (it has no key).
+  getSettingRow(key: string): Promise<{ value: string; mac: string | null } | undefined>;
+  /** Replaces one row's MAC (sealing an older install's rows); NotFoundError when the row is absent. */
+  setRowMac(table: SealedTable, key: SealedRowKey, mac: string | null): Promise<void>;
+  /** Counts one delivery of a key version to a token; `first` is true for the first one ever. */
+  recordKeyDelivery(delivery: KeyDelivery): Promise<{ first: boolean; deliveries: number }>;
+}
+
+/** The tables whose rows carry a MAC. */
+export const SEALED_TABLES = ['access_tokens', 'consumers', 'settings', 'users', 'roles', 'role_bindings'] as const;
+export type SealedTable = (typeof SEALED_TABLES)[number];
+
+/** A row's primary key: `[credentialId, name]` for consumers, the id (or key, or role name) otherwise. */
+export type SealedRowKey = string | readonly [string, string];
+
+/** Called inside the transaction that changes a row, with the row as it will be, to compute its new MAC. */
+export type RowResealer<T> = (row: T, hash: Buffer) => string | null;
+
+export interface KeyDelivery {
+  tokenId: string;
+  credentialId: string;
+  version: number;
+  at: Date;
 }

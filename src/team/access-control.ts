@@ -36,7 +36,8 @@ export function createAccessControl(deps: { store: Pick<Store, 'listRoles' | 'li
       }
       const [roles, bindings] = await Promise.all([deps.store.listRoles(), deps.store.listRoleBindings()]);
       const intactRoles = roles.filter((role) => {
-        const ok = integrity === undefined || role.builtin || integrity.check('roles', roleMacFields(role), role.mac);
+        // Built-in roles are checked too: their requireMfa lives in the row.
+        const ok = integrity === undefined || integrity.check('roles', roleMacFields(role), role.mac);
         if (!ok) deps.onTampered?.(`roles row ${role.name}`);
         return ok;
       });

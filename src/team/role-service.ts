@@ -33,7 +33,9 @@ export function parseScope(scope: Record<string, string | undefined>): Scope {
   return parsed;
 }
 
-export function roleMacFields(role: Pick<RoleRecord, 'name' | 'capabilities' | 'requireMfa'>): Record<string, unknown> {
+/** A built-in role's capabilities come from the code, so its MAC covers only its name and requireMfa. */
+export function roleMacFields(role: Pick<RoleRecord, 'name' | 'capabilities' | 'requireMfa'> & { builtin?: boolean | undefined }): Record<string, unknown> {
+  if (role.builtin === true) return { name: role.name, builtin: true, requireMfa: role.requireMfa };
   return { name: role.name, capabilities: [...role.capabilities].sort(), requireMfa: role.requireMfa };
 }
 
@@ -53,7 +55,8 @@ export async function saveRole(deps: TeamDeps, input: SaveRoleInput): Promise<Ro
   const capabilities = parseCapabilities(input.capabilities);
   const existing = await deps.store.getRole(input.name);
   const role = { name: input.name, description: input.description ?? existing?.description ?? '', capabilities, requireMfa: input.requireMfa };
-  const saved = await deps.store.saveRole({ ...role, mac: deps.integrity?.tag('roles', roleMacFields(role)) ?? null }, deps.clock.now());
+  const builtin = existing?.builtin === true;
+  const saved = await deps.store.saveRole({ ...role, mac: deps.integrity?.tag('roles', roleMacFields({ ...role, builtin })) ?? null }, deps.clock.now());
   await deps.audit.record({ event: 'role-save', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { role: saved.name, capabilities: saved.capabilities, requireMfa: saved.requireMfa, created: existing === undefined } });
   return saved;
 }
@@ -63,7 +66,7 @@ export async function setRoleMfa(deps: TeamDeps, name: string, requireMfa: boole
   const role = await deps.store.getRole(name);
   if (role === undefined) throw new UsageError(`no role named ${name}`, { hint: 'rekey role list' });
   const next = { name, description: role.description, capabilities: role.capabilities, requireMfa };
-  const saved = await deps.store.saveRole({ ...next, mac: deps.integrity?.tag('roles', roleMacFields(next)) ?? null }, deps.clock.now());
+  const saved = await deps.store.saveRole({ ...next, mac: deps.integrity?.tag('roles', roleMacFields({ ...next, builtin: role.builtin })) ?? null }, deps.clock.now());
   await deps.audit.record({ event: 'role-mfa', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { role: name, requireMfa } });
   return saved;
 }

@@ -1,8 +1,9 @@
 /**
  * What the team services take (one named object, STYLE.md §4), and the seam for row
  * integrity: rows that grant power (users, roles, bindings, approvals) carry a MAC under a
- * key derived from the master key. Until the generic row-MAC helper of issue 11 is wired
- * in, `integrity` may be absent and rows are stored with `mac` null.
+ * key derived from the master key (src/crypto/integrity-keys.ts, wired by the CLI context
+ * of a sealed install). `integrity` is absent only for an install not sealed yet, whose
+ * rows are stored with `mac` null.
  */
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';

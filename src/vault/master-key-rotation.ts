@@ -2,12 +2,15 @@
  * `rekey master-key rotate`: re-wrap every data key under a new master key. Values and
  * ciphertexts are untouched. Crash-safe ordering: stage the new key material (`.next`),
  * re-wrap all rows in one transaction, record the new key id, then make the staged
- * material primary. `openVaultKeys` finishes or drops an interrupted run.
+ * material primary. `openVaultKeys` finishes or drops an interrupted run. The integrity
+ * root (row MACs, keyed audit chain, checkpoint key) is wrapped under the new key before the
+ * re-wrap and its old wrap dropped after, so the keys it yields stay the same.
  */
 import { createEnvelope, type Envelope } from '../crypto/envelope.js';
 import { rewrapText, totpSealContext } from '../crypto/sealed-text.js';
 import { commitNextMasterKey, writeMasterKeyMaterial, type MasterKeyMaterial } from '../crypto/master-key.js';
 import type { Store } from '../store/store.js';
+import { addIntegrityWrap, dropOtherIntegrityWraps } from './integrity-root.js';
 import { MASTER_KEY_ID_SETTING } from './vault-keys.js';
 
 export type NewMasterKeySource =
@@ -32,6 +35,7 @@ export async function rotateMasterKey(
     ? { key: source.key }
     : await writeMasterKeyMaterial(home, source, { asNext: true });
   const nextEnvelope = createEnvelope(next.key);
+  await addIntegrityWrap(store, current, { key: next.key, id: nextEnvelope.masterKeyId });
   const sealed = await store.listSealed();
   const items = sealed.map(({ credentialId, number, sealed: value }) => ({
     credentialId,
@@ -50,5 +54,6 @@ export async function rotateMasterKey(
   }
   await store.setSetting(MASTER_KEY_ID_SETTING, nextEnvelope.masterKeyId);
   if (source.kind !== 'env') await commitNextMasterKey(home, source.kind);
+  await dropOtherIntegrityWraps(store, nextEnvelope.masterKeyId);
   return { oldKeyId: current.id, newKeyId: nextEnvelope.masterKeyId, rewrapped: items.length, totpSecrets };
 }

@@ -12,6 +12,7 @@ let tokenName = 0;
 beforeAll(async () => {
   scratch = await openScratchStore();
   tokens = scratch.store;
+  await tokens.createCredential({ name: 'openai/a/prod', provider: 'openai', scope: { project: 'proj_a' }, environment: 'prod', owner: null, purpose: null, allowedModels: [], tags: {}, policy: {} });
 });
 afterAll(async () => {
   await scratch.close();

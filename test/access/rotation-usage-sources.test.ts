@@ -69,7 +69,10 @@ describe('usage sources for the rotation grace check', () => {
     const tokens = reports;
     const since = new Date('2026-05-01T10:05:00Z');
     const grant = (kind: 'read' | 'proxy', name: string, credentials: string[]) =>
-      tokens.insertAccessToken({ id: name, kind, name, credentials, allowedModels: [], createdAt: new Date('2026-04-01T00:00:00Z'), createdBy: 'test' }, Buffer.alloc(32));
+      tokens.insertAccessToken(
+        { id: name, kind, name, credentials, credentialIds: credentials.map((each) => (each === credential.name ? credential.id : `id-of-${each}`)), expiresAt: null, cidrs: [], allowedModels: [], createdAt: new Date('2026-04-01T00:00:00Z'), createdBy: 'test' },
+        Buffer.alloc(32),
+      );
     await grant('proxy', 'other-app', ['openai/other/prod']);
     const [proxy, sdk] = createRotationUsageSources({ reports, clock, tokens });
     expect(await proxy!.observe({ credential, version: 1, fingerprint: 'f', since })).toEqual([]);

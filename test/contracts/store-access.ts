@@ -43,12 +43,15 @@ export function runAccessStoreContract(label: string, createFixture: StoreFixtur
     describe('access tokens', () => {
       it('issues, finds, lists, verifies and revokes; names are unique among live tokens of a kind', async () => {
         const now = new Date('2026-05-01T10:00:00.000Z');
+        for (const name of ['openai/a/prod', 'openai/b/prod', 'openai/x/prod']) await store.createCredential(newCredential(name));
         const { token, secret } = await issueAccessToken(store, { kind: 'proxy', name: 'app-one', credentials: ['openai/a/prod', 'openai/b/prod'], allowedModels: ['gpt-4o-mini'], createdBy: 'cli:test' }, now);
         expect(await verifyAccessToken(store, secret, 'proxy')).toEqual({ ...token, revokedAt: null });
         expect(await verifyAccessToken(store, secret, 'read')).toBeUndefined();
         expect(token).toMatchObject({ kind: 'proxy', name: 'app-one', credentials: ['openai/a/prod', 'openai/b/prod'], allowedModels: ['gpt-4o-mini'], createdAt: now });
-        await expect(issueAccessToken(store, { kind: 'proxy', name: 'app-one', credentials: ['x'], allowedModels: [], createdBy: 't' }, now)).rejects.toBeInstanceOf(ConflictError);
-        await issueAccessToken(store, { kind: 'read', name: 'app-one', credentials: ['x'], allowedModels: [], createdBy: 't' }, now);
+        const ids = await Promise.all(['openai/a/prod', 'openai/b/prod'].map(async (name) => (await store.getCredential(name))?.id));
+        expect(token).toMatchObject({ credentialIds: ids, expiresAt: null, cidrs: [] });
+        await expect(issueAccessToken(store, { kind: 'proxy', name: 'app-one', credentials: ['openai/x/prod'], allowedModels: [], createdBy: 't' }, now)).rejects.toBeInstanceOf(ConflictError);
+        await issueAccessToken(store, { kind: 'read', name: 'app-one', credentials: ['openai/x/prod'], allowedModels: [], createdBy: 't' }, now);
         expect((await store.listAccessTokens({ kind: 'proxy' })).map((each) => each.name)).toEqual(['app-one']);
         expect((await store.listAccessTokens()).length).toBe(2);
 
@@ -58,11 +61,12 @@ export function runAccessStoreContract(label: string, createFixture: StoreFixtur
         expect(await verifyAccessToken(store, secret, 'proxy')).toBeUndefined();
         await expect(store.revokeAccessToken(token.id, now)).rejects.toBeInstanceOf(NotFoundError);
         expect((await store.listAccessTokens({ kind: 'proxy', includeRevoked: true })).map((each) => each.revokedAt !== null)).toEqual([true]);
-        await expect(issueAccessToken(store, { kind: 'proxy', name: 'app-one', credentials: ['x'], allowedModels: [], createdBy: 't' }, now)).resolves.toBeDefined();
+        await expect(issueAccessToken(store, { kind: 'proxy', name: 'app-one', credentials: ['openai/x/prod'], allowedModels: [], createdBy: 't' }, now)).resolves.toBeDefined();
       });
 
       it('keeps only the hash of a token, and a second connection verifies it', async () => {
-        const { token, secret } = await issueAccessToken(store, { kind: 'read', name: 'hash-check', credentials: ['x'], allowedModels: [], createdBy: 't' }, new Date());
+        await store.createCredential(newCredential('openai/x/prod'));
+        const { token, secret } = await issueAccessToken(store, { kind: 'read', name: 'hash-check', credentials: ['openai/x/prod'], allowedModels: [], createdBy: 't' }, new Date());
         const rows = await fixture.sql('SELECT * FROM access_tokens');
         const stored = JSON.stringify(rows, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value));
         expect(rows).toHaveLength(1);

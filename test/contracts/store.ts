@@ -416,7 +416,7 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
       it('adds, lists, refuses duplicates and unknown credentials, and removes', async () => {
         const credential = await migrated();
         const added = await store.addConsumer({ credentialId: credential.id, name: 'web-env', kind: 'env-file', config: { path: '/srv/.env' }, reload: { command: 'reload' } });
-        expect(added).toEqual({ credentialId: credential.id, name: 'web-env', kind: 'env-file', config: { path: '/srv/.env' }, reload: { command: 'reload' }, createdAt: clock.now() });
+        expect(added).toEqual({ credentialId: credential.id, name: 'web-env', kind: 'env-file', config: { path: '/srv/.env' }, reload: { command: 'reload' }, createdAt: clock.now(), mac: null });
         await store.addConsumer({ credentialId: credential.id, name: 'api-vault', kind: 'vault-kv', config: {}, reload: null });
         await expect(store.addConsumer({ credentialId: credential.id, name: 'web-env', kind: 'env-file', config: {}, reload: null })).rejects.toBeInstanceOf(ConflictError);
         await expect(store.addConsumer({ credentialId: 'no-such-id', name: 'x', kind: 'env-file', config: {}, reload: null })).rejects.toBeInstanceOf(NotFoundError);

@@ -28,6 +28,7 @@ function modeCheck(name: string, path: string, allowed: number): Check {
 
 async function storeChecks(store: Store, home: string, candidates: MasterKeyCandidates | undefined): Promise<Check[]> {
   const checks: Check[] = [];
+  let chain: import('../../audit/audit-chain.js').AuditChainKey | undefined;
   const status = await store.migrationStatus();
   checks.push({
     name: 'migrations',
@@ -39,6 +40,14 @@ async function storeChecks(store: Store, home: string, candidates: MasterKeyCand
   try {
     const keys = await openVaultKeys(store, home, candidates);
     checks.push({ name: 'master key matches store', ok: true, detail: `id ${keys.material.id}` });
+    const { integrityChecks } = await import('./doctor-integrity.js');
+    try {
+      const integrity = await integrityChecks(store, keys.material);
+      checks.push(...integrity.checks);
+      chain = integrity.chain;
+    } catch (error) {
+      checks.push({ name: 'row integrity', ok: false, detail: message(error) });
+    }
     let opened = 0;
     const failures: string[] = [];
     for (const credential of await store.listCredentials()) {
@@ -58,7 +67,7 @@ async function storeChecks(store: Store, home: string, candidates: MasterKeyCand
   }
   const { createAuditLog } = await import('../../audit/audit-log.js');
   const { systemClock } = await import('../../core/clock.js');
-  const verified = await createAuditLog({ store, clock: systemClock }).verify();
+  const verified = await createAuditLog({ store, clock: systemClock, chain }).verify();
   checks.push({ name: 'audit chain', ok: verified.ok, detail: verified.ok ? `${verified.count} events intact` : `broken at event ${verified.seq}: ${verified.reason}` });
   return checks;
 }
@@ -121,8 +130,15 @@ export function register(program: Command): void {
     .description('Check the master key, store, file permissions, migrations and audit chain')
     .option('--provider <name>', "also run the provider preflight for every credential of this provider (admin key, permissions, base URL, project, stored key)")
     .option('--credential <name>', 'with --provider: only this credential')
+    .option('--seal-rows', 'upgrade an install from before row MACs: seal every token, consumer, policy, user, role and binding as it is now (after you review them) and key the audit chain from the next event on')
+    .option('--yes', 'with --seal-rows: do not ask for confirmation')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean; provider?: string; credential?: string }) => {
+    .action(async (options: { json?: boolean; provider?: string; credential?: string; sealRows?: boolean; yes?: boolean }) => {
+      if (options.sealRows === true) {
+        const { withCliContext } = await import('../cli-context.js');
+        const { sealRows } = await import('./doctor-integrity.js');
+        await withCliContext((context) => sealRows(context, options.yes));
+      }
       const checks = await runDoctor();
       if (options.provider !== undefined) checks.push(...(await providerChecks(options.provider, options.credential)));
       else if (options.credential !== undefined) throw new UsageError('--credential needs --provider');

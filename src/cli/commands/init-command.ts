@@ -47,23 +47,31 @@ export function register(program: Command): void {
           closeSync(openSync(database.sqlitePath, 'wx', 0o600));
         }
         const store = await openStore(database);
+        let checkpointPublicKey: string;
         try {
           await store.migrate();
           const { initializeVaultKeys } = await import('../../vault/vault-keys.js');
           await initializeVaultKeys(store, material);
-          const { createAuditLog } = await import('../../audit/audit-log.js');
           const { systemClock } = await import('../../core/clock.js');
-          await createAuditLog({ store, clock: systemClock }).record({
+          // A new install is sealed from its first row: every audit event is keyed, built-in roles carry MACs.
+          const { createIntegrityRoot } = await import('../../vault/integrity-root.js');
+          const { sealTeamRows } = await import('../../team/team-integrity.js');
+          const integrity = await createIntegrityRoot(store, material, 1, systemClock.now());
+          await sealTeamRows(store, integrity.rows);
+          checkpointPublicKey = integrity.signer.publicKey;
+          const { createAuditLog } = await import('../../audit/audit-log.js');
+          await createAuditLog({ store, clock: systemClock, chain: integrity.chain }).record({
             event: 'store-init', actor: cliActor(), credential: null, fingerprint: null, outcome: 'ok',
-            detail: { store: store.dialect, masterKeySource: material.kind, masterKeyId: material.id },
+            detail: { store: store.dialect, masterKeySource: material.kind, masterKeyId: material.id, checkpointPublicKey },
           });
         } finally {
           await store.close();
         }
-        const summary = { home, store: database.label, masterKey: material.kind === 'file' ? join(home, KEY_FILE) : material.origin, masterKeyId: material.id };
+        const summary = { home, store: database.label, masterKey: material.kind === 'file' ? join(home, KEY_FILE) : material.origin, masterKeyId: material.id, checkpointPublicKey };
         if (options.json === true) printJson(summary);
         else {
           process.stdout.write(`${colour.green('initialised')} rekey in ${home}\n  store:      ${summary.store}\n  master key: ${summary.masterKey} (id ${material.id})\n`);
+          process.stdout.write(`  audit checkpoint public key: ${checkpointPublicKey}\n    (keep a copy outside the database: rekey audit verify --checkpoint checks signed checkpoints with it)\n`);
           if (material.kind === 'file') process.stdout.write(colour.yellow('  back up the master key file: without it the vault cannot be opened\n'));
         }
       } catch (error) {

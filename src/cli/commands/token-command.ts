@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { collect } from '../cli-options.js';
 import { UsageError } from '../../core/errors.js';
+import { parseDurationSeconds } from '../../core/duration.js';
 import { withCliContext } from '../cli-context.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { confirm } from '../secret-input.js';
@@ -18,8 +19,11 @@ const tokenJson = (token: AccessToken) => ({
   kind: token.kind,
   name: token.name,
   credentials: token.credentials,
+  credentialIds: token.credentialIds,
   allowedModels: token.allowedModels,
   allowedEndpoints: token.allowedEndpoints ?? [],
+  expiresAt: token.expiresAt?.toISOString() ?? null,
+  cidrs: token.cidrs,
   createdAt: token.createdAt.toISOString(),
   createdBy: token.createdBy,
   revokedAt: token.revokedAt?.toISOString() ?? null,
@@ -32,6 +36,8 @@ const columns: Array<Column<AccessToken>> = [
   { header: 'CREDENTIALS', value: (token) => token.credentials.join(',') },
   { header: 'MODELS', value: (token) => (token.allowedModels.length === 0 ? '(credential)' : token.allowedModels.join(',')) },
   { header: 'ENDPOINTS', value: (token) => (token.kind === 'read' ? '' : ['inference', 'models', ...(token.allowedEndpoints ?? [])].join(',')) },
+  { header: 'EXPIRES', value: (token) => token.expiresAt?.toISOString() ?? '' },
+  { header: 'CIDRS', value: (token) => token.cidrs.join(',') },
   { header: 'CREATED', value: (token) => token.createdAt.toISOString() },
   { header: 'REVOKED', value: (token) => token.revokedAt?.toISOString() ?? '' },
 ];
@@ -46,8 +52,10 @@ export function register(program: Command): void {
     .option('--credential <name>', 'a credential the token may use (repeatable)', collect)
     .option('--allowed-model <model>', 'proxy tokens: a model this token may call (repeatable; default: what the credential allows)', collect)
     .option('--allow-endpoint <group>', 'proxy tokens: an endpoint group beyond inference and model listing (repeatable): stored, files, batches, fine-tuning, assistants, admin', collect)
+    .option('--ttl <duration>', 'the token expires this long after creation, e.g. 1h, 30d (default: until revoked)')
+    .option('--cidr <block>', 'accept the token only from this source network, e.g. 10.0.0.0/8 (repeatable; default: any)', collect)
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { kind?: string; credential?: string[]; allowedModel?: string[]; allowEndpoint?: string[]; json?: boolean }) => {
+    .action(async (name: string, options: { kind?: string; credential?: string[]; allowedModel?: string[]; allowEndpoint?: string[]; ttl?: string; cidr?: string[]; json?: boolean }) => {
       const kind = parseKind(options.kind);
       const credentials = options.credential ?? [];
       if (credentials.length === 0) throw new UsageError('name at least one --credential the token may use');
@@ -60,12 +68,18 @@ export function register(program: Command): void {
       } catch (error) {
         throw new UsageError(`--allow-endpoint: ${(error as Error).message}`);
       }
+      const ttlSeconds = options.ttl === undefined ? undefined : Math.ceil(parseDurationSeconds(options.ttl, '--ttl'));
+      const { parseCidr } = await import('../../access/token-network.js');
+      const cidrs = (options.cidr ?? []).map((cidr) => parseCidr(cidr));
       const { issueAccessToken } = await import('../../access/access-tokens.js');
       const { requireCredential } = await import('../../vault/credential-service.js');
       const created = await withCliContext(async ({ store, audit, clock, actor }) => {
         for (const credential of credentials) await requireCredential(store, credential);
-        const result = await issueAccessToken(store, { kind, name, credentials, allowedModels: options.allowedModel ?? [], allowedEndpoints, createdBy: actor }, clock.now());
-        await audit.record({ event: 'token-create', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.token.id, kind, name, credentials, allowedModels: result.token.allowedModels, allowedEndpoints } });
+        const result = await issueAccessToken(store, { kind, name, credentials, allowedModels: options.allowedModel ?? [], allowedEndpoints, createdBy: actor, ttlSeconds, cidrs }, clock.now());
+        await audit.record({
+          event: 'token-create', actor, credential: null, fingerprint: null, outcome: 'ok',
+          detail: { id: result.token.id, kind, name, credentials, credentialIds: result.token.credentialIds, allowedModels: result.token.allowedModels, allowedEndpoints, expiresAt: result.token.expiresAt?.toISOString() ?? null, cidrs },
+        });
         return result;
       });
       if (options.json === true) {

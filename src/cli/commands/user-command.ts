@@ -30,7 +30,7 @@ const columns: Array<Column<UserRecord>> = [
 ];
 
 export function teamDeps(context: CliContext): TeamDeps {
-  return { store: context.store, audit: context.audit, clock: context.clock, actor: context.actor };
+  return { store: context.store, audit: context.audit, clock: context.clock, actor: context.actor, integrity: context.integrity.sealed ? context.integrity.rows : undefined };
 }
 
 /** A password from stdin (`--password-stdin`: the first line) or a hidden prompt asked twice; never from an argument. */

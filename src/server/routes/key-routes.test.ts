@@ -25,8 +25,10 @@ describe('key routes', () => {
     const response = await world.app.request(`/v1/credentials/${NAME}/keys`, { headers: world.auth() });
     expect(response.status).toBe(200);
   });
-  it('returns 404 for an unknown credential in scope', async () => {
+  it('returns 404 for a credential in scope that was removed', async () => {
+    await world.fixture.store.createCredential({ name: 'openai/ghost/prod', provider: 'openai', scope: { project: 'proj_ghost' }, environment: 'prod', owner: null, purpose: null, allowedModels: [], tags: {}, policy: {} });
     const scoped = await issueAccessToken(world.fixture.store, { kind: 'read', name: 'ghost-app', credentials: ['openai/ghost/prod'], allowedModels: [], createdBy: 'test' }, new Date());
+    await world.fixture.store.removeCredential('openai/ghost/prod');
     const response = await world.app.request('/v1/credentials/openai%2Fghost%2Fprod/keys', { headers: world.auth(scoped.secret) });
     expect(response.status).toBe(404);
   });

@@ -307,6 +307,35 @@ export const postgresMigrations: readonly Migration[] = [
     ],
   },
   {
+    version: 11,
+    name: 'integrity: row MACs, tokens by credential id with expiry and CIDR binding, key deliveries',
+    statements: [
+      // Row MACs (issue 11): an HMAC under a key only the master key unlocks, so a row
+      // written by SQL alone is refused. Users, roles and role bindings got theirs in 9.
+      `ALTER TABLE access_tokens ADD COLUMN mac TEXT`,
+      `ALTER TABLE consumers ADD COLUMN mac TEXT`,
+      `ALTER TABLE settings ADD COLUMN mac TEXT`,
+      // Tokens name credentials by id: a credential removed and created again under the
+      // same name is another credential. Existing tokens keep the ids of today's names.
+      `ALTER TABLE access_tokens ADD COLUMN credential_ids JSONB NOT NULL DEFAULT '[]'::jsonb`,
+      `UPDATE access_tokens SET credential_ids = (
+        SELECT COALESCE(jsonb_agg(credentials.id), '[]'::jsonb) FROM jsonb_array_elements_text(access_tokens.credentials) AS granted (name)
+        JOIN credentials ON credentials.name = granted.name)`,
+      `ALTER TABLE access_tokens ADD COLUMN expires_at TIMESTAMPTZ`,
+      `ALTER TABLE access_tokens ADD COLUMN cidrs JSONB NOT NULL DEFAULT '[]'::jsonb`,
+      // Keys handed to applications by rekey serve: first delivery and count per token and version.
+      `CREATE TABLE key_deliveries (
+        token_id TEXT NOT NULL,
+        credential_id TEXT NOT NULL,
+        version_number INTEGER NOT NULL,
+        first_at TIMESTAMPTZ NOT NULL,
+        last_at TIMESTAMPTZ NOT NULL,
+        deliveries BIGINT NOT NULL,
+        PRIMARY KEY (token_id, credential_id, version_number)
+      )`,
+    ],
+  },
+  {
     version: 13,
     name: 'team mode: approval policies and requests, WebAuthn credentials, single-use auth challenges, OIDC identities',
     statements: [

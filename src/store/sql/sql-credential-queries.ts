@@ -64,10 +64,11 @@ export function createCredentialQueries({ database, now }: SqlStoreContext): Cre
       });
     },
 
-    async setSetting(key, value) {
-      await database.execute('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+    async setSetting(key, value, mac = null) {
+      await database.execute('INSERT INTO settings (key, value, mac) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, mac = excluded.mac', [
         key,
         value,
+        mac,
       ]);
     },
 

@@ -25,7 +25,7 @@ export function createRotationQueries({ database, now }: SqlStoreContext): Rotat
         const name = await lockCredential(client, database, input.credentialId);
         try {
           const rows = await client.query<Row>(
-            'INSERT INTO consumers (credential_id, name, kind, config, reload, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
+            'INSERT INTO consumers (credential_id, name, kind, config, reload, created_at, mac) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
             [
               input.credentialId,
               input.name,
@@ -33,6 +33,7 @@ export function createRotationQueries({ database, now }: SqlStoreContext): Rotat
               JSON.stringify(input.config),
               input.reload === null ? null : JSON.stringify(input.reload),
               database.encodeDate(now()),
+              input.mac ?? null,
             ],
           );
           return consumerFromRow(rows[0] as Row);
@@ -63,6 +64,10 @@ export function createRotationQueries({ database, now }: SqlStoreContext): Rotat
       if (patch.reload !== undefined) {
         assignments.push('reload = ?');
         params.push(patch.reload === null ? null : JSON.stringify(patch.reload));
+      }
+      if (patch.mac !== undefined) {
+        assignments.push('mac = ?');
+        params.push(patch.mac);
       }
       if (assignments.length === 0) {
         const rows = await database.query<Row>('SELECT * FROM consumers WHERE credential_id = ? AND name = ?', [credentialId, name]);

@@ -110,6 +110,7 @@ export function consumerFromRow(row: Row): Consumer {
     config: fromJson(row.config),
     reload: row.reload === null || row.reload === undefined ? null : fromJson(row.reload),
     createdAt: toDate(row.created_at),
+    mac: row.mac === null || row.mac === undefined ? null : text(row.mac),
   };
 }
 

@@ -5,6 +5,7 @@ import { createAlertQueries } from './sql-alert-queries.js';
 import { createAuditQueries } from './sql-audit-queries.js';
 import { createCredentialQueries } from './sql-credential-queries.js';
 import type { Migration, SqlDatabase } from './sql-database.js';
+import { createIntegrityQueries } from './sql-integrity-queries.js';
 import { createLeaseQueries } from './sql-lease-queries.js';
 import { applyMigrations, readMigrationStatus } from './sql-migrator.js';
 import { createApprovalQueries } from './sql-approval-queries.js';
@@ -79,6 +80,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createUsageQueries(context),
     ...createTeamQueries(context),
     ...createApprovalQueries(context),
+    ...createIntegrityQueries(context),
     async watchKeyChanges(onChange, watchOptions) {
       const watch = await options.watchKeyChanges(onChange, watchOptions);
       watches.add(watch);

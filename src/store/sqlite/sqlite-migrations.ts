@@ -302,6 +302,35 @@ export const sqliteMigrations: readonly Migration[] = [
     ],
   },
   {
+    version: 11,
+    name: 'integrity: row MACs, tokens by credential id with expiry and CIDR binding, key deliveries',
+    statements: [
+      // Row MACs (issue 11): an HMAC under a key only the master key unlocks, so a row
+      // written by SQL alone is refused. Users, roles and role bindings got theirs in 9.
+      `ALTER TABLE access_tokens ADD COLUMN mac TEXT`,
+      `ALTER TABLE consumers ADD COLUMN mac TEXT`,
+      `ALTER TABLE settings ADD COLUMN mac TEXT`,
+      // Tokens name credentials by id: a credential removed and created again under the
+      // same name is another credential. Existing tokens keep the ids of today's names.
+      `ALTER TABLE access_tokens ADD COLUMN credential_ids TEXT NOT NULL DEFAULT '[]'`,
+      `UPDATE access_tokens SET credential_ids = (
+        SELECT json_group_array(credentials.id) FROM json_each(access_tokens.credentials) AS granted
+        JOIN credentials ON credentials.name = granted.value)`,
+      `ALTER TABLE access_tokens ADD COLUMN expires_at TEXT`,
+      `ALTER TABLE access_tokens ADD COLUMN cidrs TEXT NOT NULL DEFAULT '[]'`,
+      // Keys handed to applications by rekey serve: first delivery and count per token and version.
+      `CREATE TABLE key_deliveries (
+        token_id TEXT NOT NULL,
+        credential_id TEXT NOT NULL,
+        version_number INTEGER NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        deliveries INTEGER NOT NULL,
+        PRIMARY KEY (token_id, credential_id, version_number)
+      )`,
+    ],
+  },
+  {
     version: 13,
     name: 'team mode: approval policies and requests, WebAuthn credentials, single-use auth challenges, OIDC identities',
     statements: [
