@@ -21,9 +21,13 @@ export function checkGroupName(name: string): string {
   return name;
 }
 
-/** The fields of a user row that its MAC covers. */
+/**
+ * The fields of a user row that its MAC covers. Whether TOTP is enrolled is covered, not the
+ * sealed secret itself: that is already bound to the user and the master key, and
+ * `master-key rotate` re-wraps it without re-sealing the row.
+ */
 export function userMacFields(user: Pick<UserRecord, 'id' | 'name' | 'passwordHash' | 'groups' | 'status' | 'totpSealed' | 'totpConfirmed'>): Record<string, unknown> {
-  return { id: user.id, name: user.name, passwordHash: user.passwordHash, groups: [...user.groups].sort(), status: user.status, totpSealed: user.totpSealed, totpConfirmed: user.totpConfirmed };
+  return { id: user.id, name: user.name, passwordHash: user.passwordHash, groups: [...user.groups].sort(), status: user.status, totp: user.totpSealed !== null, totpConfirmed: user.totpConfirmed };
 }
 
 export async function requireUser(deps: Pick<TeamDeps, 'store'>, name: string): Promise<UserRecord> {

@@ -30,14 +30,17 @@ export function untilSignal(): Promise<string> {
 /** What the management API of `rekey serve` runs on: this process's store, vault, audit log and rotation engine. */
 async function managementServices(context: CliContext): Promise<ApiServices> {
   const { createAccessControl } = await import('../../team/access-control.js');
+  // A sealed install checks the team's rows (users, roles, bindings) against their MACs (issue 11).
+  const integrity = context.integrity.sealed ? context.integrity.rows : undefined;
   return {
+    integrity,
     store: context.store,
     vault: context.vault,
     audit: context.audit,
     clock: context.clock,
     rotations: (audit) => openRotationExecutor({ ...context, audit: { ...context.audit, record: audit.record } }),
     fingerprintSalt: context.keys.fingerprintSalt,
-    access: createAccessControl({ store: context.store, onTampered: (what) => process.stderr.write(colour.yellow(`rekey serve: ${what} fails its integrity check and grants nothing`) + '\n') }),
+    access: createAccessControl({ store: context.store, integrity, onTampered: (what) => process.stderr.write(colour.yellow(`rekey serve: ${what} fails its integrity check and grants nothing`) + '\n') }),
   };
 }
 
