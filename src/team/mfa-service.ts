@@ -10,6 +10,7 @@ import { ConflictError, UsageError } from '../core/errors.js';
 import type { Envelope } from '../crypto/envelope.js';
 import { openText, sealText, totpSealContext } from '../crypto/sealed-text.js';
 import type { UserRecord } from '../store/team-store-types.js';
+import type { SecondFactor } from './session-service.js';
 import type { TeamDeps } from './team-deps.js';
 import { looksLikeTotpCode, matchTotp, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, recoveryCodeHash, totpUri } from './totp.js';
 import { requireUser, retagUser } from './user-service.js';
@@ -131,4 +132,24 @@ export async function mfaStatus(deps: Pick<MfaDeps, 'store'>, name: string): Pro
   const user = await requireUser(deps, name);
   const totp = user.totpSealed === null ? 'none' : user.totpConfirmed ? 'confirmed' : 'pending';
   return { user: name, totp, recoveryCodesLeft: await deps.store.countRecoveryCodes(user.id) };
+}
+
+/**
+ * The second factor at sign-in (the `SecondFactor` seam of `session-service.ts`): asked of
+ * everyone with TOTP enrolled; the proof is `{ totp: "123456" }` or `{ recoveryCode: "…" }`.
+ */
+export function createTotpSecondFactor(deps: MfaDeps): SecondFactor {
+  return {
+    required: (user) => hasMfa(user),
+    async verify(user, proof) {
+      const code = typeof proof.totp === 'string' ? proof.totp : typeof proof.recoveryCode === 'string' ? proof.recoveryCode : undefined;
+      if (code === undefined) return undefined;
+      try {
+        return await verifyMfa({ ...deps, actor: `user:${user.name}` }, user.name, code, 'login');
+      } catch (error) {
+        if (error instanceof UsageError) return undefined;
+        throw error;
+      }
+    },
+  };
 }

@@ -22,7 +22,11 @@ import { createServerApp } from '../../src/server/server-app.js';
 import { createSinkResolver } from '../../src/sinks/sink-resolver.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
+import { createApprovalGate } from '../../src/server/middleware/approval/approval-gate.js';
+import { createStepUpGate } from '../../src/server/middleware/step-up/step-up-gate.js';
 import { createAccessControl } from '../../src/team/access-control.js';
+import { approvalLinkKey } from '../../src/team/approval-link.js';
+import { createTotpSecondFactor } from '../../src/team/mfa-service.js';
 import { bindRole } from '../../src/team/role-service.js';
 import { addUser } from '../../src/team/user-service.js';
 import { createVault, type Vault } from '../../src/vault/vault.js';
@@ -50,7 +54,11 @@ export interface ApiWorld {
   close(): Promise<void>;
 }
 
-export async function createApiWorld(options: { databaseUrl?: string } = {}): Promise<ApiWorld> {
+/**
+ * `team: true` adds what `rekey serve` wires for team mode: TOTP at sign-in, the step-up and
+ * two-person approval gates, and the keys for TOTP sealing and approval links.
+ */
+export async function createApiWorld(options: { databaseUrl?: string; team?: boolean } = {}): Promise<ApiWorld> {
   const directory = mkdtempSync(join(tmpdir(), 'rekey-api-'));
   const manual = createManualClock(new Date('2026-05-01T09:00:00Z'));
   const clock = Object.assign(manual, {
@@ -62,7 +70,8 @@ export async function createApiWorld(options: { databaseUrl?: string } = {}): Pr
   const store = await openStore({ databaseUrl: options.databaseUrl, sqlitePath: join(directory, 'rekey.db'), now: () => clock.now() });
   await store.migrate();
   const fingerprintSalt = randomBytes(32);
-  const vault = createVault({ store, envelope: createEnvelope(randomBytes(32)), fingerprintSalt });
+  const envelope = createEnvelope(randomBytes(32));
+  const vault = createVault({ store, envelope, fingerprintSalt });
   const audit = createAuditLog({ store, clock });
   const fake = createFakeProvider({ clock });
   const executorWith = (recorder: Pick<AuditLog, 'record'>) => createRotationExecutor({
@@ -75,7 +84,13 @@ export async function createApiWorld(options: { databaseUrl?: string } = {}): Pr
     workerId: 'api-world',
     settings: { testTimeoutMs: 5_000, revokeConfirmTimeoutMs: 5_000 },
   });
-  const services: ApiServices = { store, vault, audit, clock, rotations: async (recorder) => executorWith(recorder), fingerprintSalt, access: createAccessControl({ store }) };
+  const access = createAccessControl({ store });
+  const services: ApiServices = { store, vault, audit, clock, rotations: async (recorder) => executorWith(recorder), fingerprintSalt, access };
+  if (options.team === true) {
+    services.team = { envelope, linkKey: approvalLinkKey(randomBytes(32)) };
+    services.sessions = { secondFactor: createTotpSecondFactor({ store, audit, clock, actor: 'login', envelope }) };
+    services.gates = [createStepUpGate({ access, clock }), createApprovalGate({ store, clock })];
+  }
   const keySets = createKeySets({ store, vault, pollIntervalMilliseconds: 50 });
   const app = createServerApp({
     keySets,

@@ -32,6 +32,14 @@ async function managementServices(context: CliContext): Promise<ApiServices> {
   const { createAccessControl } = await import('../../team/access-control.js');
   // A sealed install checks the team's rows (users, roles, bindings) against their MACs (issue 11).
   const integrity = context.integrity.sealed ? context.integrity.rows : undefined;
+  const [{ createTotpSecondFactor }, { approvalLinkKey }, { createStepUpGate }, { createApprovalGate }] = await Promise.all([
+    import('../../team/mfa-service.js'),
+    import('../../team/approval-link.js'),
+    import('../../server/middleware/step-up/step-up-gate.js'),
+    import('../../server/middleware/approval/approval-gate.js'),
+  ]);
+  const access = createAccessControl({ store: context.store, integrity, onTampered: (what) => process.stderr.write(colour.yellow(`rekey serve: ${what} fails its integrity check and grants nothing`) + '\n') });
+  const envelope = context.keys.envelope;
   return {
     integrity,
     store: context.store,
@@ -40,7 +48,10 @@ async function managementServices(context: CliContext): Promise<ApiServices> {
     clock: context.clock,
     rotations: (audit) => openRotationExecutor({ ...context, audit: { ...context.audit, record: audit.record } }),
     fingerprintSalt: context.keys.fingerprintSalt,
-    access: createAccessControl({ store: context.store, integrity, onTampered: (what) => process.stderr.write(colour.yellow(`rekey serve: ${what} fails its integrity check and grants nothing`) + '\n') }),
+    access,
+    team: { envelope, linkKey: approvalLinkKey(context.keys.material.key) },
+    sessions: { secondFactor: createTotpSecondFactor({ store: context.store, audit: context.audit, clock: context.clock, actor: 'login', envelope, integrity }) },
+    gates: [createStepUpGate({ access, clock: context.clock }), createApprovalGate({ store: context.store, clock: context.clock, integrity })],
   };
 }
 

@@ -100,7 +100,8 @@ async function answer(context: Context, route: ApiRoute, deps: ApiAppDeps): Prom
   if (route.access !== undefined) {
     const requested = await route.access(input);
     for (const request of Array.isArray(requested) ? requested : [requested]) {
-      const decision = await requireCapability(deps.capability, actor, { ...request, operation: route.operationId, input });
+      const approvalId = context.req.header('x-rekey-approval');
+      const decision = await requireCapability(deps.capability, actor, { ...request, operation: route.operationId, input, approvalId: approvalId === '' ? undefined : approvalId });
       if (!decision.allowed) {
         return apiErrorBody(context, decision.status, decision.code, decision.message, { capability: decision.capability, scope: decision.scope, ...decision.extra });
       }

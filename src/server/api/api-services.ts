@@ -6,6 +6,7 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../core/clock.js';
 import type { Credential } from '../../core/types.js';
+import type { Envelope } from '../../crypto/envelope.js';
 import type { RotationExecutor } from '../../rotation/rotation-executor.js';
 import type { Store } from '../../store/store.js';
 import { credentialTarget, type AccessControl } from '../../team/access-control.js';
@@ -27,6 +28,8 @@ export interface ApiServices {
   access: AccessControl;
   integrity?: RowIntegrity | undefined;
   sessions?: Pick<SessionDeps, 'lifetimes' | 'secondFactor'> | undefined;
+  /** What MFA enrolment and approval links need: the envelope that seals TOTP secrets and the link-signing key. */
+  team?: { envelope: Envelope; linkKey: Buffer } | undefined;
   /** Step-up MFA, approvals: checks after the role check (`requireCapability`). */
   gates?: readonly ActionGate[] | undefined;
 }

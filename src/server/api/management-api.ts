@@ -4,10 +4,12 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { approvalApiRoutes } from '../routes/approval-api-routes.js';
 import { authApiRoutes } from '../routes/auth-api-routes.js';
 import { auditApiRoutes } from '../routes/audit-api-routes.js';
 import { consumerApiRoutes } from '../routes/consumer-api-routes.js';
 import { credentialApiRoutes } from '../routes/credential-api-routes.js';
+import { mfaApiRoutes } from '../routes/mfa-api-routes.js';
 import { rotationApiRoutes } from '../routes/rotation-api-routes.js';
 import { teamApiRoutes } from '../routes/team-api-routes.js';
 import { tokenApiRoutes } from '../routes/token-api-routes.js';
@@ -25,6 +27,8 @@ export function managementRoutes(services: ApiServices): ApiRoute[] {
     ...tokenApiRoutes(services),
     ...auditApiRoutes(services),
     ...teamApiRoutes(services),
+    ...mfaApiRoutes(services),
+    ...approvalApiRoutes(services),
   ];
 }
 

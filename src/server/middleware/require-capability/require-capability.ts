@@ -18,6 +18,8 @@ export interface ActionRequest extends AccessRequest {
   /** The API operation (`rotation-start`), for gates and the audit log. */
   operation: string;
   input: RouteInput<unknown, unknown, unknown>;
+  /** The approved two-person request this call runs under (header `x-rekey-approval`). */
+  approvalId?: string | undefined;
 }
 
 export type GateResult =

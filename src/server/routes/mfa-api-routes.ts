@@ -1,0 +1,88 @@
+/**
+ * A person's own MFA over the management API (issue 11 item 4): TOTP enrolment (the
+ * otpauth URI is in this one response, for the person's app), confirmation with the
+ * recovery codes (shown once), new recovery codes, status, and the step-up that records a
+ * fresh proof on the session for production actions.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
+import { confirmTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, type MfaDeps } from '../../team/mfa-service.js';
+import { STEP_UP_WINDOW_SECONDS, stepUpSession } from '../../team/step-up.js';
+import type { ApiActor } from '../api/api-actor.js';
+import { defineRoute, type ApiRoute } from '../api/api-route.js';
+import type { ApiServices } from '../api/api-services.js';
+
+const codeBody = z.object({ totp: z.string().min(1).max(64).optional(), recoveryCode: z.string().min(1).max(64).optional() }).strict().meta({ id: 'MfaProof' });
+const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()).describe('each works once; shown only in this response') }).meta({ id: 'RecoveryCodes' });
+
+function codeOf(body: z.infer<typeof codeBody>): string {
+  return body.totp ?? body.recoveryCode ?? '';
+}
+
+export function mfaApiRoutes(services: ApiServices): ApiRoute[] {
+  const deps = (actor: ApiActor): MfaDeps => {
+    if (services.team === undefined) throw new ConfigError('this server was started without MFA support');
+    return { store: services.store, audit: actor.audit, clock: services.clock, actor: actor.name, integrity: services.integrity, envelope: services.team.envelope };
+  };
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/mfa',
+      operationId: 'mfa-status',
+      summary: 'Whether this person has TOTP enrolled and how many recovery codes are left',
+      tag: 'mfa',
+      response: z.object({ user: z.string(), totp: z.enum(['none', 'pending', 'confirmed']), recoveryCodesLeft: z.number().int() }).meta({ id: 'MfaStatus' }),
+      handle: ({ actor }) => mfaStatus(services, actor.user.name),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/mfa/totp',
+      operationId: 'mfa-enroll',
+      summary: 'Start TOTP enrolment for this person: the otpauth URI and secret for their app (shown once)',
+      tag: 'mfa',
+      status: 201,
+      response: z.object({ uri: z.string(), secret: z.string() }).meta({ id: 'TotpEnrolment' }),
+      async handle({ actor }) {
+        const enrolment = await enrollTotp(deps(actor), actor.user.name);
+        return { uri: enrolment.uri, secret: enrolment.secret };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/mfa/totp/confirm',
+      operationId: 'mfa-confirm',
+      summary: 'Confirm TOTP enrolment with a first code; returns the one-time recovery codes',
+      tag: 'mfa',
+      body: codeBody,
+      response: recoveryCodesSchema,
+      async handle({ actor, body }) {
+        return { recoveryCodes: (await confirmTotp(deps(actor), actor.user.name, codeOf(body))).recoveryCodes };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/mfa/recovery-codes',
+      operationId: 'mfa-recovery-codes',
+      summary: 'Replace the recovery codes after a current code (the old ones stop working)',
+      tag: 'mfa',
+      body: codeBody,
+      response: recoveryCodesSchema,
+      async handle({ actor, body }) {
+        return { recoveryCodes: await regenerateRecoveryCodes(deps(actor), actor.user.name, codeOf(body)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/step-up',
+      operationId: 'session-step-up',
+      summary: `Record a fresh MFA proof on this session: production reveal, rotate, emergency, end grace, token creation and master-key rotation need one from the last ${STEP_UP_WINDOW_SECONDS / 60} minutes`,
+      tag: 'auth',
+      body: codeBody,
+      response: z.object({ method: z.string(), at: z.iso.datetime(), validUntil: z.iso.datetime() }).meta({ id: 'StepUp' }),
+      async handle({ actor, body }) {
+        const { method, at } = await stepUpSession(deps(actor), actor.session, actor.user.name, codeOf(body));
+        return { method, at: at.toISOString(), validUntil: new Date(at.getTime() + STEP_UP_WINDOW_SECONDS * 1000).toISOString() };
+      },
+    }),
+  ];
+}
