@@ -30,12 +30,25 @@ export interface ListenOptions extends ListenerTransport {
   onNotice?: ((message: string) => void) | undefined;
   /** The fallback re-read of the TLS files (default 60 s). */
   tlsPollMilliseconds?: number | undefined;
+  /** Open connections beyond this are dropped at once (default: unlimited). */
+  maxConnections?: number | undefined;
+  /**
+   * Time a client has to send its request headers (default 20 s): a client that trickles
+   * them (slowloris) is disconnected instead of holding a socket.
+   */
+  headersTimeoutMilliseconds?: number | undefined;
 }
 
 export interface Listening {
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops listening. With `drainMilliseconds`, requests in flight (streams included) get
+   * that long to finish before their connections are cut; without, they are cut at once.
+   */
+  close(options?: { drainMilliseconds?: number }): Promise<void>;
 }
+
+const DEFAULT_HEADERS_TIMEOUT_MILLISECONDS = 20_000;
 
 /**
  * Refuses plain HTTP beyond loopback (a read token, a virtual token and the keys themselves
@@ -54,13 +67,16 @@ export function checkListenerTransport(host: string, transport: ListenerTranspor
 /** Listens with a Hono fetch handler; shared by `rekey serve` and `rekey proxy`. */
 export async function listenFetch(fetch: (request: Request) => Response | Promise<Response>, options: ListenOptions): Promise<Listening> {
   const warning = checkListenerTransport(options.host, options);
+  const headersTimeout = options.headersTimeoutMilliseconds ?? DEFAULT_HEADERS_TIMEOUT_MILLISECONDS;
+  // Node checks the header deadline every connectionsCheckingInterval: keep it below the deadline.
+  const timeouts = { headersTimeout, requestTimeout: Math.max(300_000, headersTimeout), connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeout / 4))) };
   let server: Server | HttpsServer;
   let stopWatching = () => {};
   if (options.tls === undefined) {
-    server = createAdaptorServer({ fetch, overrideGlobalObjects: false }) as Server;
+    server = createAdaptorServer({ fetch, overrideGlobalObjects: false, serverOptions: timeouts }) as Server;
   } else {
     const context = await readTlsContext(options.tls);
-    const serverOptions: HttpsServerOptions = { ...context, minVersion: 'TLSv1.2' };
+    const serverOptions: HttpsServerOptions = { ...context, ...timeouts, minVersion: 'TLSv1.2' };
     if (options.tls.clientCaFile !== undefined) Object.assign(serverOptions, { requestCert: true, rejectUnauthorized: true });
     const secure = createAdaptorServer({ fetch, overrideGlobalObjects: false, createServer: createHttpsServer, serverOptions }) as HttpsServer;
     stopWatching = watchTlsFiles(context, {
@@ -74,6 +90,7 @@ export async function listenFetch(fetch: (request: Request) => Response | Promis
   }
   // Long polls last up to a minute; keep idle sockets a little longer than common client pools.
   server.keepAliveTimeout = 65_000;
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -92,11 +109,22 @@ export async function listenFetch(fetch: (request: Request) => Response | Promis
   const url = `${scheme}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
   return {
     url,
-    close: () =>
+    close: (closing = {}) =>
       new Promise<void>((resolve, reject) => {
         stopWatching();
-        server.closeAllConnections();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        const drain = closing.drainMilliseconds ?? 0;
+        const timer = drain > 0 ? setTimeout(() => server.closeAllConnections(), drain) : undefined;
+        // A keep-alive socket whose request finishes during the drain is closed once idle.
+        const sweep = drain > 0 ? setInterval(() => server.closeIdleConnections(), 50) : undefined;
+        server.close((error) => {
+          clearTimeout(timer);
+          clearInterval(sweep);
+          if (error === undefined) resolve();
+          else reject(error);
+        });
+        // Idle keep-alive sockets go now; busy ones finish their request first (or are cut now).
+        if (drain > 0) server.closeIdleConnections();
+        else server.closeAllConnections();
       }),
   };
 }

@@ -47,6 +47,11 @@ export interface ProxyLogEntry {
   status: number;
   retried: boolean;
   milliseconds: number;
+  /** The model the request named (checked against the allow-lists), when it named one. */
+  model: string | null;
+  /** Provider tokens of a sized answer; null for streams (counted into the metrics as they pass). */
+  inputTokens: number | null;
+  outputTokens: number | null;
 }
 
 export interface ProxyHandlerDependencies {
@@ -160,7 +165,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     const started = performance.now();
     const url = new URL(request.url);
     const route = routeOf(url.pathname);
-    const entry: ProxyLogEntry = { at: new Date().toISOString(), token: null, credential: null, version: null, method: request.method, path: url.pathname, status: 0, retried: false, milliseconds: 0 };
+    const entry: ProxyLogEntry = { at: new Date().toISOString(), token: null, credential: null, version: null, method: request.method, path: url.pathname, status: 0, retried: false, milliseconds: 0, model: null, inputTokens: null, outputTokens: null };
     const finish = (response: Response): Response => {
       entry.status = response.status;
       entry.milliseconds = Math.round((performance.now() - started) * 10) / 10;
@@ -214,6 +219,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
       if (error instanceof RequestRefusal) return finish(proxyError(route.family, error.status, error.code, error.message));
       throw error;
     }
+    entry.model = fields.models[0] ?? null;
     const refusal = modelRefusal(token, set, fields, group);
     if (refusal !== undefined) return finish(proxyError(route.family, 403, 'model_not_allowed', refusal));
 
@@ -285,7 +291,11 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
       // A complete, sized answer: pass it on in one write (a chunked re-stream costs milliseconds per request).
       const bytes = Buffer.from(await response.arrayBuffer());
       const usage = (contentType ?? '').includes('json') ? usageOfJson(bytes) : undefined;
-      if (usage !== undefined) deps.meter.tokens(meterKey, usage.inputTokens, usage.outputTokens);
+      if (usage !== undefined) {
+        deps.meter.tokens(meterKey, usage.inputTokens, usage.outputTokens);
+        entry.inputTokens = usage.inputTokens;
+        entry.outputTokens = usage.outputTokens;
+      }
       responseHeaders.set('content-length', String(bytes.byteLength));
       return finish(new Response(bytes, { status: response.status, statusText: response.statusText, headers: responseHeaders }));
     }

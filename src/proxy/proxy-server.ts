@@ -37,6 +37,10 @@ export interface ProxyServerOptions {
   tokenRequestsPerSecond?: number;
   /** How long the upstream may take to answer with headers (default 10 min; 504 after it). */
   upstreamTimeoutMilliseconds?: number;
+  /** Open client connections beyond this are dropped (default: unlimited). */
+  maxConnections?: number;
+  /** Time a client has to send its request headers (default 20 s). */
+  headersTimeoutMilliseconds?: number;
 }
 
 export interface RunningProxy {
@@ -45,7 +49,8 @@ export interface RunningProxy {
   meter: ProxyMeter;
   /** The refused-token counter (flushed on close). */
   authFailures: AuthFailureCounter;
-  close(): Promise<void>;
+  /** With `drainMilliseconds`, requests in flight (streams too) may finish first; counts are flushed last. */
+  close(options?: { drainMilliseconds?: number }): Promise<void>;
 }
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -91,7 +96,15 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       if (pathname === '/metrics') return new Response(metricsText(meter.totals()), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
       return handler(request);
     },
-    { host: options.host ?? '127.0.0.1', port: options.port ?? 0, ...options.transport, onError: options.onError, onNotice: options.onNotice },
+    {
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      ...options.transport,
+      maxConnections: options.maxConnections,
+      headersTimeoutMilliseconds: options.headersTimeoutMilliseconds,
+      onError: options.onError,
+      onNotice: options.onNotice,
+    },
   ).catch(async (error: unknown) => {
     await live.close();
     await meter.close();
@@ -102,8 +115,8 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     keySets,
     meter,
     authFailures,
-    async close() {
-      await listening.close();
+    async close(closing) {
+      await listening.close(closing);
       await live.close();
       await meter.close();
       await authFailures.close();

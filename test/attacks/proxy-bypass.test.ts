@@ -4,7 +4,7 @@
  * upstream sees what the proxy forwards, and answers what a test tells it to.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { issueAccessToken } from '../../src/access/access-tokens.js';
@@ -28,7 +28,7 @@ let proxy: RunningProxy;
 let limited: string;
 let granted: string;
 const seen: Seen[] = [];
-let answer: { status: number; body: string; delayMilliseconds?: number } = { status: 200, body: '{"ok":true}' };
+let answer: { status: number; body: string; delayMilliseconds?: number; stream?: boolean } = { status: 200, body: '{"ok":true}' };
 
 beforeAll(async () => {
   upstream = createServer((request, response) => {
@@ -36,10 +36,18 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => (bytes += chunk.byteLength));
     request.on('end', () => {
       seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, bytes });
+      const { status, body, delayMilliseconds = 0, stream = false } = answer;
+      if (stream) {
+        // An event stream whose last event comes after `delayMilliseconds`.
+        response.writeHead(status, { 'content-type': 'text/event-stream' });
+        response.write('data: {"first":true}\n\n');
+        setTimeout(() => response.end(`data: ${body}\n\ndata: [DONE]\n\n`), delayMilliseconds);
+        return;
+      }
       setTimeout(() => {
-        response.writeHead(answer.status, { 'content-type': 'application/json', 'openai-organization': 'org-secretive', 'openai-project': 'proj_real' });
-        response.end(answer.body);
-      }, answer.delayMilliseconds ?? 0);
+        response.writeHead(status, { 'content-type': 'application/json', 'openai-organization': 'org-secretive', 'openai-project': 'proj_real' });
+        response.end(body);
+      }, delayMilliseconds);
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -54,7 +62,6 @@ beforeAll(async () => {
     vault: fixture.vault,
     upstreams: { openai: upstreamUrl },
     maxBodyBytes: 1024 * 1024,
-    tokenRequestsPerSecond: 20,
     upstreamTimeoutMilliseconds: 400,
     meterFlushMilliseconds: 3_600_000,
   });
@@ -180,12 +187,19 @@ describe('proxy bounds', () => {
   });
 
   it('limits each token\'s rate with 429 and retry-after, other tokens unaffected', async () => {
-    const burst = await Promise.all(Array.from({ length: 40 }, () => send('/v1/models')));
-    const limitedStatuses = burst.map((response) => response.status);
-    expect(limitedStatuses.filter((status) => status === 429).length).toBeGreaterThan(0);
-    const refused = burst.find((response) => response.status === 429);
-    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await send('/v1/models', { token: granted })).status).toBe(200);
+    // One request per 10 s: the second, sent at once, is over the rate however slow this machine is.
+    const slow = await startProxy({ store: fixture.store, vault: fixture.vault, upstreams: { openai: upstreamUrl }, meterFlushMilliseconds: 3_600_000, tokenRequestsPerSecond: 0.1 });
+    try {
+      const call = (token: string) => fetch(`${slow.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await call(limited)).status).toBe(200);
+      const refused = await call(limited);
+      expect(refused.status).toBe(429);
+      expect((await errorOf(refused)).code).toBe('rate_limited');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(9);
+      expect((await call(granted)).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('still serves the official client for what the token is allowed', async () => {
@@ -194,5 +208,65 @@ describe('proxy bounds', () => {
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toEqual(['gpt-4o-mini']);
     expect(seen[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+});
+
+describe('proxy connections', () => {
+  const startSmall = (extra: Parameters<typeof startProxy>[0] extends infer O ? Partial<O> : never) =>
+    startProxy({ store: fixture.store, vault: fixture.vault, upstreams: { openai: upstreamUrl }, meterFlushMilliseconds: 3_600_000, ...extra });
+
+  it('disconnects a client that trickles its headers (slowloris) instead of holding the socket', async () => {
+    const small = await startSmall({ headersTimeoutMilliseconds: 300 });
+    try {
+      const port = Number(new URL(small.url).port);
+      const socket = connect(port, '127.0.0.1');
+      const ended = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      socket.on('error', () => undefined);
+      const started = Date.now();
+      socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n');
+      const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 100);
+      const closedAt = await ended;
+      clearInterval(trickle);
+      expect(closedAt - started).toBeLessThan(3_000);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('drops connections beyond --max-connections', async () => {
+    const small = await startSmall({ maxConnections: 2 });
+    try {
+      const port = Number(new URL(small.url).port);
+      const open = (): Promise<'open' | 'dropped'> =>
+        new Promise((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+          });
+          socket.on('data', () => resolve('open'));
+          socket.on('close', () => resolve('dropped'));
+          socket.on('error', () => resolve('dropped'));
+          sockets.push(socket);
+        });
+      const sockets: ReturnType<typeof connect>[] = [];
+      expect(await open()).toBe('open');
+      expect(await open()).toBe('open');
+      expect(await open()).toBe('dropped');
+      for (const socket of sockets) socket.destroy();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('drains a stream in flight on close, and takes no new connection', async () => {
+    const small = await startSmall({});
+    answer = { status: 200, body: '{"last":true}', delayMilliseconds: 600, stream: true };
+    const response = await fetch(`${small.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [] }), headers: { authorization: `Bearer ${limited}`, 'content-type': 'application/json' } });
+    expect(response.status).toBe(200);
+    const closing = small.close({ drainMilliseconds: 5_000 });
+    const text = await response.text();
+    await closing;
+    expect(text).toContain('"last":true');
+    expect(text).toContain('[DONE]');
+    await expect(fetch(`${small.url}/healthz`)).rejects.toThrow();
   });
 });

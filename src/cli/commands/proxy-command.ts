@@ -52,12 +52,16 @@ export function register(program: Command): void {
     .option('--max-body <size>', 'largest request body accepted, e.g. 8MiB, 512KiB, 25MB (413 above it)', '8MiB')
     .option('--token-rate <n>', 'requests a second each virtual token may send (429 with retry-after above it)')
     .option('--upstream-timeout <duration>', 'time the upstream has to answer with headers (504 after it)', '10m')
-    .action(async (options: { host: string; port: string; openaiUpstream: string; anthropicUpstream: string; log: string; maxBody: string; tokenRate?: string; upstreamTimeout: string } & ListenerFlags) => {
+    .option('--max-connections <n>', 'open client connections beyond this are dropped')
+    .option('--drain <duration>', 'on SIGTERM/SIGINT, how long requests in flight (streams too) may take to finish', '10s')
+    .action(async (options: { host: string; port: string; openaiUpstream: string; anthropicUpstream: string; log: string; maxBody: string; tokenRate?: string; upstreamTimeout: string; maxConnections?: string; drain: string } & ListenerFlags) => {
       const port = parsePort(options.port);
       const transport = listenerTransportOf(options);
       const maxBodyBytes = parseByteSize(options.maxBody, '--max-body');
       const tokenRequestsPerSecond = options.tokenRate === undefined ? undefined : parsePositive(options.tokenRate, '--token-rate');
       const upstreamTimeoutMilliseconds = parseTimeout(options.upstreamTimeout, '--upstream-timeout');
+      const maxConnections = options.maxConnections === undefined ? undefined : Math.floor(parsePositive(options.maxConnections, '--max-connections'));
+      const drainMilliseconds = parseDurationSeconds(options.drain, '--drain') * 1000;
       if (options.log !== 'json' && options.log !== 'off') throw new UsageError(`--log must be json or off, not "${options.log}"`);
       const upstreams = { openai: parseUpstream(options.openaiUpstream, '--openai-upstream'), anthropic: parseUpstream(options.anthropicUpstream, '--anthropic-upstream') };
       const { startProxy } = await import('../../proxy/proxy-server.js');
@@ -72,6 +76,7 @@ export function register(program: Command): void {
           maxBodyBytes,
           upstreamTimeoutMilliseconds,
           ...(tokenRequestsPerSecond === undefined ? {} : { tokenRequestsPerSecond }),
+          ...(maxConnections === undefined ? {} : { maxConnections }),
           // Names, versions, status and timing only: never a key, token, header or body.
           ...(options.log === 'json' ? { log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`) } : {}),
           onError: (message) => process.stderr.write(`rekey proxy: ${message}\n`),
@@ -79,8 +84,8 @@ export function register(program: Command): void {
         });
         process.stderr.write(`rekey proxy: listening on ${proxy.url} (OpenAI ${proxy.url}/v1 → ${upstreams.openai}; Anthropic ${proxy.url}/anthropic → ${upstreams.anthropic})\n`);
         const signal = await untilSignal();
-        process.stderr.write(`rekey proxy: ${signal}, closing\n`);
-        await proxy.close();
+        process.stderr.write(`rekey proxy: ${signal}, closing (requests in flight have ${options.drain} to finish)\n`);
+        await proxy.close({ drainMilliseconds });
       });
     });
 }
