@@ -26,4 +26,6 @@ export type { ProviderV1 } from './providers/provider-spec.js';
 export type { Sink } from './sinks/sink-spec.js';
 /** For webhook receivers: the signature check, and a verifier that also refuses replayed deliveries. */
 export { createWebhookVerifier, verifyWebhookSignature } from './sinks/webhook-signature.js';
+/** For receivers of the alert webhook: the Standard Webhooks check (signature, timestamp window) and a replay guard. */
+export { createReplayGuard, verifyStandardWebhook } from './alerts/channels/standard-webhooks.js';
 export type { Store } from './store/store.js';

@@ -30,4 +30,24 @@ describe('package entries', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe('function');
   });
+
+  it('"rekey-cli" exports the alert webhook check: a signed delivery passes once, its replay and a forged one do not', () => {
+    const run = importInChild(`
+      const { createHmac, randomBytes } = await import('node:crypto');
+      const { verifyStandardWebhook, createReplayGuard } = await import('rekey-cli');
+      const raw = randomBytes(32);
+      const secret = 'whsec_' + raw.toString('base64');
+      const body = JSON.stringify({ kind: 'rotation-held', action: 'trigger' });
+      const id = 'msg_0123456789abcdef01234567';
+      const timestamp = Math.floor(Date.now() / 1000);
+      const signature = 'v1,' + createHmac('sha256', raw).update(id + '.' + timestamp + '.' + body).digest('base64');
+      const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature };
+      const replayGuard = createReplayGuard();
+      const first = verifyStandardWebhook(secret, headers, body, { replayGuard });
+      const again = verifyStandardWebhook(secret, headers, body, { replayGuard });
+      const forged = verifyStandardWebhook(secret, headers, body.replace('held', 'done'));
+      console.log(JSON.stringify([first.ok, again.ok ? 'ok' : again.reason, forged.ok ? 'ok' : forged.reason]));`);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([true, 'replay', 'bad-signature']);
+  });
 });

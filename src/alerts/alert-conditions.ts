@@ -56,6 +56,8 @@ export interface RotationHoldNotice {
   lastUse?: Array<{ consumer: string; lastUsedAt: Date | null; requests: number }> | undefined;
 }
 
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 export function rotationHoldEvent(notice: RotationHoldNotice, now: Date): AlertEvent {
   const graceExceeded = notice.resumeTo === 'grace';
   const facts: AlertFact[] = [{ label: 'reason', value: notice.reason }];
@@ -72,7 +74,7 @@ export function rotationHoldEvent(notice: RotationHoldNotice, now: Date): AlertE
     severity: 'error',
     key: `rotation-held:${name}:${notice.rotationId}`,
     title: graceExceeded ? `Rotation of ${name} is held: grace exceeded its maximum` : `Rotation of ${name} is held`,
-    summary: `${notice.reason}. rekey did not revoke ${onOld}. Move the consumers still on it, then run \`rekey rotations resume ${notice.rotationId}\` (or roll back with \`rekey rotations rollback ${notice.rotationId}\`).`,
+    summary: `${capitalised(notice.reason)}. rekey did not revoke ${onOld}. Move the consumers still on it, then run \`rekey rotations resume ${notice.rotationId}\` (or roll back with \`rekey rotations rollback ${notice.rotationId}\`).`,
     credential: name,
     environment: notice.environment,
     facts,
@@ -137,7 +139,7 @@ export async function rotationEvents(deps: ConditionDeps): Promise<{ held: Alert
         severity: failed ? 'error' : 'warning',
         key: `${failed ? 'rotation-failed' : 'rotation-rolled-back'}:${credential.name}:${latest.id}`,
         title: failed ? `Rotation of ${credential.name} failed` : `Rotation of ${credential.name} was rolled back`,
-        summary: `${latest.error ?? machine.failure ?? (failed ? 'the rotation failed' : 'the rotation was rolled back')}. ${typeof machine.oldVersion === 'number' ? `v${machine.oldVersion} stays current.` : ''} Start a new rotation once the cause is fixed.`.trim(),
+        summary: `${capitalised(latest.error ?? machine.failure ?? (failed ? 'the rotation failed' : 'the rotation was rolled back'))}. ${typeof machine.oldVersion === 'number' ? `v${machine.oldVersion} stays current. ` : ''}Start a new rotation once the cause is fixed.`,
         credential: credential.name,
         environment: credential.environment,
         facts: [
@@ -159,14 +161,14 @@ export async function keyAgeEvents(deps: ConditionDeps): Promise<AlertEvent[]> {
   const events: AlertEvent[] = [];
   for (const credential of await store.listCredentials()) {
     const limits = [
-      { days: credential.policy.rotateEveryDays, what: 'rotation is due' },
-      { days: credential.policy.maxAgeDays, what: 'the key reaches its maximum age' },
-    ].filter((limit): limit is { days: number; what: string } => limit.days !== undefined && limit.days > 0);
+      { days: credential.policy.rotateEveryDays, what: 'rotation is due', past: 'rotation was due' },
+      { days: credential.policy.maxAgeDays, what: 'the key reaches its maximum age', past: 'the key reached its maximum age' },
+    ].filter((limit): limit is { days: number; what: string; past: string } => limit.days !== undefined && limit.days > 0);
     if (limits.length === 0) continue;
     const current = await store.getVersionByStage(credential.id, 'current');
     if (current === undefined) continue;
     // The nearest limit decides.
-    const nearest = limits.map((limit) => ({ ...limit, at: current.createdAt.getTime() + limit.days * DAY_MS })).sort((a, b) => a.at - b.at)[0] as { days: number; what: string; at: number };
+    const nearest = limits.map((limit) => ({ ...limit, at: current.createdAt.getTime() + limit.days * DAY_MS })).sort((a, b) => a.at - b.at)[0] as { days: number; what: string; past: string; at: number };
     const daysLeft = (nearest.at - now) / DAY_MS;
     const ageDays = Math.floor((now - current.createdAt.getTime()) / DAY_MS);
     const facts: AlertFact[] = [
@@ -180,7 +182,7 @@ export async function keyAgeEvents(deps: ConditionDeps): Promise<AlertEvent[]> {
         kind: 'key-overdue',
         severity: 'error',
         key: `key-overdue:${credential.name}:v${current.number}`,
-        title: `${credential.name} is overdue: ${nearest.what} since ${new Date(nearest.at).toISOString().slice(0, 10)}`,
+        title: `${credential.name} is overdue: ${nearest.past} on ${new Date(nearest.at).toISOString().slice(0, 10)}`,
         summary: `Version ${current.number} is ${ageDays} days old; the policy allows ${nearest.days}. Rotate it: \`rekey rotate ${credential.name}\` (the scheduler does so when it runs).`,
         credential: credential.name,
         environment: credential.environment,

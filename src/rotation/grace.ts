@@ -162,20 +162,26 @@ function waitFor(input: {
   return { action: 'wait', reason: `waiting: usage data from ${source} covers only up to ${coveredUntil.toISOString()}${lag}`, quietSince, holdAt, waitingFor: `coverage:${source}`, endsAt };
 }
 
-/** Who used the old key after the grace began (the new key was already everywhere). */
+/**
+ * Who used the old key after the grace began (the new key was already everywhere): one
+ * holder per source and consumer, as its latest observation says (the grace polls each
+ * source many times; every poll is an observation).
+ */
 export function holdersOf(observations: UsageObservation[], since: Date): GraceHolder[] {
-  const holders: GraceHolder[] = [];
+  const latest = new Map<string, { observation: UsageObservation; activity: Date }>();
   for (const observation of observations) {
     const activity = lastActivity(observation);
     if (activity === null || activity < since) continue;
-    holders.push({
-      source: observation.source,
-      consumer: observation.consumer ?? null,
-      lastUsedAt: observation.lastUsedAt,
-      requests: observation.requests ?? null,
-    });
+    const who = `${observation.source}\u0000${observation.consumer ?? ''}`;
+    const seen = latest.get(who);
+    if (seen === undefined || activity >= seen.activity) latest.set(who, { observation, activity });
   }
-  return holders;
+  return [...latest.values()].map(({ observation }) => ({
+    source: observation.source,
+    consumer: observation.consumer ?? null,
+    lastUsedAt: observation.lastUsedAt,
+    requests: observation.requests ?? null,
+  }));
 }
 
 export function holderLabel(holder: GraceHolder): string {
