@@ -63,7 +63,9 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'alerts deliver': ['rekey alerts deliver --once', 'rekey alerts deliver --interval 30s'],
 
   'audit list': ['rekey audit list --credential openai/ticketing/prod --limit 20', 'rekey audit list --newest-first --limit 5'],
-  'audit verify': ['rekey audit verify'],
+  'audit verify': ['rekey audit verify', 'rekey audit verify --checkpoint /mnt/worm/rekey-checkpoints.jsonl'],
+  'audit checkpoint': ['rekey audit checkpoint --out /mnt/worm/rekey-checkpoints.jsonl', 'rekey audit checkpoint --webhook https://audit.example.com/rekey'],
+  'audit public-key': ['rekey audit public-key'],
   'audit export': ['rekey audit export --format csv --out audit.csv'],
 
   'retention show': ['rekey retention show'],
@@ -77,7 +79,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'hook install': ['rekey hook install'],
   'hook uninstall': ['rekey hook uninstall'],
 
-  'token create': ['rekey token create ticketing --kind read --credential openai/ticketing/prod', 'rekey token create ticketing-proxy --kind proxy --credential openai/ticketing/prod --allowed-model gpt-4o-mini'],
+  'token create': ['rekey token create ticketing --kind read --credential openai/ticketing/prod', 'rekey token create ticketing-proxy --kind proxy --credential openai/ticketing/prod --allowed-model gpt-4o-mini', 'rekey token create ci-job --kind read --credential openai/ticketing/prod --ttl 1h --cidr 10.0.0.0/8'],
   'token list': ['rekey token list --all'],
   'token revoke': ['rekey token revoke ticketing --yes'],
 

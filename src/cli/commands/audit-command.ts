@@ -45,15 +45,47 @@ export function register(program: Command): void {
 
   audit
     .command('verify')
-    .description('Check the hash chain; exits 1 naming the first bad event')
+    .description('Check the hash chain, and with --checkpoint that it still holds the signed checkpoints; exits 1 naming the first bad event or checkpoint')
+    .option('--checkpoint <file>', 'a checkpoint file (rekey audit checkpoint --out): every signed head must still be in the database')
+    .option('--public-key <key>', 'with --checkpoint: the checkpoint public key you kept (default: this install\'s own)')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const result = await withCliContext(({ audit: log }) => log.verify());
-      if (options.json === true) printJson(result);
+    .action(async (options: { json?: boolean; checkpoint?: string; publicKey?: string }) => {
+      if (options.publicKey !== undefined && options.checkpoint === undefined) throw new UsageError('--public-key needs --checkpoint');
+      const checkpoints = options.checkpoint === undefined ? undefined : (await import('./audit-checkpoint-command.js')).readCheckpointFile(options.checkpoint);
+      const { result, checkpoint } = await withCliContext(async (context) => ({
+        result: await context.audit.verify(),
+        checkpoint: checkpoints === undefined ? undefined : await (await import('./audit-checkpoint-command.js')).checkAgainst(context, checkpoints, options.publicKey),
+      }));
+      if (options.json === true) printJson(checkpoint === undefined ? result : { ...result, checkpoints: checkpoint });
       if (!result.ok) {
         throw new IntegrityError(`audit log broken at event ${result.seq}: ${result.reason}`);
       }
-      if (options.json !== true) process.stdout.write(`${colour.green('ok')}: ${result.count} audit events, chain intact\n`);
+      if (checkpoint !== undefined && !checkpoint.ok) throw new IntegrityError(`audit log does not hold ${options.checkpoint}: ${checkpoint.reason}`);
+      if (options.json !== true) {
+        const held = checkpoint === undefined || !checkpoint.ok ? '' : `; ${checkpoint.checked} signed checkpoint(s) up to event ${checkpoint.latestSeq} held`;
+        process.stdout.write(`${colour.green('ok')}: ${result.count} audit events, chain intact${held}\n`);
+      }
+    });
+
+  audit
+    .command('checkpoint')
+    .description('Sign the verified chain head (Ed25519) and append it to a file and/or post it to a webhook, somewhere the database admin cannot write')
+    .option('--out <file>', 'append the checkpoint (one JSON line) to this file, created 0600')
+    .option('--webhook <url>', 'POST the checkpoint as JSON to this URL')
+    .option('--json', 'print JSON')
+    .action(async (options: { out?: string; webhook?: string; json?: boolean }) => {
+      const { writeCheckpoint } = await import('./audit-checkpoint-command.js');
+      const checkpoint = await withCliContext((context) => writeCheckpoint(context, options));
+      if (options.json === true) printJson(checkpoint);
+      else process.stdout.write(`${colour.green('signed')} event ${checkpoint.seq} (${checkpoint.hash.slice(0, 16)}…) with ${checkpoint.publicKey}\n`);
+    });
+
+  audit
+    .command('public-key')
+    .description('Print the public key that verifies this install\'s audit checkpoints')
+    .action(async () => {
+      const { publicKeyOf } = await import('./audit-checkpoint-command.js');
+      process.stdout.write(`${await withCliContext(async (context) => publicKeyOf(context))}\n`);
     });
 
   audit
