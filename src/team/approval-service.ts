@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { canonicalJson } from '../audit/audit-chain.js';
 import { ConflictError, NotFoundError, PolicyError, RekeyError, UsageError } from '../core/errors.js';
 import type { ActionTarget, Capability, Scope } from '../core/team-types.js';
-import type { ApprovalDecisionKind, ApprovalPolicyRecord, ApprovalRequestRecord } from '../store/approval-store-types.js';
+import type { ApprovalDecisionKind, ApprovalDecisionRecord, ApprovalPolicyRecord, ApprovalRequestRecord } from '../store/approval-store-types.js';
 import type { UserRecord } from '../store/team-store-types.js';
 import { createAccessControl } from './access-control.js';
 import { parseCapabilities, parseScope } from './role-service.js';
@@ -50,6 +50,10 @@ export function approvalPolicyMacFields(policy: Omit<ApprovalPolicyRecord, 'crea
 
 export function approvalRequestMacFields(request: Pick<ApprovalRequestRecord, 'id' | 'policy' | 'capability' | 'parametersHash' | 'requester' | 'approvalsRequired' | 'expiresAt'>): Record<string, unknown> {
   return { id: request.id, policy: request.policy, capability: request.capability, parametersHash: request.parametersHash, requester: request.requester, approvalsRequired: request.approvalsRequired, expiresAt: request.expiresAt.toISOString() };
+}
+
+export function approvalDecisionMacFields(decision: Pick<ApprovalDecisionRecord, 'requestId' | 'approver' | 'decision'>): Record<string, unknown> {
+  return { requestId: decision.requestId, approver: decision.approver, decision: decision.decision };
 }
 
 export interface SaveApprovalPolicyInput {
@@ -234,7 +238,8 @@ export async function decideApproval(deps: TeamDeps, input: DecisionInput): Prom
   }
   const at = deps.clock.now();
   try {
-    await deps.store.addApprovalDecision({ requestId: request.id, approver: input.approver, decision: input.decision, via: input.via, comment: input.comment ?? null, at, mac: null });
+    const decided = { requestId: request.id, approver: input.approver, decision: input.decision };
+    await deps.store.addApprovalDecision({ ...decided, via: input.via, comment: input.comment ?? null, at, mac: deps.integrity?.tag('approval_decisions', approvalDecisionMacFields(decided)) ?? null });
   } catch (error) {
     if (error instanceof ConflictError) return refuse(`${input.approver} has already decided request ${request.id}`);
     throw error;
@@ -251,6 +256,14 @@ export async function decideApproval(deps: TeamDeps, input: DecisionInput): Prom
     detail: { request: request.id, via: input.via, status: updated.status, requester: request.requester },
   });
   return updated;
+}
+
+/** Distinct people other than the requester whose approve decision is intact. */
+async function validApprovers(deps: TeamDeps, request: ApprovalRequestRecord): Promise<string[]> {
+  const decisions = await deps.store.listApprovalDecisions(request.id);
+  const intact = decisions.filter((decision) => decision.decision === 'approve' && decision.approver !== request.requester
+    && (deps.integrity === undefined || deps.integrity.check('approval_decisions', approvalDecisionMacFields(decision), decision.mac)));
+  return [...new Set(intact.map((decision) => decision.approver))];
 }
 
 /**
@@ -270,10 +283,13 @@ export async function consumeApproval(deps: TeamDeps, requestId: string, action:
     return refuse(`the action differs from what request ${request.id} approved (target or parameters changed); make a new request`);
   }
   if (request.status !== 'approved') return refuse(`approval request ${request.id} is ${request.status}, not approved`);
+  // The status alone is not trusted (a row can be edited): count the decisions behind it.
+  const approvers = await validApprovers(deps, request);
+  if (approvers.length < request.approvalsRequired) return refuse(`approval request ${request.id} is marked approved but carries ${approvers.length} valid approval(s) of ${request.approvalsRequired}`);
   if (!(await deps.store.setApprovalStatus(request.id, ['approved'], 'executed', deps.clock.now()))) return refuse(`approval request ${request.id} was used already`);
   await deps.audit.record({
     event: 'approval-execute', actor: `user:${action.requester}`, credential: request.target.kind === 'credential' ? request.target.name : null, fingerprint: null, outcome: 'ok',
-    detail: { request: request.id, capability: request.capability, approvers: (await deps.store.listApprovalDecisions(request.id)).filter((decision) => decision.decision === 'approve').map((decision) => decision.approver) },
+    detail: { request: request.id, capability: request.capability, approvers },
   });
   return request;
 }

@@ -11,11 +11,12 @@ import { createAuditLog, type AuditLog } from '../../src/audit/audit-log.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { PolicyError } from '../../src/core/errors.js';
 import type { ActionTarget } from '../../src/core/team-types.js';
+import { createRowIntegrity } from '../../src/crypto/integrity-keys.js';
 import { approvalLinkKey, approvalLinksFor, redeemApprovalLink, signApprovalLink } from '../../src/team/approval-link.js';
 import { ApprovalRequiredError, decideApproval, requireApproval, saveApprovalPolicy, type ActionRequest } from '../../src/team/approval-service.js';
-import { bindRole } from '../../src/team/role-service.js';
+import { bindRole, setRoleMfa } from '../../src/team/role-service.js';
 import type { TeamDeps } from '../../src/team/team-deps.js';
-import { addUser } from '../../src/team/user-service.js';
+import { addUser, retagUser } from '../../src/team/user-service.js';
 import { openScratchStore, type ScratchStore } from '../helpers/scratch-store.js';
 
 const prod: ActionTarget = { kind: 'credential', credentialId: 'cred_1', name: 'openai/ticketing/prod', environment: 'prod', provider: 'openai', ownerTeam: null };
@@ -142,5 +143,26 @@ describe('two-person approval', () => {
     await expect(redeemApprovalLink(linkDeps, late)).rejects.toThrow('link expired');
     const linkEvents = (await audit.list()).filter((event) => event.event === 'approval-link');
     expect(linkEvents.map((event) => event.outcome)).toEqual(['error', 'error', 'error', 'error']);
+  });
+  it('does not trust a status or a decision written around the service (row MACs on a sealed install)', async () => {
+    const sealed: TeamDeps = { ...deps, integrity: createRowIntegrity(randomBytes(32)) };
+    for (const user of await deps.store.listUsers()) await retagUser(sealed, user);
+    await setRoleMfa(sealed, 'operator', false);
+    await bindRole(sealed, { role: 'operator', subjectKind: 'group', subject: 'platform', scope: {} });
+    await saveApprovalPolicy(sealed, { name: 'prod-rotate', capabilities: ['rotate'], scope: { environment: 'prod' }, approvals: 1, approverGroup: 'security', ttlSeconds: 3600 });
+    const asked = await requireApproval(sealed, rotation('alice')).catch((caught: unknown) => caught);
+    if (!(asked instanceof ApprovalRequiredError)) throw asked;
+    const id = asked.requestId;
+    // Marked approved directly in the store, with no decision behind it.
+    await deps.store.setApprovalStatus(id, ['pending'], 'approved', clock.now());
+    await expect(requireApproval(sealed, rotation('alice'), id)).rejects.toThrow('carries 0 valid approval(s) of 1');
+    // A decision row without a valid MAC does not count either.
+    await deps.store.addApprovalDecision({ requestId: id, approver: 'bob', decision: 'approve', via: 'sql', comment: null, at: clock.now(), mac: null });
+    await expect(requireApproval(sealed, rotation('alice'), id)).rejects.toThrow('carries 0 valid approval(s) of 1');
+    // A policy row edited by SQL fails its MAC: the action is refused, not let through.
+    const policy = (await deps.store.listApprovalPolicies())[0];
+    if (policy === undefined) throw new Error('no policy');
+    await deps.store.saveApprovalPolicy({ ...policy, approverGroup: 'platform' });
+    await expect(requireApproval(sealed, rotation('alice'))).rejects.toThrow('its row fails its integrity check');
   });
 });
