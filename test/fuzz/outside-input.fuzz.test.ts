@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { fuzzSummary } from './fuzz-harness.js';
+import { fuzzManagementApi } from './management-api-target.js';
 import { fuzzConsumerConfigs, fuzzScannedFiles, fuzzSinkFiles, fuzzStdinValues } from './local-input-targets.js';
 import { fuzzProviderResponses, fuzzProxyRequests, fuzzSdkEndpointAnswers, fuzzServeRequests } from './network-input-targets.js';
 
@@ -26,4 +27,5 @@ describe('fuzzing outside input: accepted, or refused with a clear error and not
   it('key endpoint answers read by the SDK', () => fuzzSdkEndpointAnswers(), 60_000);
   it('rekey serve requests', () => fuzzServeRequests(), 60_000);
   it('rekey proxy requests and upstream answers', () => fuzzProxyRequests(), 60_000);
+  it('rekey serve management API bodies', () => fuzzManagementApi(), 60_000);
 });
