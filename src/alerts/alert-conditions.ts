@@ -12,6 +12,7 @@
  * - authentication failures at serve or the proxy above a rate;
  * - usage anomalies per credential and metric (usage-anomalies.ts, the pure detector on
  *   the hourly series of proxy metering and SDK check-ins);
+ * - two-person approval requests waiting (approval-alerts.ts);
  * - the scheduler's heartbeat missing (only once a scheduler has ever beaten);
  * - a leak alert resolves once the leaked version is no longer usable.
  */
@@ -22,6 +23,7 @@ import type { Store } from '../store/store.js';
 import type { AlertSettings } from './alert-config.js';
 import type { AlertService } from './alert-service.js';
 import type { AlertEvent, AlertFact } from './alert-types.js';
+import { approvalWaitingEvents } from './approval-alerts.js';
 import { usageAnomalyEvents } from './usage-anomalies.js';
 
 const DAY_MS = 86_400_000;
@@ -29,7 +31,7 @@ export const SCHEDULER_HEARTBEAT = 'scheduler';
 
 export type ConditionStore = Pick<
   Store,
-  'listCredentials' | 'getCredentialById' | 'getVersionByStage' | 'listVersions' | 'listRotations' | 'listConsumerUsage' | 'getHeartbeat' | 'countAuthFailures' | 'listAlerts' | 'getAlert' | 'listUsageMinutes'
+  'listCredentials' | 'getCredentialById' | 'getVersionByStage' | 'listVersions' | 'listRotations' | 'listConsumerUsage' | 'getHeartbeat' | 'countAuthFailures' | 'listAlerts' | 'getAlert' | 'listUsageMinutes' | 'listApprovalRequests'
 >;
 
 export interface ConditionDeps {
@@ -312,6 +314,7 @@ export async function evaluateAlertConditions(deps: ConditionDeps, options: { he
   await service.sync(['revoked-key-traffic'], await revokedTrafficEvents(deps));
   await service.sync(['auth-failures'], await authFailureEvents(deps));
   await service.sync(['usage-anomaly'], await usageAnomalyEvents(deps));
+  await service.sync(['approval-waiting'], await approvalWaitingEvents(deps));
   if (options.heartbeat === true) await service.sync(['scheduler-heartbeat-missing'], await heartbeatEvents(deps));
   for (const source of options.extra ?? []) await service.sync(source.kinds, source.events);
   await resolveLeaksThatAreDead(deps);

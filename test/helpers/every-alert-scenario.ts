@@ -23,7 +23,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const SETTINGS = { dueReminderDays: 7, authFailuresPerMinute: 20, heartbeatMissingAfterMs: 10 * 60_000 };
 
-/** Kinds no source raises yet: shadow keys (org inventory), approvals (team mode), models outside the list (the proxy refuses them), the test message; and a hold before grace (a failed delivery). */
+/** Kinds the scenario does not raise: shadow keys and models outside the list (no source yet), the test message, approvals (test/alerts/approval-alert.test.ts) and a hold before grace (a failed delivery). */
 export const NOT_RAISED_BY_THE_SCENARIO: readonly AlertKind[] = ['shadow-key', 'approval-waiting', 'model-not-allowed', 'alert-test', 'rotation-held'];
 
 export async function raiseEveryAlertKind(fixture: RotationFixture, channels: ReadonlyMap<string, AlertChannel>): Promise<void> {
