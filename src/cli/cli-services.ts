@@ -42,7 +42,7 @@ export async function openRotationExecutor(context: CliContext, onProgress?: (pr
 }
 
 /** Make the leaked key dead now (emergency rotation or end of grace), whatever the policy says; throws when it could not. */
-export async function rotateLeakedKey(event: { fingerprint: string; foundAt: Date; where?: string | undefined }): Promise<{ oldKeyDeadAt?: Date }> {
+export async function rotateLeakedKey(event: { fingerprint: string; foundAt: Date; where?: string | undefined }): Promise<{ action?: string; version?: number; oldKeyDeadAt?: Date }> {
   const { withCliContext } = await import('./cli-context.js');
   return withCliContext(async (context) => {
     const { respondToLeak } = await import('../rotation/leak-response.js');
@@ -55,7 +55,10 @@ export async function rotateLeakedKey(event: { fingerprint: string; foundAt: Dat
     const failed = responses.find((response) => response.action === 'failed');
     if (failed !== undefined) throw new ConflictError(`the leaked key of ${failed.credential} (version ${failed.version}) is not yet dead: ${failed.reason ?? 'unknown'}`);
     const deaths = responses.flatMap((response) => (response.oldKeyDeadAt === null ? [] : [response.oldKeyDeadAt.getTime()]));
-    return deaths.length === 0 ? {} : { oldKeyDeadAt: new Date(Math.max(...deaths)) };
+    // What was done, for the one line scan prints: the first response that acted, else the first (e.g. already-dead).
+    const said = responses.find((response) => response.action !== 'already-dead') ?? responses[0];
+    const what = said === undefined ? {} : { action: said.action, version: said.version };
+    return deaths.length === 0 ? what : { ...what, oldKeyDeadAt: new Date(Math.max(...deaths)) };
   });
 }
 
@@ -89,15 +92,15 @@ export function scanServices(): ScanCommandWiring {
       const { withCliContext } = await import('./cli-context.js');
       const policy = await withCliContext(async ({ store }) => (await store.getCredential(event.ownership.credential))?.policy);
       if (policy?.onLeak === 'rotate') return { action: 'emergency-rotation', ...(await rotateLeaked(event)) };
-      // Not rotated by policy: still tell people, saying why not.
-      await withCliContext(async (context) => {
+      // Not rotated by policy: still tell people, saying why not and what to run.
+      return withCliContext(async (context) => {
         const version = (await context.store.findVersionsByFingerprint(event.fingerprint))[0];
         // A copy of a key that is already dead is reported by the scan, not alerted.
-        if (version === undefined || version.stage === 'revoked' || version.stage === 'discarded') return;
+        if (version === undefined || version.stage === 'revoked' || version.stage === 'discarded') return undefined;
         const reason = `the credential policy says onLeak: ${policy?.onLeak ?? 'alert (the default)'}; rotate it with rekey scan --rotate or rekey rotate --emergency`;
         await alertLeaks(context, [{ credential: event.ownership.credential, version: version.number, action: 'alert-only', rotationId: null, secondsFromFindingToDead: null, reason }], { foundAt: event.foundAt, where: event.finding.location.path ?? undefined });
+        return { action: 'alert-only', version: version.number };
       });
-      return undefined;
     },
   };
 }

@@ -58,7 +58,14 @@ export function emulatorOptionsFrom(flags: EmulatorFlags, env: Record<string, st
   if (flags.stateFile !== undefined) options.stateFile = flags.stateFile;
   const fromEnv = (name: string) => {
     const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
+    if (value === undefined || value.trim() === '') return undefined;
+    // A key typed from a placeholder (`sk-admin-…`) holds a character no HTTP header can carry: every request would get 401.
+    if (!/^[\x21-\x7e]+$/.test(value.trim())) {
+      throw new UsageError(`${name} holds a character that is not printable ASCII (an ellipsis "…" copied from a placeholder?), so no client could send it`, {
+        hint: `use letters, digits and - _ only, e.g. ${name}=sk-admin-rehearsal, or unset it to have one generated`,
+      });
+    }
+    return value.trim();
   };
   const openai = fromEnv('REKEY_EMULATOR_ADMIN_KEY');
   const anthropic = fromEnv('REKEY_EMULATOR_ANTHROPIC_ADMIN_KEY');

@@ -43,6 +43,8 @@ export interface Finding {
   ownership?: { credential: string; stage: string } | undefined;
   /** Set by `--verify`. */
   verification?: Verification | undefined;
+  /** With `unknown`: why it could not be told (no probe, HTTP status, timeout, unreachable host). Value-free. */
+  verificationReason?: string | undefined;
 }
 
 export interface OwnershipMatch {

@@ -4,7 +4,8 @@
  * "live"; 401 and 403 are "dead"; anything else — 404, 429, 5xx, a timeout, a network
  * error, a provider with no probe — is "unknown", never "live". The key travels only in
  * a request header, never in a URL; nothing from the response body is kept. Each distinct
- * value is probed once per verifier.
+ * value is probed once per verifier. An "unknown" says why (`check`): no probe, the HTTP
+ * status and where it came from, a timeout, the host that could not be reached.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { PLATFORM_PROBES, type Probe } from './ai-platform-probes.js';
@@ -80,6 +81,12 @@ const PROBES: Record<string, ProbeBuilder> = {
   // Perplexity has no read-only endpoint that costs nothing: not probed.
 };
 
+/** A verdict and, for `unknown`, why (value-free). */
+interface Checked {
+  verdict: Verification;
+  reason?: string | undefined;
+}
+
 export interface KeyVerifierOptions {
   /** By provider id: the LLM providers above and every provider of ai-platform-probes.ts. */
   baseUrls?: Partial<VerifierBaseUrls> | Partial<Record<string, string>> | undefined;
@@ -113,7 +120,7 @@ export function createKeyVerifier(options: KeyVerifierOptions = {}): KeyVerifier
   }
   const fetchImplementation = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const cache = new Map<string, Promise<Verification>>();
+  const cache = new Map<string, Promise<Checked>>();
 
   function build(finding: Finding, value: string): Probe | undefined {
     const classic = PROBES[finding.provider];
@@ -122,7 +129,13 @@ export function createKeyVerifier(options: KeyVerifierOptions = {}): KeyVerifier
     return platform?.build(value, bases[finding.provider] ?? platform.base, finding);
   }
 
-  async function send(request: Probe): Promise<Verification> {
+  /** Where a probe went, for a reason: origin and path only (a key never travels in a URL, and no query is kept). */
+  const where = (request: Probe): string => {
+    const url = new URL(request.url);
+    return `${request.method ?? 'GET'} ${url.origin}${url.pathname}`;
+  };
+
+  async function send(request: Probe): Promise<Checked> {
     const response = await fetchImplementation(request.url, {
       method: request.method ?? 'GET',
       headers: { ...request.headers, 'user-agent': 'rekey-verify/0.1', accept: 'application/json' },
@@ -132,35 +145,48 @@ export function createKeyVerifier(options: KeyVerifierOptions = {}): KeyVerifier
     });
     const verdict = classifyStatus(response.status);
     if (verdict === 'live' && request.confirm !== undefined) {
-      return request.confirm(await readJson(response)) ? 'live' : 'unknown';
+      return request.confirm(await readJson(response)) ? { verdict: 'live' } : { verdict: 'unknown', reason: `${where(request)} answered, but not with what a valid key gets` };
     }
     await response.body?.cancel().catch(() => undefined);
-    return verdict;
+    return verdict === 'unknown' ? { verdict, reason: `${where(request)} answered HTTP ${response.status}` } : { verdict };
   }
 
-  async function probe(finding: Finding): Promise<Verification> {
+  /** Why a probe got no answer: a timeout, or the network error's code and the host. */
+  const unreachable = (request: Probe, error: unknown): string => {
+    const host = new URL(request.url).host;
+    if ((error as Error | undefined)?.name === 'TimeoutError') return `no answer from ${host} within ${timeoutMs} ms`;
+    const code = ((error as { cause?: { code?: unknown } } | undefined)?.cause?.code as string | undefined) ?? (error as NodeJS.ErrnoException | undefined)?.code;
+    return `could not reach ${host}${typeof code === 'string' ? ` (${code})` : ''}`;
+  };
+
+  async function probe(finding: Finding): Promise<Checked> {
     const request = build(finding, finding.secret.reveal());
-    if (request === undefined) return 'unknown';
+    if (request === undefined) return { verdict: 'unknown', reason: `no verification request is known for ${finding.provider} keys` };
     try {
-      const verdict = await send(request);
-      if (verdict !== 'live' || request.control !== true) return verdict;
+      const checked = await send(request);
+      if (checked.verdict !== 'live' || request.control !== true) return checked;
       // The same request with a key that cannot be valid: if it also succeeds, nothing was proved.
       const control = build(finding, `rekey-verify-control-${randomBytes(16).toString('hex')}`);
-      return control !== undefined && (await send(control)) === 'dead' ? 'live' : 'unknown';
-    } catch {
-      return 'unknown';
+      return control !== undefined && (await send(control)).verdict === 'dead' ? { verdict: 'live' } : { verdict: 'unknown', reason: `${where(request)} accepted a made-up key too, so its answer proves nothing` };
+    } catch (error) {
+      return { verdict: 'unknown', reason: unreachable(request, error) };
     }
+  }
+
+  function check(finding: Finding): Promise<Checked> {
+    const cacheKey = createHash('sha256').update(`${finding.detectorId}\0${finding.host ?? ''}\0${finding.secret.reveal()}`).digest('hex');
+    let pending = cache.get(cacheKey);
+    if (pending === undefined) {
+      pending = probe(finding);
+      cache.set(cacheKey, pending);
+    }
+    return pending;
   }
 
   return {
-    verify(finding) {
-      const cacheKey = createHash('sha256').update(`${finding.detectorId}\0${finding.host ?? ''}\0${finding.secret.reveal()}`).digest('hex');
-      let pending = cache.get(cacheKey);
-      if (pending === undefined) {
-        pending = probe(finding);
-        cache.set(cacheKey, pending);
-      }
-      return pending;
+    check,
+    async verify(finding) {
+      return (await check(finding)).verdict;
     },
   };
 }

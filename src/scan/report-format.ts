@@ -22,6 +22,7 @@ export function findingToJson(finding: Finding): Record<string, unknown> {
     ...(finding.host === undefined ? {} : { host: finding.host }),
     ...(finding.ownership === undefined ? {} : { ownership: finding.ownership }),
     ...(finding.verification === undefined ? {} : { verification: finding.verification }),
+    ...(finding.verificationReason === undefined ? {} : { verificationReason: finding.verificationReason }),
   };
 }
 
@@ -41,7 +42,7 @@ export function formatFindingLine(finding: Finding): string {
   if (finding.location.encoding !== undefined) parts.push(`encoded (${finding.location.encoding})`);
   if (finding.host !== undefined) parts.push(`host ${finding.host}`);
   if (finding.ownership !== undefined) parts.push(`ours: ${finding.ownership.credential} (${finding.ownership.stage})`);
-  if (finding.verification !== undefined) parts.push(finding.verification);
+  if (finding.verification !== undefined) parts.push(finding.verificationReason === undefined ? finding.verification : `${finding.verification} (${finding.verificationReason})`);
   let line = parts.join('  ');
   if (finding.location.commit !== undefined) {
     line += `\n    commit ${finding.location.commit} by ${finding.location.author ?? '?'} on ${finding.location.committedAt ?? '?'}`;

@@ -26,6 +26,8 @@ import { scanStagedChanges } from './targets/staged-changes.js';
 
 export interface KeyVerifier {
   verify(finding: Finding): Promise<Verification>;
+  /** The verdict with, for `unknown`, why (optional; used instead of `verify` when present). */
+  check?(finding: Finding): Promise<{ verdict: Verification; reason?: string | undefined }>;
 }
 
 /** What the `onOwnKeyFound` hook receives. `foundAt` starts the leak-to-dead clock. */
@@ -133,7 +135,15 @@ export function createScanService(dependencies: ScanServiceDependencies = {}): S
         const own = await loadOwnKeys();
         const owned = own === undefined ? [] : await matchFindings(kept, own.lookup, 'salt' in own ? own.salt : own.fingerprintOf);
         if (dependencies.verifier !== undefined) {
-          for (const finding of kept) finding.verification = await dependencies.verifier.verify(finding);
+          const verifier = dependencies.verifier;
+          for (const finding of kept) {
+            if (verifier.check === undefined) finding.verification = await verifier.verify(finding);
+            else {
+              const checked = await verifier.check(finding);
+              finding.verification = checked.verdict;
+              if (checked.reason !== undefined) finding.verificationReason = checked.reason;
+            }
+          }
         }
         for (const finding of kept) {
           report.findings.push(finding);

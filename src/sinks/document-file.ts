@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
-import { absolutePathOption, allowSharedDirectoryOption, fileModeOption, openSinkFile } from './file-sink-support.js';
+import { absolutePathOption, allowSharedDirectoryOption, fileModeOption, modeChangeLine, openSinkFile } from './file-sink-support.js';
 import type { ReadableSink, SinkContext, SinkKind, SinkSlot } from './sink-spec.js';
 import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
@@ -130,7 +130,7 @@ export function createDocumentFileSink<Document>(
     },
 
     async plan(changes) {
-      const { document } = await file.read();
+      const { document, mode: existingMode } = await file.read();
       const plan = await planChanges(changes, {
         fingerprintSalt: context.fingerprintSalt,
         targetOf: (slot) => `${pointerFor(slot)} in ${options.path}`,
@@ -139,7 +139,11 @@ export function createDocumentFileSink<Document>(
           return value === undefined ? { state: 'absent' } : { state: 'present', fingerprint: fingerprint(context.fingerprintSalt, value), hint: redactHint(value) };
         },
       });
-      if (plan.diff.length > 0) plan.diff.unshift(`--- ${options.path}`, `+++ ${options.path}`);
+      if (plan.diff.length > 0) {
+        plan.diff.unshift(`--- ${options.path}`, `+++ ${options.path}`);
+        const modeLine = modeChangeLine(existingMode, mode);
+        if (modeLine !== undefined) plan.diff.push(modeLine);
+      }
       return plan;
     },
   };

@@ -11,7 +11,7 @@ import { SinkError } from '../core/errors.js';
 import { redactHint, type SecretValue } from '../core/secret-value.js';
 import { fingerprint } from '../crypto/fingerprint.js';
 import { EnvEncodingError, parseEnv, readVariable, removeVariable, serializeEnv, setVariable, type EnvDocument } from './env-file-format.js';
-import { absolutePathOption, allowSharedDirectoryOption, fileModeOption, openSinkFile } from './file-sink-support.js';
+import { absolutePathOption, allowSharedDirectoryOption, fileModeOption, modeChangeLine, openSinkFile } from './file-sink-support.js';
 import type { ReadableSink, SinkChange, SinkContext, SinkFactory, SinkPlan, SinkSlot } from './sink-spec.js';
 import { parseSinkConfig, planChanges, slotName } from './sink-support.js';
 
@@ -77,7 +77,7 @@ export function createEnvFileSink(config: Record<string, unknown>, context: Sink
     },
 
     async plan(changes: SinkChange[]): Promise<SinkPlan> {
-      const { document } = await file.read();
+      const { document, mode: existingMode } = await file.read();
       const { changes: planned } = await planChanges(changes, {
         fingerprintSalt: context.fingerprintSalt,
         targetOf: (slot) => `${slotName(name, slot)} in ${path}`,
@@ -97,7 +97,11 @@ export function createEnvFileSink(config: Record<string, unknown>, context: Sink
         if (item.before !== null) diff.push(`- ${variable}=${item.before}`);
         if (item.after !== null) diff.push(`+ ${variable}=${item.after}`);
       }
-      if (diff.length > 0) diff.unshift(`--- ${path}`, `+++ ${path}`);
+      if (diff.length > 0) {
+        diff.unshift(`--- ${path}`, `+++ ${path}`);
+        const modeLine = modeChangeLine(existingMode, mode ?? 0o600);
+        if (modeLine !== undefined) diff.push(modeLine);
+      }
       return { changes: planned, diff };
     },
   };

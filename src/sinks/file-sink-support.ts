@@ -55,6 +55,8 @@ export interface LoadedFile<Document> {
   /** null when the file does not exist. */
   text: string | null;
   owner?: { uid: number; gid: number };
+  /** The permission bits of the file as it is (absent when it does not exist). */
+  mode?: number;
 }
 
 export interface SinkFile<Document> {
@@ -63,6 +65,13 @@ export interface SinkFile<Document> {
   read(): Promise<LoadedFile<Document>>;
   /** Writes what `next` returns for the file as it is now; `next` returns null when nothing needs to change. */
   update(action: string, next: (loaded: LoadedFile<Document>) => string | null): Promise<void>;
+}
+
+/** The dry-run diff's line for a write that changes the file's mode (rekey writes at the configured mode, default 0600). */
+export function modeChangeLine(existing: number | undefined, mode: number): string | undefined {
+  if (existing === undefined || existing === mode) return undefined;
+  const octal = (bits: number) => `0${bits.toString(8).padStart(3, '0')}`;
+  return `  mode ${octal(existing)} → ${octal(mode)} (to keep it: rekey consumer update <credential> <consumer> --mode ${octal(existing)})`;
 }
 
 export function openSinkFile<Document>(options: SinkFileOptions<Document>): SinkFile<Document> {
@@ -94,10 +103,12 @@ export function openSinkFile<Document>(options: SinkFileOptions<Document>): Sink
     }
     let text: string;
     let owner: { uid: number; gid: number };
+    let mode: number;
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw refuse('the path is not a regular file');
       owner = { uid: info.uid, gid: info.gid };
+      mode = info.mode & 0o777;
       text = await handle.readFile('utf8');
     } catch (error) {
       if (error instanceof SinkError) throw error;
@@ -105,7 +116,7 @@ export function openSinkFile<Document>(options: SinkFileOptions<Document>): Sink
     } finally {
       await handle.close().catch(() => undefined);
     }
-    return { text, document: options.parse(text), owner };
+    return { text, document: options.parse(text), owner, mode };
   };
 
   /** Before a write: a directory others may write to lets them swap the file under us. */

@@ -4,8 +4,10 @@
  * official `openai` client are in test/sdk/sdk-errors.test.ts; the provider helper's hints
  * and the reload stderr tail have unit tests beside their code).
  */
-import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { REKEY_BIN, runRekey, temporaryHome } from '../helpers/cli-runner.js';
@@ -131,6 +133,71 @@ describe('first-hour frictions (issue #12)', () => {
     const events = JSON.parse((await rekey(['audit', 'list', '--newest-first', '--json'])).stdout) as Array<{ seq: number }>;
     expect(events.length).toBeGreaterThan(1);
     expect(events[0]?.seq).toBeGreaterThan(events[1]?.seq ?? Infinity);
+  });
+
+  it('rotate --due says that credentials without a cadence are never due, and how to give one', async () => {
+    const result = await rekey(['rotate', '--due', '--dry-run']);
+    expect(result.stdout).toMatch(/nothing is due; \d+ credential\(s\) without a cadence are never due \(.*openai\/app\/dev.*\): set one with `rekey credential edit <name> --rotate-every-days 90`/);
+  });
+
+  it('the emulator refuses a non-ASCII admin key (the README placeholder typed in) with a clear message', async () => {
+    const result = await rekey(['emulator'], undefined, { REKEY_EMULATOR_ADMIN_KEY: 'sk-admin-…' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('REKEY_EMULATOR_ADMIN_KEY holds a character that is not printable ASCII');
+  });
+
+  it("the dry-run diff shows that the env file's mode will change (0640 → 0600) and how to keep it", async () => {
+    const envFile = join(home, '..', 'mode.env');
+    writeFileSync(envFile, `OPENAI_API_KEY=${project.key}\n`);
+    chmodSync(envFile, 0o640);
+    expect((await rekey(['consumer', 'add', 'openai/abc/dev', 'mode-env', '--path', envFile, '--var', 'OPENAI_API_KEY'])).code).toBe(0);
+    const result = await rekey(['rotate', 'openai/abc/dev', '--dry-run']);
+    expect(result.stdout).toContain('mode 0640 → 0600 (to keep it: rekey consumer update <credential> <consumer> --mode 0640)');
+  });
+
+  describe('scan', () => {
+    let seeded: { projectId: string; key: string };
+    let repository: string;
+    beforeAll(async () => {
+      const scanProject = await emulator.seedOpenAIProject('scan');
+      seeded = { projectId: scanProject.projectId, key: scanProject.key.reveal() };
+      const added = await rekey(['credential', 'add', 'openai/scan/dev', '--provider', 'openai', '--scope', `project=${seeded.projectId}`, '--read-value'], `${seeded.key}\n`);
+      expect(added.code, added.stderr).toBe(0);
+      repository = join(home, '..', 'repository');
+      mkdirSync(repository);
+      // The same key in two places of one commit.
+      writeFileSync(join(repository, 'app.env'), `OPENAI_API_KEY=${seeded.key}\nOPENAI_API_KEY_V1=${seeded.key}\n`);
+      const git = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: repository, encoding: 'utf8' });
+      git('init', '-q');
+      git('add', '.');
+      expect(git('commit', '-qm', 'leak').status).toBe(0);
+    });
+
+    it('plain scan of our current key says it was not rotated and the command that makes it dead', async () => {
+      const result = await rekey(['scan', join(repository, 'app.env')]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain('leak of openai/scan/dev (v1, current when found): not rotated (its policy says onLeak: alert); make it dead now with `rekey rotate openai/scan/dev --emergency`');
+    });
+
+    it('--verify asks OPENAI_BASE_URL, and an unknown says why', async () => {
+      const live = await rekey(['scan', join(repository, 'app.env'), '--verify']);
+      expect(live.stdout).toMatch(/ours: openai\/scan\/dev \(current\) {2}live/);
+      // A port nobody listens on: a server opened and closed again.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise((resolve) => closed.close(resolve));
+      const unreachable = await rekey(['scan', join(repository, 'app.env'), '--verify'], undefined, { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` });
+      expect(unreachable.stdout).toContain(`unknown (could not reach 127.0.0.1:${port} (ECONNREFUSED))`);
+    });
+
+    it('scan --git --rotate prints one consistent line for the one rotation of a key found twice', async () => {
+      const result = await rekey(['scan', '--git', '--rotate', repository]);
+      expect(result.code).toBe(3);
+      const lines = result.stderr.split('\n').filter((line) => line.startsWith('leak of'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^leak of openai\/scan\/dev \(v1, current when found\): emergency-rotation, old key dead \d+\.\d s after the finding$/);
+    });
   });
 
   it('a closed pipe (rotations show <id> | head, audit list | head) ends quietly, without an EPIPE stack', async () => {

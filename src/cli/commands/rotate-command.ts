@@ -10,7 +10,7 @@ import { UsageError } from '../../core/errors.js';
 import type { SecretValue } from '../../core/secret-value.js';
 import type { RotationProgress } from '../../rotation/rotation-deps.js';
 import type { RotationOutcome, RotationPlan } from '../../rotation/rotation-executor.js';
-import { withCliContext } from '../cli-context.js';
+import { withCliContext, type CliContext } from '../cli-context.js';
 import { openRotationExecutor, preflightCredential, printPreflight } from '../cli-services.js';
 import { colour, printJson } from '../output.js';
 import { withInterruptNotice } from '../rotation-interrupt.js';
@@ -166,6 +166,14 @@ async function rotateOne(credential: string, options: RotateOptions, kind: 'manu
   });
 }
 
+/** `nothing is due`, naming the credentials that never are (no cadence) and how to give them one. */
+async function nothingDue(store: CliContext['store']): Promise<string> {
+  const never = (await store.listCredentials()).filter((credential) => (credential.policy.rotateEveryDays ?? 0) <= 0).map((credential) => credential.name);
+  if (never.length === 0) return 'nothing is due\n';
+  const shown = never.length > 3 ? `${never.slice(0, 3).join(', ')} and ${never.length - 3} more` : never.join(', ');
+  return `nothing is due; ${never.length} credential(s) without a cadence are never due (${shown}): set one with \`rekey credential edit <name> --rotate-every-days 90\`\n`;
+}
+
 async function rotateDue(options: RotateOptions): Promise<void> {
   const grace = graceOptions(options);
   await withCliContext(async (context) => {
@@ -175,7 +183,7 @@ async function rotateDue(options: RotateOptions): Promise<void> {
     if (options.dryRun === true) {
       const due = await findDue(context.store, context.clock);
       if (options.json === true) printJson(due);
-      else if (due.length === 0) process.stdout.write('nothing is due\n');
+      else if (due.length === 0) process.stdout.write(await nothingDue(context.store));
       else for (const item of due) process.stdout.write(`due: ${item.credential} v${item.version}, ${item.ageDays} days old (every ${item.rotateEveryDays})${item.activeRotation === null ? '' : `, blocked by rotation ${item.activeRotation.id}`}\n`);
       if (options.json !== true) printRetentionRun(await applyRetention(context, { actor: context.actor, dryRun: true }));
       return;
@@ -185,7 +193,7 @@ async function rotateDue(options: RotateOptions): Promise<void> {
     if (options.json === true) {
       printJson(results.map((result) => ({ credential: result.credential, skipped: result.skipped, error: result.error, outcome: result.outcome === null ? null : outcomeJson(result.outcome) })));
     } else if (results.length === 0) {
-      process.stdout.write('nothing is due\n');
+      process.stdout.write(await nothingDue(context.store));
     } else {
       for (const result of results) {
         if (result.outcome !== null) printOutcome(result.outcome);

@@ -64,8 +64,24 @@ describe('rekey scan: own keys and the leak response wiring', () => {
     };
     const result = await run(['--rotate', file]);
     expect(calls).toEqual(['current']);
-    expect(result.stderr).toContain('leak of openai/app/prod: emergency-rotation, old key dead 1.5 s after the finding');
+    expect(result.stderr).toContain('leak of openai/app/prod (current when found): emergency-rotation, old key dead 1.5 s after the finding');
     expect(result.exitCode).toBe(3);
+  });
+
+  it('one key found in several places is responded to once, in one line', async () => {
+    writeFileSync(file, `OPENAI_API_KEY=${key}\nOPENAI_API_KEY_V3=${key}\n`);
+    const calls: string[] = [];
+    wiring = { ownKeys, rotate: async (event) => (calls.push(event.ownership.stage), { version: 3, oldKeyDeadAt: new Date(event.foundAt.getTime() + 800) }) };
+    const result = await run(['--rotate', file]);
+    expect(calls).toEqual(['current']);
+    expect(result.stderr.match(/leak of /g)).toHaveLength(1);
+    expect(result.stderr).toContain('leak of openai/app/prod (v3, current when found): emergency-rotation, old key dead 0.8 s after the finding');
+  });
+
+  it('without --rotate, a live key of ours not rotated by policy says why and the command that makes it dead', async () => {
+    wiring = { ownKeys, rotate: async () => undefined, respondByPolicy: async () => ({ action: 'alert-only', version: 3 }) };
+    const result = await run([file]);
+    expect(result.stderr).toContain('leak of openai/app/prod (v3, current when found): not rotated (its policy says onLeak: alert); make it dead now with `rekey rotate openai/app/prod --emergency` or `rekey scan --rotate`');
   });
 
   it('a rotation that fails is reported, and the scan still reports its findings', async () => {

@@ -19,8 +19,10 @@ export const DEFAULT_BASELINE_FILE = '.rekey-baseline.json';
 
 /** What the leak response did for one own key. */
 export interface LeakRotationOutcome {
-  /** `emergency-rotation`, `grace-ended`, `pending-discarded`, `alert-only`… (default: rotated). */
+  /** `emergency-rotation`, `grace-ended`, `pending-discarded`, `already-dead`, `alert-only`… (default: emergency-rotation). */
   action?: string | undefined;
+  /** The version of the credential the leaked value is. */
+  version?: number | undefined;
   /** When the leaked key was confirmed dead, if it was. */
   oldKeyDeadAt?: Date | null | undefined;
 }
@@ -92,6 +94,18 @@ function parseBaseUrls(entries: readonly string[]): Record<string, string> {
   return urls;
 }
 
+/** The base URLs rekey's provider adapters read (OPENAI_BASE_URL…), so --verify asks the same endpoint a rotation would. */
+const BASE_URL_VARIABLES: Readonly<Record<string, string>> = { openai: 'OPENAI_BASE_URL', anthropic: 'ANTHROPIC_BASE_URL', openrouter: 'OPENROUTER_BASE_URL' };
+
+function baseUrlsFromEnvironment(): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const [provider, variable] of Object.entries(BASE_URL_VARIABLES)) {
+    const value = process.env[variable]?.trim();
+    if (value !== undefined && value !== '') urls[provider] = value;
+  }
+  return urls;
+}
+
 async function runScan(paths: string[], options: ScanOptions, wiring: ScanCommandWiring): Promise<void> {
   const format = parseFormat(options);
   const useStdin = options.stdin === true || paths.includes('-');
@@ -114,12 +128,15 @@ async function runScan(paths: string[], options: ScanOptions, wiring: ScanComman
     const { createKeyVerifier } = await import('../../scan/key-verifier.js');
     const timeout = options.verifyTimeout === undefined ? undefined : Number(options.verifyTimeout);
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--verify-timeout must be a positive number of milliseconds');
-    verifier = createKeyVerifier({ baseUrls: parseBaseUrls(options.verifyBaseUrl), timeoutMs: timeout });
+    verifier = createKeyVerifier({ baseUrls: { ...baseUrlsFromEnvironment(), ...parseBaseUrls(options.verifyBaseUrl) }, timeoutMs: timeout });
   }
   const workers = options.workers === undefined ? defaultWorkers() : Number(options.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be a whole number from 1 to 64');
-  const rotations: Array<{ credential: string; action: string; seconds: number | undefined }> = [];
+  const rotations: Array<{ credential: string; key: string; action: string; seconds: number | undefined }> = [];
   const respond = options.rotate === true ? wiring.rotate : wiring.respondByPolicy;
+  // One response per leaked key, however many places it was found in: the second finding of a
+  // key just rotated would otherwise find it already gone and report a second, contradictory line.
+  const responded = new Set<string>();
   const service = createScanService({
     parallelism: workers,
     baseline,
@@ -129,11 +146,14 @@ async function runScan(paths: string[], options: ScanOptions, wiring: ScanComman
     onOwnKeyFound: respond === undefined
       ? undefined
       : async (event) => {
+        if (responded.has(event.fingerprint)) return;
+        responded.add(event.fingerprint);
         const outcome = await respond(event);
         if (outcome === undefined) return;
         const deadAt = outcome.oldKeyDeadAt ?? undefined;
         rotations.push({
           credential: event.ownership.credential,
+          key: `${outcome.version === undefined ? '' : `v${outcome.version}, `}${event.ownership.stage} when found`,
           action: outcome.action ?? 'emergency-rotation',
           seconds: deadAt === undefined ? undefined : (deadAt.getTime() - event.foundAt.getTime()) / 1000,
         });
@@ -172,9 +192,17 @@ async function runScan(paths: string[], options: ScanOptions, wiring: ScanComman
   }
   process.stderr.write(formatSummary(report) + '\n');
   for (const file of report.unreadable) process.stderr.write(`could not read ${file.path} (${file.reason}): not scanned\n`);
+  // One line per leaked key of ours: what was done about it.
   for (const rotation of rotations) {
-    const dead = rotation.seconds === undefined ? 'old key not confirmed dead' : `old key dead ${rotation.seconds.toFixed(1)} s after the finding`;
-    process.stderr.write(`leak of ${rotation.credential}: ${rotation.action}, ${dead}\n`);
+    const subject = `leak of ${rotation.credential} (${rotation.key})`;
+    if (rotation.action === 'alert-only') {
+      process.stderr.write(`${subject}: not rotated (its policy says onLeak: alert); make it dead now with \`rekey rotate ${rotation.credential} --emergency\` or \`rekey scan --rotate\`\n`);
+    } else if (rotation.action === 'already-dead') {
+      process.stderr.write(`${subject}: that key was already revoked; nothing to do\n`);
+    } else {
+      const dead = rotation.seconds === undefined ? 'old key not confirmed dead' : `old key dead ${rotation.seconds.toFixed(1)} s after the finding`;
+      process.stderr.write(`${subject}: ${rotation.action}, ${dead}\n`);
+    }
   }
   for (const failure of report.hookErrors) {
     process.stderr.write(`rotation for ${failure.hint} failed: ${failure.message}\n`);
@@ -201,7 +229,7 @@ export function register(program: Command, wiring: ScanCommandWiring = {}): void
     .option('--baseline <file>', `accept the findings listed in this baseline (default: ./${DEFAULT_BASELINE_FILE} if present)`)
     .option('--write-baseline <file>', 'write a baseline accepting every current finding, then exit 0')
     .option('--verify', 'check each finding with one authenticated request: live, dead or unknown')
-    .option('--verify-base-url <provider=url>', 'override a provider base URL for --verify (repeatable)', collect, [])
+    .option('--verify-base-url <provider=url>', 'override a provider base URL for --verify (repeatable; default: OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OPENROUTER_BASE_URL, else the public API)', collect, [])
     .option('--verify-timeout <ms>', 'timeout of each verification request')
     .option('--rotate', 'rotate every leaked key of ours at once (without it, only where the policy says onLeak: rotate)')
     .option('--workers <count>', 'worker threads for large directory scans (default: one per idle core, at most 4)')
