@@ -4,16 +4,18 @@
  * goes quiet, the rotation revokes it and finishes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRotationUsageSources } from '../../src/access/rotation-usage-sources.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
-import { systemClock } from '../../src/core/clock.js';
-import { SecretValue } from '../../src/core/secret-value.js';
+import { createManualClock, type Clock } from '../../src/core/clock.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
 import { createRotationExecutor } from '../../src/rotation/rotation-executor.js';
-import { createRotationUsageSources } from '../../src/access/rotation-usage-sources.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 import { createKeyFixture, type KeyFixture } from '../helpers/key-fixture.js';
 
 const NAME = 'openai/graceful/prod';
+/** How long, in the rotation's time, the legacy process keeps using the old key after the promote. */
+const TRAFFIC_AFTER_PROMOTE_MS = 5_000;
 let emulator: RunningEmulator;
 let fixture: KeyFixture;
 
@@ -29,52 +31,53 @@ afterAll(async () => {
 describe('grace on observed SDK traffic', () => {
   it('keeps the old key alive while an SDK reports using it, then revokes it once quiet', async () => {
     const project = await emulator.seedOpenAIProject('graceful');
-    const credential = await fixture.store.createCredential({
-      name: NAME, provider: 'openai', scope: { project: project.projectId }, environment: 'prod', owner: null, purpose: null, allowedModels: [], tags: {}, policy: {},
-    });
-    await fixture.vault.putVersion({ credential, value: new SecretValue(project.key.reveal()), stage: 'current', providerKeyId: project.keyId, mintedBy: 'test' });
-    const usage = fixture.store;
+    const { credential } = await seedCredential(fixture, { name: NAME, value: project.key, providerKeyId: project.keyId, scope: { project: project.projectId }, environment: 'prod' });
+    const { store } = fixture;
+
+    // The rotation's time moves only when it waits. A legacy process still on version 1
+    // checks in with traffic at every wait, until 5 s (rotation time) after the promote.
+    const manual = createManualClock(new Date());
+    let promotedAt: number | undefined;
+    let lastCheckIn: Date | undefined;
+    let liveWhenTrafficStopped: boolean | undefined;
+    const clock: Clock = {
+      now: () => manual.now(),
+      async sleep(milliseconds) {
+        manual.advance(milliseconds);
+        if (liveWhenTrafficStopped === undefined) {
+          if (promotedAt === undefined && (await store.getVersionByStage(credential.id, 'current'))?.number === 2) promotedAt = manual.now().getTime();
+          if (promotedAt !== undefined && manual.now().getTime() - promotedAt >= TRAFFIC_AFTER_PROMOTE_MS) {
+            liveWhenTrafficStopped = emulator.isKeyLive(project.key.reveal());
+          } else {
+            lastCheckIn = manual.now();
+            await store.recordUsage([{ credentialId: credential.id, versionNumber: 1, source: 'sdk', consumer: 'legacy-app/pod-7', at: lastCheckIn, requests: 3, status2xx: 0, status4xx: 0, status5xx: 0, inputTokens: 0, outputTokens: 0 }]);
+          }
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    };
     const executor = createRotationExecutor({
-      store: fixture.store,
+      store,
       vault: fixture.vault,
-      audit: createAuditLog({ store: fixture.store, clock: systemClock }),
+      audit: createAuditLog({ store, clock }),
       providers: { resolve: () => createOpenAIProvider({ adminKey: emulator.adminKeys.openai, baseUrl: emulator.openaiBaseUrl }) },
       sinks: {
         create: async () => { throw new Error('no consumers in this test'); },
         reloadAction: () => { throw new Error('no consumers in this test'); },
       },
-      clock: systemClock,
-      usageSources: createRotationUsageSources({ reports: usage, clock: systemClock, resolutionSeconds: { sdk: 1 } }),
+      clock,
+      usageSources: createRotationUsageSources({ reports: store, clock, resolutionSeconds: { sdk: 1 } }),
       settings: { gracePollMinMs: 100, gracePollMaxMs: 200, testTimeoutMs: 20_000, revokeConfirmTimeoutMs: 20_000 },
     });
 
-    // A legacy process still on version 1 checks in with traffic every 100 ms.
-    let legacyActive = true;
-    const legacy = (async () => {
-      while (legacyActive) {
-        await usage.recordUsage([{ credentialId: credential.id, versionNumber: 1, source: 'sdk', consumer: 'legacy-app/pod-7', at: new Date(), requests: 3, status2xx: 0, status4xx: 0, status5xx: 0, inputTokens: 0, outputTokens: 0 }]);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-
-    let finished = false;
-    const rotation = executor.start({ credential: NAME, actor: 'test', graceQuietSeconds: 1, graceMaxSeconds: 120 }).finally(() => {
-      finished = true;
-    });
-    // Wait until the new version is current (the rotation is in grace), then 3 s more.
-    for (let waited = 0; (await fixture.store.getVersionByStage(credential.id, 'current'))?.number !== 2; waited += 50) {
-      if (waited > 30_000) throw new Error('the rotation never promoted');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(finished).toBe(false);
-    expect(emulator.isKeyLive(project.key.reveal())).toBe(true);
-
-    legacyActive = false;
-    await legacy;
-    const outcome = await rotation;
+    const outcome = await executor.start({ credential: NAME, actor: 'test', graceQuietSeconds: 1, graceMaxSeconds: 120 });
     expect(outcome.state).toBe('done');
+    expect(liveWhenTrafficStopped).toBe(true);
+    const revoked = (await store.listAudit({ credential: NAME })).find((event) => event.event === 'key-revoke');
+    expect(revoked).toBeDefined();
+    // Revoked only after a quiet second following the legacy process's last check-in.
+    expect((revoked?.at.getTime() ?? 0) - (lastCheckIn?.getTime() ?? Infinity)).toBeGreaterThanOrEqual(1_000);
     expect(emulator.isKeyLive(project.key.reveal())).toBe(false);
-    expect((await fixture.store.getVersion(credential.id, 1))?.stage).toBe('revoked');
+    expect((await store.getVersion(credential.id, 1))?.stage).toBe('revoked');
   }, 90_000);
 });

@@ -7,14 +7,13 @@
  * A restart on the same store then delivers: every message arrives, and the receiver acts
  * on each once (a redelivery carries the same webhook-id, so it is a recognised duplicate).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateWebhookSecret } from '../../src/alerts/channels/standard-webhooks.js';
 import { openStore } from '../../src/store/open-store.js';
-import { REKEY_BIN, runRekey, temporaryHome } from '../helpers/cli-runner.js';
+import { REKEY_BIN, runRekey, startRekey, temporaryHome } from '../helpers/cli-runner.js';
 import { startStandardWebhookReceiver, type StandardWebhookReceiver } from '../fakes/standard-webhook-receiver.js';
 
 const PLANTED = 'sk-proj-ALERTKILLxPLANTEDx0123456789abcdefABCDEF';
@@ -27,21 +26,12 @@ interface Paused {
 }
 
 /** Runs the binary until it prints the pause line, then SIGKILLs it. */
-function runUntilPausedThenKill(args: string[], env: Record<string, string>, point: string): Promise<Paused> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [REKEY_BIN, ...args], { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env, REKEY_TEST_ALERT_PAUSE: point }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(`rekey-test-paused ${point}`)) child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ stderr, code, signal });
-    });
-  });
+async function runUntilPausedThenKill(args: string[], env: Record<string, string>, point: string): Promise<Paused> {
+  const running = startRekey(args, { env: { ...env, REKEY_TEST_ALERT_PAUSE: point } });
+  const closed = new Promise<Pick<Paused, 'code' | 'signal'>>((resolve) => running.child.on('close', (code, signal) => resolve({ code, signal })));
+  await running.waitFor(new RegExp(`rekey-test-paused ${point.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)).catch(() => undefined);
+  running.child.kill('SIGKILL');
+  return { stderr: running.stderr(), ...(await closed) };
 }
 
 describe.skipIf(SKIP !== '')(`alert outbox survives SIGKILL${SKIP}`, () => {

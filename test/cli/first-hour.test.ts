@@ -5,51 +5,16 @@
  * finishes it → the old key gets 401 at the emulator. Then the first-hour frictions of
  * issue #12 that need a live rotation, against the same quickstart world (one fixture).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REKEY_BIN, runRekey } from '../helpers/cli-runner.js';
+import { runRekey, startRekey, type RunningRekey } from '../helpers/cli-runner.js';
 
 const CREDENTIAL = 'openai/quickstart/dev';
 
-interface Watched {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number>;
-  /** Resolves once `pattern` appears on stdout or stderr (bounded by `timeoutMs`). */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-}
-
-function start(args: string[], env: Record<string, string>): Watched {
-  const child = spawn(process.execPath, [REKEY_BIN, ...args], { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const waiters: Array<() => void> = [];
-  const poke = () => waiters.forEach((waiter) => waiter());
-  child.stdout?.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), poke()));
-  child.stderr?.on('data', (chunk: Buffer) => ((stderr += chunk.toString()), poke()));
-  const exited = new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal === null ? -1 : 128))));
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    waitFor: (pattern, timeoutMs = 20_000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stdout: ${stdout}\nstderr: ${stderr}`)), timeoutMs);
-        const check = () => {
-          if (pattern.test(stdout) || pattern.test(stderr)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        waiters.push(check);
-        check();
-      }),
-  };
+function start(args: string[], env: Record<string, string>): RunningRekey {
+  return startRekey(args, { env });
 }
 
 function currentKey(envFile: string): string {
@@ -60,7 +25,7 @@ function currentKey(envFile: string): string {
 
 describe('first rotation in five minutes (README walk-through)', () => {
   let directory: string;
-  let quickstart: Watched;
+  let quickstart: RunningRekey;
   let env: Record<string, string>;
 
   beforeAll(async () => {

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEntry, cliEnvironment, cliUnavailableReason } from '../scan/cli-harness.js';
+import { REKEY_BIN } from '../helpers/cli-runner.js';
+import { cliEnvironment, cliUnavailableReason } from '../scan/cli-harness.js';
 import { createTempRepository } from '../scan/git-repo-helper.js';
 
 const hook = resolve(import.meta.dirname, 'module-hook.mjs');
@@ -18,7 +19,7 @@ afterAll(() => rmSync(logs, { recursive: true, force: true }));
 
 function modulesLoadedBy(args: string[], cwd: string): { code: number | null; stdout: string; modules: string[] } {
   const log = join(logs, `${args.join('_').replace(/\W/g, '')}.log`);
-  const result = spawnSync(process.execPath, ['--import', hook, cliEntry(), ...args], {
+  const result = spawnSync(process.execPath, ['--import', hook, REKEY_BIN, ...args], {
     cwd, env: { ...cliEnvironment(), REKEY_MODULE_LOG: log }, encoding: 'utf8',
   });
   const modules = readFileSync(log, 'utf8').split('\n').filter((line) => line.length > 0);
@@ -51,7 +52,7 @@ describe.skipIf(cliUnavailableReason() !== undefined)('lazy command loading (bui
   });
 
   it('rekey --help still lists every command (from the registry data)', () => {
-    const result = spawnSync(process.execPath, [cliEntry(), '--help'], { env: cliEnvironment(), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [REKEY_BIN, '--help'], { env: cliEnvironment(), encoding: 'utf8' });
     expect(result.status).toBe(0);
     for (const name of ['init', 'credential', 'scan', 'hook', 'serve', 'emulator', 'scheduler', 'drill']) expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
   });

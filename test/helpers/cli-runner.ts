@@ -1,5 +1,10 @@
-/** Runs the built `rekey` binary as a user would: a real process, stdin, exit code. */
-import { spawn } from 'node:child_process';
+/**
+ * The one way end-to-end tests run the built `rekey` binary, as a user would: a real
+ * process with exactly the environment given (plus PATH and NO_COLOR), stdin, exit code.
+ * `runRekey` runs a command to completion; `startRekey` starts one in the background and
+ * waits for what it prints (serve, proxy, a rotation to interrupt).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,16 +19,26 @@ export interface CliResult {
 
 export interface CliRunOptions {
   env?: Record<string, string | undefined>;
-  input?: string;
+  cwd?: string;
+  input?: string | Buffer;
+  /** SIGKILL after this long (default 30 s). */
   timeoutMs?: number;
+  /** Another build of the binary (default: this checkout's `dist/`). */
+  bin?: string;
 }
 
-export function runRekey(args: string[], options: CliRunOptions = {}): Promise<CliResult> {
+/** The process itself, for callers that watch it (its pid, its argument lists). */
+export function spawnRekey(args: readonly string[], options: CliRunOptions = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [options.bin ?? REKEY_BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function runRekey(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [REKEY_BIN, ...args], {
-      env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnRekey(args, options);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -36,6 +51,57 @@ export function runRekey(args: string[], options: CliRunOptions = {}): Promise<C
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+export interface RunningRekey {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** The exit code (128 when a signal ended it). */
+  exited: Promise<number>;
+  /** Resolves with the first match of `pattern` on stderr or stdout; rejects after `timeoutMs` or when the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+}
+
+export function startRekey(args: readonly string[], options: Omit<CliRunOptions, 'timeoutMs'> = {}): RunningRekey {
+  const child = spawnRekey(args, options);
+  let stdout = '';
+  let stderr = '';
+  let ended = false;
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((listener) => listener());
+  child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), changed()));
+  child.stderr.on('data', (chunk: Buffer) => ((stderr += chunk.toString()), changed()));
+  const exited = new Promise<number>((resolvePromise) =>
+    child.on('close', (code, signal) => {
+      ended = true;
+      changed();
+      resolvePromise(code ?? (signal === null ? -1 : 128));
+    }),
+  );
+  child.stdin.end(options.input ?? '');
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitFor: (pattern, timeoutMs = 20_000) =>
+      new Promise((resolvePromise, reject) => {
+        const finish = (settle: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          settle();
+        };
+        const check = () => {
+          const match = pattern.exec(stderr) ?? pattern.exec(stdout);
+          if (match !== null) return finish(() => resolvePromise(match));
+          if (ended) finish(() => reject(new Error(`rekey ${args[0] ?? ''} exited before printing ${String(pattern)}; stdout: ${stdout}\nstderr: ${stderr}`)));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${String(pattern)}; stdout: ${stdout}\nstderr: ${stderr}`))), timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+  };
 }
 
 export function temporaryHome(prefix = 'rekey-home-'): string {

@@ -13,6 +13,7 @@ import { createEnvelope } from '../../src/crypto/envelope.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createVault, type Vault } from '../../src/vault/vault.js';
+import { seedCredential } from './credential-seed.js';
 
 export interface KeyFixture {
   directory: string;
@@ -43,19 +44,8 @@ export async function createKeyFixture(options: { databaseUrl?: string } = {}): 
     store,
     vault,
     async addCredential(name, value, extra = {}) {
-      const credential = await store.createCredential({
-        name,
-        provider: extra.provider ?? 'openai',
-        scope: {},
-        environment: 'prod',
-        owner: null,
-        purpose: null,
-        allowedModels: extra.allowedModels ?? [],
-        tags: {},
-        policy: {},
-      });
-      await vault.putVersion({ credential, value: new SecretValue(value), stage: 'current', providerKeyId: null, mintedBy: 'test' });
-      return credential;
+      const seeded = await seedCredential({ store, vault }, { name, value, provider: extra.provider ?? 'openai', environment: 'prod', allowedModels: extra.allowedModels ?? [], mintedBy: 'test' });
+      return seeded.credential;
     },
     async rotate(name, value) {
       const credential = await credentialOf(name);

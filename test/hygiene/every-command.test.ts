@@ -248,14 +248,16 @@ describe('secret hygiene across every rekey command', () => {
     expect(emulator.isKeyLive(v2)).toBe(false);
   }, STEP_TIMEOUT);
 
-  it('rotate a key added by hand (no provider key id); roll back if it holds', async () => {
+  it('rotate a key added by hand (no provider key id): the provider identifies it by its redacted value and it is revoked', async () => {
     const outcome = await rotateToEnd(['rotate', IMPORTED, ...GRACE]);
-    expect(['done', 'hold']).toContain(outcome.state);
+    expect(outcome).toMatchObject({ state: 'done', from: 1, to: 2 });
+    expect(emulator.isKeyLive(values.imported)).toBe(false);
     await session.rekey(['rotations', 'show', outcome.rotation]);
-    await session.rekey(['rotations', 'list', '--active']);
-    if (outcome.state === 'done') expect(emulator.isKeyLive(values.imported)).toBe(false);
-    else await session.rekey(['rotations', 'rollback', outcome.rotation, '--yes']);
+    const active = JSON.parse((await session.rekey(['rotations', 'list', '--active', '--json'])).stdout) as unknown[];
+    expect(active).toEqual([]);
     await session.rekey(['credential', 'versions', IMPORTED]);
+    const versions = JSON.parse((await session.rekey(['credential', 'versions', IMPORTED, '--json'])).stdout) as Array<{ number: number; stage: string }>;
+    expect(versions.map((version) => [version.number, version.stage])).toEqual([[1, 'revoked'], [2, 'current']]);
   }, STEP_TIMEOUT);
 
   it('rotations list and show', async () => {

@@ -1,13 +1,13 @@
 /**
- * Runs the built `rekey` binary like `test/helpers/cli-runner.ts` does, and while the
+ * Runs the built `rekey` binary through `test/helpers/cli-runner.ts`, and while the
  * process lives samples the argument list (`/proc/<pid>/cmdline`) of it and of every
  * descendant it spawns (git, reload commands…), so a test can assert that no key value
  * was ever passed as a process argument. Sampling cannot see a child that lives less than
  * one interval; the reload probe in the hygiene test records its own argv to cover that.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { REKEY_BIN, type CliResult } from '../helpers/cli-runner.js';
+import { REKEY_BIN, spawnRekey, type CliResult } from '../helpers/cli-runner.js';
 
 export interface WatchedResult extends CliResult {
   /** Every distinct argument list seen in the process tree, arguments joined by spaces. */
@@ -89,18 +89,14 @@ export function watchCommandLines(root: number, intervalMs: number): { stop(): s
  */
 const BIN = process.env.HYGIENE_REKEY_BIN ?? REKEY_BIN;
 
-function spawnRekey(args: string[], options: WatchOptions): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...options.env },
-    cwd: options.cwd,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+function spawnWatched(args: string[], options: WatchOptions): ChildProcessWithoutNullStreams {
+  return spawnRekey(args, { env: options.env, cwd: options.cwd, bin: BIN });
 }
 
 /** One command to completion: exit code, output and every argument list seen. */
 export function runWatched(args: string[], options: WatchOptions = {}): Promise<WatchedResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnRekey(args, options);
+    const child = spawnWatched(args, options);
     const watcher = child.pid === undefined ? { stop: () => [] } : watchCommandLines(child.pid, options.intervalMs ?? 15);
     let stdout = '';
     let stderr = '';
@@ -130,7 +126,7 @@ export interface BackgroundRekey {
 
 /** A long-running command (serve, proxy) started in the background. */
 export function startWatched(args: string[], options: WatchOptions = {}): BackgroundRekey {
-  const child = spawnRekey(args, options);
+  const child = spawnWatched(args, options);
   if (child.pid === undefined) throw new Error(`could not start rekey ${args.join(' ')}`);
   const pid = child.pid;
   const watcher = watchCommandLines(pid, options.intervalMs ?? 15);

@@ -20,33 +20,14 @@ export function loadTree(files: Record<string, string | Buffer>, main = 'rekey.y
 
 export const EXAMPLE_DIRECTORY = join(import.meta.dirname, '..', '..', 'examples', 'inventory');
 
-import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
+import { runRekey, type CliResult } from '../helpers/cli-runner.js';
 
-export const REKEY_BINARY = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'bin.js');
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = CliResult;
 
 /** The built binary in `cwd` with exactly `env` (plus PATH), stdin closed. */
 export function rekeyIn(cwd: string, args: string[], env: Record<string, string | undefined>, input = ''): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [REKEY_BINARY, ...args], { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
+  return runRekey(args, { cwd, env, input, timeoutMs: 60_000 });
 }
 
 /** A copy of examples/inventory in a temporary directory (apply resolves consumer paths there). */

@@ -14,6 +14,7 @@ import { register as registerRotate } from '../../src/cli/commands/rotate-comman
 import { register as registerRotations } from '../../src/cli/commands/rotations-command.js';
 import { withCliContext } from '../../src/cli/cli-context.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 
 describe('rotation CLI commands', () => {
   let emulator: RunningEmulator;
@@ -52,20 +53,9 @@ describe('rotation CLI commands', () => {
     await rekey('init');
     const seeded = await emulator.seedOpenAIProject('cli');
     seededKey = seeded.key.reveal();
-    await withCliContext(async (context) => {
-      const credential = await context.store.createCredential({
-        name: 'openai/cli/dev',
-        provider: 'openai',
-        scope: { project: seeded.projectId },
-        environment: 'dev',
-        owner: null,
-        purpose: null,
-        allowedModels: ['gpt-4o-mini'],
-        tags: {},
-        policy: { rotateEveryDays: 30 },
-      });
-      await context.vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
-    });
+    await withCliContext((context) =>
+      seedCredential(context, { name: 'openai/cli/dev', value: seeded.key, providerKeyId: seeded.keyId, scope: { project: seeded.projectId }, allowedModels: ['gpt-4o-mini'], policy: { rotateEveryDays: 30 } }),
+    );
   });
   afterAll(async () => {
     await emulator.close();

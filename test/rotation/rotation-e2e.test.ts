@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { systemClock } from '../../src/core/clock.js';
-import type { Credential } from '../../src/core/types.js';
 import { createEnvelope } from '../../src/crypto/envelope.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
@@ -22,6 +21,7 @@ import { createSinkResolver } from '../../src/sinks/sink-resolver.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createVault } from '../../src/vault/vault.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 
 describe('rotation end to end (emulator + OpenAI adapter + SQLite + env file)', () => {
   let emulator: RunningEmulator;
@@ -81,18 +81,10 @@ describe('rotation end to end (emulator + OpenAI adapter + SQLite + env file)', 
     const fingerprintSalt = randomBytes(32);
     const vault = createVault({ store, envelope: createEnvelope(randomBytes(32)), fingerprintSalt });
     const audit = createAuditLog({ store, clock: systemClock });
-    const credential: Credential = await store.createCredential({
-      name: 'openai/ticketing/staging',
-      provider: 'openai',
-      scope: { project: seeded.projectId },
-      environment: 'staging',
-      owner: 'platform',
-      purpose: null,
-      allowedModels: ['gpt-4o-mini'],
-      tags: {},
-      policy: { graceQuietSeconds: 2, graceMaxSeconds: 60 },
+    const { credential } = await seedCredential({ store, vault }, {
+      name: 'openai/ticketing/staging', value: seeded.key, providerKeyId: seeded.keyId, scope: { project: seeded.projectId }, environment: 'staging',
+      owner: 'platform', allowedModels: ['gpt-4o-mini'], policy: { graceQuietSeconds: 2, graceMaxSeconds: 60 },
     });
-    await vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
     const envPath = join(directory, 'ticketing.env');
     await store.addConsumer({ credentialId: credential.id, name: 'ticketing-env', kind: 'env-file', config: { path: envPath, name: 'OPENAI_API_KEY' }, reload: null });
     // The app starts on the old key.

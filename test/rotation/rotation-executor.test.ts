@@ -136,10 +136,13 @@ describe('rotation executor', () => {
     fixture = await createRotationFixture();
     fixture.fake.knobs.wrongScope = true;
     const foreign = await fixture.executor.start({ credential: 'openai/ticketing/dev', actor, graceQuietSeconds: 1 });
-    expect(foreign.state).not.toBe('done');
-    expect(foreign.failure ?? foreign.record.error ?? '').toMatch(/belongs to another organisation or project/);
-    expect(await fixture.stages()).toMatchObject({ 1: 'current' });
-    expect(fixture.fake.isLive(fixture.firstValue.reveal())).toBe(true);
+    // Like a key that fails its test: discarded and revoked, the rotation ended as failed.
+    expect(foreign.state).toBe('failed');
+    expect(foreign.failure).toMatch(/belongs to another organisation or project/);
+    expect(foreign.record.finishedAt).not.toBeNull();
+    expect(await fixture.stages()).toEqual({ 1: 'current', 2: 'discarded' });
+    expect(fixture.fake.liveKeys().map((key) => key.value)).toEqual([fixture.firstValue.reveal()]);
+    expect(await fixture.envVariable('OPENAI_API_KEY')).toBeUndefined();
     expect(await fixture.orphans()).toEqual([]);
   });
 
@@ -313,7 +316,6 @@ describe('rotation executor', () => {
     // The leaked key is dead: the resumed mint has all the time it needs.
     fixture.fake.knobs.mintUnresponsive = false;
     fixture.fake.knobs.activationAttempts = 2;
-    await new Promise((resolve) => setTimeout(resolve, 250));
     expect((await fixture.executor.resume(outcome.rotationId)).state).toBe('done');
   });
 

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock } from '../../src/core/clock.js';
 import type { SecretValue } from '../../src/core/secret-value.js';
-import type { Credential } from '../../src/core/types.js';
 import { createEnvelope } from '../../src/crypto/envelope.js';
 import type { RotationDeps } from '../../src/rotation/rotation-deps.js';
 import { createRotationExecutor } from '../../src/rotation/rotation-executor.js';
@@ -18,6 +17,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createVault } from '../../src/vault/vault.js';
 import { createFakeProvider } from '../fakes/fake-provider.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 import { createMemoryAudit } from '../fakes/memory-audit.js';
 
 export interface FixtureOptions {
@@ -54,19 +54,15 @@ export async function createRotationFixture(options: FixtureOptions = {}) {
   const vault = createVault({ store, envelope: createEnvelope(randomBytes(32)), fingerprintSalt });
   const audit = createMemoryAudit();
   const fake = createFakeProvider({ clock, mint: options.mint, revoke: options.revoke });
-  const credential: Credential = await store.createCredential({
+  const firstValue = fake.seed();
+  const { credential } = await seedCredential({ store, vault }, {
     name: 'openai/ticketing/dev',
-    provider: 'openai',
+    value: firstValue,
+    providerKeyId: options.importedWithoutKeyId === true ? null : (fake.keys[0]?.id ?? null),
     scope: { project: 'proj_1' },
     environment: options.environment ?? 'dev',
-    owner: null,
-    purpose: null,
     allowedModels: ['gpt-4o-mini'],
-    tags: {},
-    policy: {},
   });
-  const firstValue = fake.seed();
-  await vault.putVersion({ credential, value: firstValue, stage: 'current', providerKeyId: options.importedWithoutKeyId === true ? null : (fake.keys[0]?.id ?? null), mintedBy: 'cli:test' });
   const envPath = join(directory, 'app.env');
   if (options.consumer !== false) {
     await store.addConsumer({

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findDue, runDue } from '../../src/rotation/rotation-schedule.js';
 import { runStaged, stageCredentials } from '../../src/rotation/rotation-staged.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 import { createRotationFixture, type RotationFixture } from './rotation-fixture.js';
 
 const DAY = 86_400_000;
@@ -13,21 +14,9 @@ describe('scheduled and staged rotation', () => {
   });
 
   async function addCredential(name: string, environment: string) {
-    const credential = await fixture.store.createCredential({
-      name,
-      provider: 'openai',
-      scope: { project: 'proj_1' },
-      environment,
-      owner: null,
-      purpose: null,
-      allowedModels: [],
-      tags: {},
-      policy: {},
-    });
     const value = fixture.fake.seed(name);
     const key = fixture.fake.keys.at(-1);
-    await fixture.vault.putVersion({ credential, value, stage: 'current', providerKeyId: key?.id ?? null, mintedBy: 'cli:test' });
-    return credential;
+    return (await seedCredential(fixture, { name, value, providerKeyId: key?.id ?? null, scope: { project: 'proj_1' }, environment })).credential;
   }
 
   it('finds credentials whose current version is older than their cadence, and rotates them as scheduled', async () => {

@@ -27,11 +27,12 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createVault } from '../../src/vault/vault.js';
 import { initializeVaultKeys, openVaultKeys } from '../../src/vault/vault-keys.js';
+import { REKEY_BIN } from '../helpers/cli-runner.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 import { withPostgresDatabase, type PostgresTestDatabase } from '../store/postgres-fixture.js';
 
 const WORKER = resolve(import.meta.dirname, 'rotation-kill-worker.mjs');
 const BUILT = resolve(import.meta.dirname, '../../dist/src/rotation/rotation-executor.js');
-const REKEY_BIN = resolve(import.meta.dirname, '../../dist/src/cli/bin.js');
 
 const STANDARD_POINTS = [
   'after-begin:acquire-lock',
@@ -140,18 +141,9 @@ function harness(backend: Backend, points: { standard: string[]; emergency: stri
       const vault = createVault({ store, envelope: keys.envelope, fingerprintSalt: keys.fingerprintSalt });
       const seeded = await emulator.seedOpenAIProject(`kill-${number}`);
       for (let waited = 0; !emulator.isKeyLive(seeded.key.reveal()) && waited < 10_000; waited += 50) await new Promise((done) => setTimeout(done, 50));
-      const credential = await store.createCredential({
-        name: `openai/kill${number}/dev`,
-        provider: 'openai',
-        scope: { project: seeded.projectId },
-        environment: 'dev',
-        owner: null,
-        purpose: null,
-        allowedModels: ['gpt-4o-mini'],
-        tags: {},
-        policy: {},
+      const { credential, version: first } = await seedCredential({ store, vault }, {
+        name: `openai/kill${number}/dev`, value: seeded.key, providerKeyId: seeded.keyId, scope: { project: seeded.projectId }, allowedModels: ['gpt-4o-mini'],
       });
-      const first = await vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
       const envPath = join(directory, `app-${number}.env`);
       await store.addConsumer({ credentialId: credential.id, name: 'app-env', kind: 'env-file', config: { path: envPath, name: 'OPENAI_API_KEY' }, reload: null });
       return { home, sqlitePath, storeEnvironment, salt: keys.fingerprintSalt, store, vault, seeded, credential, first, envPath };

@@ -24,6 +24,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createVault } from '../../src/vault/vault.js';
 import { createTempRepository } from './git-repo-helper.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 
 describe('leak of one of our keys → emergency rotation (scanner + rotation engine + emulator)', () => {
   let emulator: RunningEmulator;
@@ -49,11 +50,10 @@ describe('leak of one of our keys → emergency rotation (scanner + rotation eng
     const fingerprintSalt = randomBytes(32);
     const vault = createVault({ store, envelope: createEnvelope(randomBytes(32)), fingerprintSalt });
     const audit = createAuditLog({ store, clock: systemClock });
-    const credential = await store.createCredential({
-      name: 'openai/support-bot/prod', provider: 'openai', scope: { project: seeded.projectId }, environment: 'prod',
-      owner: 'platform', purpose: null, allowedModels: ['gpt-4o-mini'], tags: {}, policy: { onLeak: 'rotate' },
+    const { credential } = await seedCredential({ store, vault }, {
+      name: 'openai/support-bot/prod', value: seeded.key, providerKeyId: seeded.keyId, scope: { project: seeded.projectId }, environment: 'prod',
+      owner: 'platform', allowedModels: ['gpt-4o-mini'], policy: { onLeak: 'rotate' },
     });
-    await vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
     const envPath = join(directory, 'support.env');
     await store.addConsumer({ credentialId: credential.id, name: 'support-env', kind: 'env-file', config: { path: envPath, name: 'OPENAI_API_KEY' }, reload: null });
     const executor = createRotationExecutor({

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeKey, seededRandom } from '../../bench/scan/fake-key-generator.js';
-import { cliEntry, cliEnvironment, cliUnavailableReason, runCli } from './cli-harness.js';
+import { spawnRekey } from '../helpers/cli-runner.js';
+import { cliEnvironment, cliUnavailableReason, runCli } from './cli-harness.js';
 import { createTempRepository } from './git-repo-helper.js';
 
 const unavailable = cliUnavailableReason();
@@ -94,7 +95,7 @@ describe.skipIf(unavailable !== undefined)(`rekey scan / redact / hook (CLI)${un
 
   it('redact replaces keys line by line without waiting for the end of input', async () => {
     const key = fakeKey('anthropic-api-key', random);
-    const child = spawn(process.execPath, [cliEntry(), 'redact'], { env: cliEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnRekey(['redact'], { env: cliEnvironment() });
     let output = '';
     const firstLine = new Promise<void>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {

@@ -13,6 +13,7 @@ import { withCliContext } from '../../src/cli/cli-context.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { cliUnavailableReason, runCli } from './cli-harness.js';
 import { createTempRepository } from './git-repo-helper.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 
 const unavailable = cliUnavailableReason();
 
@@ -45,13 +46,9 @@ describe.skipIf(unavailable !== undefined)(`rekey scan --rotate (binary, emulato
     expect(init.code).toBe(0);
     const seeded = await emulator.seedOpenAIProject('helpdesk');
     process.env['REKEY_HOME'] = environment['REKEY_HOME'];
-    await withCliContext(async (context) => {
-      const credential = await context.store.createCredential({
-        name: 'openai/helpdesk/prod', provider: 'openai', scope: { project: seeded.projectId }, environment: 'prod',
-        owner: null, purpose: null, allowedModels: ['gpt-4o-mini'], tags: {}, policy: {},
-      });
-      await context.vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
-    });
+    await withCliContext((context) =>
+      seedCredential(context, { name: 'openai/helpdesk/prod', value: seeded.key, providerKeyId: seeded.keyId, scope: { project: seeded.projectId }, environment: 'prod', allowedModels: ['gpt-4o-mini'] }),
+    );
     const envPath = join(home, 'helpdesk.env');
     const consumer = await runCli(['consumer', 'add', 'openai/helpdesk/prod', 'helpdesk-env', '--path', envPath, '--var', 'OPENAI_API_KEY'], { cwd: home, env: environment });
     expect(consumer.code).toBe(0);
@@ -85,11 +82,7 @@ describe.skipIf(unavailable !== undefined)(`rekey scan --rotate (binary, emulato
         ['openai/billing/prod', byPolicy, { onLeak: 'rotate' as const }],
         ['openai/reports/prod', alertOnly, {}],
       ] as const) {
-        const credential = await context.store.createCredential({
-          name, provider: 'openai', scope: { project: seeded.projectId }, environment: 'prod',
-          owner: null, purpose: null, allowedModels: [], tags: {}, policy,
-        });
-        await context.vault.putVersion({ credential, value: seeded.key, stage: 'current', providerKeyId: seeded.keyId, mintedBy: 'cli:test' });
+        await seedCredential(context, { name, value: seeded.key, providerKeyId: seeded.keyId, scope: { project: seeded.projectId }, environment: 'prod', policy });
       }
     });
     const directory = await mkdtemp(join(home, 'logs-'));

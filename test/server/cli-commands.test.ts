@@ -8,14 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { hashAccessToken } from '../../src/access/access-tokens.js';
 import { register as registerInit } from '../../src/cli/commands/init-command.js';
 import { register as registerProxy } from '../../src/cli/commands/proxy-command.js';
 import { register as registerServe } from '../../src/cli/commands/serve-command.js';
 import { register as registerToken } from '../../src/cli/commands/token-command.js';
 import { openCliContext } from '../../src/cli/cli-context.js';
-import { SecretValue } from '../../src/core/secret-value.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/emulator.js';
 import { createKeySource } from '../../src/sdk/index.js';
+import { seedCredential } from '../helpers/credential-seed.js';
 
 let root: string;
 let emulator: RunningEmulator;
@@ -77,8 +78,7 @@ beforeAll(async () => {
   await run(['init']);
   const context = await openCliContext();
   try {
-    const credential = await context.store.createCredential({ name: NAME, provider: 'openai', scope: {}, environment: 'prod', owner: null, purpose: null, allowedModels: [], tags: {}, policy: {} });
-    await context.vault.putVersion({ credential, value: new SecretValue(providerKey), stage: 'current', providerKeyId: null, mintedBy: 'test' });
+    await seedCredential(context, { name: NAME, value: providerKey, environment: 'prod' });
   } finally {
     await context.close();
   }
@@ -110,10 +110,14 @@ describe('token, serve and proxy commands', () => {
     await run(['token', 'revoke', 'billing-api', '--yes']);
     expect(JSON.parse((await run(['token', 'list', '--json'])).stdout)).toEqual([]);
 
+    // The database (main file and WAL) holds the token's hash, which proves the search reads
+    // the rows, and not the token's secret.
     const home = process.env.REKEY_HOME ?? '';
-    for (const file of readdirSync(home)) {
-      if (file.startsWith('rekey.db')) expect(readFileSync(join(home, file)).includes(Buffer.from(created.token.slice(-43)))).toBe(false);
-    }
+    const files = readdirSync(home).filter((file) => file.startsWith('rekey.db'));
+    expect(files).toContain('rekey.db');
+    const database = Buffer.concat(files.map((file) => readFileSync(join(home, file))));
+    expect(database.includes(hashAccessToken(created.token))).toBe(true);
+    expect(database.includes(Buffer.from(created.token.slice(-43)))).toBe(false);
   });
 
   it('creates a virtual token and proxies an OpenAI call with it, logging no secret', async () => {
