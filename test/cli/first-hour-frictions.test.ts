@@ -222,5 +222,15 @@ describe('first-hour frictions (issue #12)', () => {
     expect(text.stdout).toMatch(/openai\/app\/dev +v\d+ sk-svcacct-…\S+ +today +never \(no cadence\) +held \(hold\)/);
     expect(text.stdout).toContain('Needs attention, first things first:');
   });
+
+  it('rotations rollback of a held rotation is not refused "in state hold": it runs (here the vault consumer still has no token, and it says so)', async () => {
+    const listed = JSON.parse((await rekey(['rotations', 'list', '--active', '--json', '--credential', 'openai/app/dev'])).stdout) as Array<{ rotation: string; state: string }>;
+    const held = listed.find((rotation) => rotation.state === 'hold');
+    expect(held).toBeDefined();
+    const result = await rekey(['rotations', 'rollback', held?.rotation ?? '', '--yes']);
+    expect(result.stdout + result.stderr).not.toMatch(/not allowed while a rotation is in state "hold"/);
+    expect(result.stdout + result.stderr).toContain('rollback → rollback-failed');
+    expect(result.stdout + result.stderr).toContain('could not put the old key back: vault: consumer vault: the Vault token variable VAULT_TOKEN is not set');
+  });
 });
 
