@@ -65,7 +65,13 @@ export function checkListenerTransport(host: string, transport: ListenerTranspor
 }
 
 /** Listens with a Hono fetch handler; shared by `rekey serve` and `rekey proxy`. */
-export async function listenFetch(fetch: (request: Request) => Response | Promise<Response>, options: ListenOptions): Promise<Listening> {
+/** The peer address of the connection behind a request, from the node adapter's bindings (undefined outside a socket, e.g. `app.request()`). */
+export function sourceAddressOf(env: unknown): string | undefined {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress;
+}
+
+export async function listenFetch(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, options: ListenOptions): Promise<Listening> {
   const warning = checkListenerTransport(options.host, options);
   const headersTimeout = options.headersTimeoutMilliseconds ?? DEFAULT_HEADERS_TIMEOUT_MILLISECONDS;
   // Node checks the header deadline every connectionsCheckingInterval: keep it below the deadline.

@@ -113,11 +113,12 @@ async function credentialFor(keySets: KeySets, token: AccessToken, provider: Pro
   if (requested !== null) {
     if (!token.credentials.includes(requested)) return `token ${token.name} may not use credential ${requested}`;
     const set = await keySets.get(requested).catch(() => undefined);
-    if (set === undefined) return `credential ${requested} does not exist`;
+    // Scoped by id: a credential removed and created again under the same name is not the token's.
+    if (set === undefined || !token.credentialIds.includes(set.credential.id)) return `credential ${requested} does not exist`;
     return set.credential.provider === provider ? set : `credential ${requested} is a ${set.credential.provider} key, not ${provider}`;
   }
   const sets = (await Promise.all(token.credentials.map((name) => keySets.get(name).catch(() => undefined)))).filter(
-    (set): set is KeySet => set !== undefined && set.credential.provider === provider,
+    (set): set is KeySet => set !== undefined && token.credentialIds.includes(set.credential.id) && set.credential.provider === provider,
   );
   if (sets.length === 1 && sets[0] !== undefined) return sets[0];
   if (sets.length === 0) return `token ${token.name} has no ${provider} credential`;
@@ -155,13 +156,14 @@ function injectKey(headers: Headers, family: Family, key: DeliveredKey): void {
   else headers.set('authorization', `Bearer ${key.value.reveal()}`);
 }
 
-export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Request) => Promise<Response> {
+/** The handler; `source` is the connection's peer address (for tokens bound to networks). */
+export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Request, source?: string) => Promise<Response> {
   const doFetch = deps.fetch ?? globalThis.fetch;
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const upstreamTimeout = deps.upstreamTimeoutMilliseconds ?? DEFAULT_UPSTREAM_TIMEOUT_MILLISECONDS;
   const limiter: TokenRateLimiter | undefined = deps.tokenRequestsPerSecond === undefined ? undefined : createTokenRateLimiter(deps.tokenRequestsPerSecond, deps.now);
 
-  return async (request) => {
+  return async (request, source) => {
     const started = performance.now();
     const url = new URL(request.url);
     const route = routeOf(url.pathname);
@@ -180,7 +182,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     if (badPath !== undefined) return finish(proxyError(route.family, 400, 'invalid_path', `rekey proxy refuses this path: ${badPath}`));
 
     const presented = presentedToken(request, route.family);
-    const token = presented === undefined ? undefined : await deps.verifier.verify(presented);
+    const token = presented === undefined ? undefined : await deps.verifier.verify(presented, source);
     if (token === undefined) {
       deps.onTokenRefused?.();
       return finish(proxyError(route.family, 401, 'invalid_virtual_token', 'a valid rekey virtual token is required (rk_proxy_…)'));

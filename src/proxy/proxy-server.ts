@@ -3,10 +3,10 @@
  * Prometheus `/metrics` with per credential / version / token counters (names only).
  */
 import type { KeySets } from '../access/key-sets.js';
-import { listenFetch, type ListenerTransport } from '../access/listen-fetch.js';
+import { listenFetch, sourceAddressOf, type ListenerTransport } from '../access/listen-fetch.js';
 import { openLiveKeySets } from '../access/live-key-sets.js';
 import { createAuthFailureCounter, type AuthFailureCounter } from '../access/auth-failure-counter.js';
-import { createTokenVerifier } from '../access/token-verifier.js';
+import { bearerTokenOf, createTokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
 import { createProxyHandler, type ProxyLogEntry, type ProxyUpstreams } from './proxy-handler.js';
@@ -78,9 +78,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const keySets = live.keySets;
   const meter = createProxyMeter({ usage: options.store, flushIntervalMilliseconds: options.meterFlushMilliseconds, onError: options.onError });
   const authFailures = createAuthFailureCounter({ store: options.store, source: 'proxy', flushIntervalMilliseconds: options.authFailureFlushMilliseconds, onError: options.onError });
+  const verifier = createTokenVerifier({ tokens: options.store, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 });
   const handler = createProxyHandler({
     keySets,
-    verifier: createTokenVerifier({ tokens: options.store, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 }),
+    verifier,
     meter,
     upstreams: options.upstreams,
     log: options.log,
@@ -90,11 +91,20 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     onTokenRefused: () => authFailures.refused(),
   });
   const listening = await listenFetch(
-    (request) => {
+    async (request, env) => {
       const pathname = new URL(request.url).pathname;
+      const source = sourceAddressOf(env);
       if (pathname === '/healthz') return Response.json({ status: 'ok' });
-      if (pathname === '/metrics') return new Response(metricsText(meter.totals()), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
-      return handler(request);
+      if (pathname === '/metrics') {
+        // Metrics name credentials and tokens: a live proxy token is required to read them.
+        const presented = bearerTokenOf(request.headers.get('authorization'));
+        if (presented === undefined || (await verifier.verify(presented, source)) === undefined) {
+          authFailures.refused();
+          return Response.json({ error: { message: 'a valid rekey virtual token is required (Authorization: Bearer rk_proxy_…)', code: 'invalid_virtual_token' } }, { status: 401, headers: { 'www-authenticate': 'Bearer realm="rekey"' } });
+        }
+        return new Response(metricsText(meter.totals()), { headers: { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' } });
+      }
+      return handler(request, source);
     },
     {
       host: options.host ?? '127.0.0.1',

@@ -8,7 +8,9 @@ import { listenFetch, type ListenerTransport } from '../access/listen-fetch.js';
 import { openLiveKeySets } from '../access/live-key-sets.js';
 import type { KeySets } from '../access/key-sets.js';
 import { createAuthFailureCounter, type AuthFailureCounter } from '../access/auth-failure-counter.js';
+import { createKeyDeliveries } from '../access/key-deliveries.js';
 import { createTokenVerifier } from '../access/token-verifier.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
 import type { ApiServices } from './api/api-services.js';
@@ -28,6 +30,8 @@ export interface KeyServerOptions {
   api?: { services: ApiServices; version: string } | undefined;
   /** TLS files, or leave to plain HTTP beyond loopback (refused without it). */
   transport?: ListenerTransport;
+  /** Where the first delivery of each key version to each token is audited (`key-deliver`). */
+  audit?: Pick<AuditLog, 'record'> | undefined;
   /** Certificate reloads and the plain-HTTP warning. */
   onNotice?: (message: string) => void;
 }
@@ -48,6 +52,7 @@ export async function startKeyServer(options: KeyServerOptions): Promise<Running
     verifier: createTokenVerifier({ tokens: options.store, kind: 'read', cacheMilliseconds: 5_000 }),
     usage: options.store,
     onTokenRefused: () => authFailures.refused(),
+    deliveries: createKeyDeliveries({ store: options.store, audit: options.audit, now: () => new Date() }),
     now: () => new Date(),
     ready: async () => {
       await options.store.migrationStatus();

@@ -16,6 +16,7 @@
  * beside them call `app.request()`.
  */
 import { Hono } from 'hono';
+import type { KeyDeliveries } from '../access/key-deliveries.js';
 import type { KeySets } from '../access/key-sets.js';
 import type { TokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
@@ -38,6 +39,8 @@ export interface ServerAppDependencies {
   onTokenRefused?: (() => void) | undefined;
   /** Longest long-poll a client may ask for, in seconds (default 60). */
   maxWaitSeconds?: number;
+  /** Counts and audits key deliveries and answers `/metrics` (which takes a read token). */
+  deliveries?: KeyDeliveries | undefined;
   /** The management API; absent: key delivery only. */
   api?: { services: ApiServices; version: string } | undefined;
 }
@@ -49,7 +52,9 @@ export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
   const readToken = requireReadToken(deps.verifier, deps.onTokenRefused);
   app.use('/v1/credentials/:name{.+}/keys', readToken);
   app.use('/v1/check-ins', readToken);
-  app.route('/v1', keyRoutes({ keySets: deps.keySets, maxWaitSeconds: deps.maxWaitSeconds ?? 60 }));
+  app.route('/v1', keyRoutes({ keySets: deps.keySets, maxWaitSeconds: deps.maxWaitSeconds ?? 60, verifier: deps.verifier, deliveries: deps.deliveries }));
+  app.use('/metrics', readToken);
+  app.get('/metrics', (context) => context.body(deps.deliveries?.metricsText() ?? '', 200, { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' }));
   app.route('/v1', checkInRoutes(deps));
   if (deps.api !== undefined) mountManagementApi(app as unknown as Hono, deps.api.services, { version: deps.api.version });
   app.onError((_error, context) => apiError(context, 500, 'internal', 'the server could not answer; try again'));

@@ -60,3 +60,24 @@ describe('access tokens', () => {
     expect(await verifier.verify(secret)).toBeUndefined();
   });
 });
+
+describe('token expiry and network binding', () => {
+  it('refuses a token after its TTL on the injected clock, cached or not, and a bound token from outside its networks', async () => {
+    let now = Date.parse('2026-05-01T10:00:00Z');
+    const { secret } = await issueAccessToken(tokens, { ...baseInput, name: `ttl-${tokenName++}`, ttlSeconds: 3600, cidrs: ['10.0.0.0/8', 'fd00::/8'] }, new Date(now));
+    const verifier = createTokenVerifier({ tokens, kind: 'proxy', now: () => now });
+    expect((await verifier.verify(secret, '10.1.2.3'))?.expiresAt).toEqual(new Date('2026-05-01T11:00:00Z'));
+    expect(await verifier.verify(secret, '::ffff:10.9.9.9')).toBeDefined();
+    expect(await verifier.verify(secret, 'fd00::1')).toBeDefined();
+    expect(await verifier.verify(secret, '192.168.1.1')).toBeUndefined();
+    expect(await verifier.verify(secret)).toBeUndefined();
+    now += 3600 * 1000;
+    expect(await verifier.verify(secret, '10.1.2.3')).toBeUndefined();
+  });
+
+  it('refuses a bad TTL or CIDR with a message naming it', async () => {
+    await expect(issueAccessToken(tokens, { ...baseInput, name: 'bad-ttl', ttlSeconds: 0 }, new Date())).rejects.toThrow(/lifetime must be a whole number of seconds above 0/);
+    await expect(issueAccessToken(tokens, { ...baseInput, name: 'bad-cidr', cidrs: ['10.0.0.0/33'] }, new Date())).rejects.toThrow(/--cidr "10.0.0.0\/33" is not a CIDR block/);
+    await expect(issueAccessToken(tokens, { ...baseInput, name: 'no-such', credentials: ['openai/none/prod'] }, new Date())).rejects.toThrow(/no credential named openai\/none\/prod/);
+  });
+});

@@ -83,9 +83,11 @@ describe('proxy', () => {
     expect(after - before).toBe(completionTokens);
   });
 
-  it('exposes health and Prometheus metrics by credential, version and token, without secrets', async () => {
+  it('exposes health, and Prometheus metrics by credential, version and token to a proxy token only, without secrets', async () => {
     expect(await (await fetch(`${proxy.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect((await fetch(`${proxy.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${proxy.url}/metrics`, { headers: { authorization: `Bearer rk_proxy_aaaaaaaaaaaa_${'A'.repeat(43)}` } })).status).toBe(401);
+    const metrics = await (await fetch(`${proxy.url}/metrics`, { headers: { authorization: `Bearer ${virtualToken}` } })).text();
     expect(metrics).toMatch(new RegExp(`rekey_proxy_requests_total\\{credential="${NAME}",version="1",token="ticketing-api",status="200"\\} \\d+`));
     expect(metrics).toContain('direction="output"');
     for (const secret of planted) expect(metrics).not.toContain(secret);

@@ -70,6 +70,7 @@ export function register(program: Command): void {
         const server = await startKeyServer({
           store,
           vault,
+          audit: context.audit,
           host: options.host,
           port,
           transport,

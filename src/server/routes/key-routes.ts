@@ -4,7 +4,10 @@
  * (304 on timeout). A plain GET re-reads the store (clients do that after a 401).
  */
 import { Hono } from 'hono';
+import type { KeyDeliveries } from '../../access/key-deliveries.js';
 import type { KeySet, KeySets } from '../../access/key-sets.js';
+import { sourceAddressOf } from '../../access/listen-fetch.js';
+import type { TokenVerifier } from '../../access/token-verifier.js';
 import { NotFoundError } from '../../core/errors.js';
 import { apiError, outOfScope, type ServerEnv } from '../server-env.js';
 
@@ -27,7 +30,13 @@ function requestedTag(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export function keyRoutes(deps: { keySets: KeySets; maxWaitSeconds: number }): Hono<ServerEnv> {
+/**
+ * The token is scoped by credential id (a credential removed and created again under the
+ * same name is refused with the same 403), and an answer that waited (a long poll) checks
+ * the token in the store again before it carries a key: one revoked or expired meanwhile
+ * gets a 401. Every key handed out is counted and its first delivery to a token audited.
+ */
+export function keyRoutes(deps: { keySets: KeySets; maxWaitSeconds: number; verifier: Pick<TokenVerifier, 'recheck'>; deliveries?: KeyDeliveries | undefined }): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   const { maxWaitSeconds } = deps;
   app.get('/credentials/:name{.+}/keys', async (context) => {
@@ -51,9 +60,16 @@ export function keyRoutes(deps: { keySets: KeySets; maxWaitSeconds: number }): H
       if (error instanceof NotFoundError) return apiError(context, 404, 'not-found', `credential ${name} does not exist`);
       throw error;
     }
+    const token = context.get('token');
+    if (!token.credentialIds.includes(set.credential.id)) return apiError(context, 403, 'forbidden', `token ${token.name} may not read credential ${name}`);
+    if (known !== undefined && (await deps.verifier.recheck(token, sourceAddressOf(context.env))) === undefined) {
+      context.header('www-authenticate', 'Bearer realm="rekey"');
+      return apiError(context, 401, 'unauthorized', 'the read token was revoked or expired while the request waited');
+    }
     context.header('etag', etagOf(set));
     context.header('cache-control', 'no-store');
     if (known === set.tag) return context.body(null, 304);
+    for (const key of set.keys) await deps.deliveries?.record(token, set.credential, key.version);
     return context.json(keySetBody(set));
   });
   return app;

@@ -5,13 +5,14 @@
  * auth-failure alert). The verified token is set on the context.
  */
 import type { MiddlewareHandler } from 'hono';
+import { sourceAddressOf } from '../../../access/listen-fetch.js';
 import { bearerTokenOf, type TokenVerifier } from '../../../access/token-verifier.js';
 import { apiError, type ServerEnv } from '../../server-env.js';
 
 export function requireReadToken(verifier: TokenVerifier, onRefused?: () => void): MiddlewareHandler<ServerEnv> {
   return async (context, next) => {
     const presented = bearerTokenOf(context.req.header('authorization'));
-    const token = presented === undefined ? undefined : await verifier.verify(presented);
+    const token = presented === undefined ? undefined : await verifier.verify(presented, sourceAddressOf(context.env));
     if (token === undefined) {
       onRefused?.();
       context.header('www-authenticate', 'Bearer realm="rekey"');
