@@ -12,7 +12,7 @@ import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 import { loadMasterKey, type MasterKeyCandidates } from '../crypto/master-key.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -69,6 +69,15 @@ export function cliActor(): string {
   }
 }
 
+/**
+ * Local mode (the database and the master key in hand) is the single-user case and the
+ * break-glass path of a team install: every event it records says so, with the OS user.
+ */
+function localAudit(audit: AuditLog): AuditLog {
+  const via = { mode: 'local/break-glass', osUser: cliActor().slice('cli:'.length) };
+  return { ...audit, record: (input) => audit.record({ ...input, detail: { ...input.detail, via } }) };
+}
+
 export function loadMasterKeyCandidates(home: string): Promise<MasterKeyCandidates> {
   return loadMasterKey(home, {
     masterKey: process.env.REKEY_MASTER_KEY,
@@ -94,6 +103,12 @@ export async function openStoreForHome(home: string): Promise<Store> {
 }
 
 export async function openCliContext(): Promise<CliContext> {
+  const server = process.env.REKEY_SERVER;
+  if (server !== undefined && server.trim() !== '') {
+    throw new UsageError('this command does not run against a rekey server yet (it needs the database and the master key)', {
+      hint: 'run it where the database is, without --server and REKEY_SERVER (audited as local/break-glass)',
+    });
+  }
   const home = resolveHome();
   if (!existsSync(home) || !statSync(home).isDirectory()) {
     throw new ConfigError(`rekey is not initialised: ${home} does not exist`, { hint: 'run `rekey init` (or set REKEY_HOME)' });
@@ -117,7 +132,7 @@ export async function openCliContext(): Promise<CliContext> {
         .then(() => undefined, () => undefined);
     };
     const store = integrity.sealed ? sealStore(raw, integrity.rows, onTampered) : raw;
-    const audit = createAuditLog({ store, clock, chain: integrity.sealed ? integrity.chain : undefined });
+    const audit = localAudit(createAuditLog({ store, clock, chain: integrity.sealed ? integrity.chain : undefined }));
     return {
       home,
       store,

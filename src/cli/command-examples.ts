@@ -118,6 +118,9 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 
   inventory: ['rekey inventory --provider openai --stale-days 90', 'rekey inventory --provider openai --output csv > keys.csv'],
 
+  login: ['rekey login --server https://rekey.internal:8420 --user alice', 'printf "%s\\n" "$PASSWORD" | rekey login --server http://127.0.0.1:8420 --user ci --password-stdin'],
+  logout: ['rekey logout'],
+  whoami: ['rekey whoami', 'rekey whoami --json'],
   serve: ['rekey serve --port 8420'],
   proxy: ['rekey proxy --port 8430'],
   emulator: ['rekey emulator --port 8080', 'REKEY_EMULATOR_ADMIN_KEY=sk-admin-rehearsal rekey emulator --port 8080 --rate-429 0.1'],

@@ -8,7 +8,7 @@
  * violations exit 3. No stack traces unless REKEY_DEBUG=1, and never a key value.
  */
 import { Command, CommanderError } from 'commander';
-import { exitCodeFor, ExitCode, isRekeyError } from '../core/errors.js';
+import { exitCodeFor, ExitCode, isRekeyError, UsageError } from '../core/errors.js';
 import { commandNamedBy, registerCommands } from './command-registry.js';
 import { colour } from './output.js';
 import { VERSION } from './version.js';
@@ -20,7 +20,8 @@ async function buildProgram(argv: readonly string[]): Promise<Command> {
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(colour.red(text)) });
+    .configureOutput({ outputError: (text, write) => write(colour.red(text)) })
+    .addHelpText('after', '\nTeam mode: --server URL (or REKEY_SERVER), after `rekey login --server URL`, runs the state commands through a rekey server, under its roles.');
   const named = commandNamedBy(argv);
   await registerCommands(program, named === undefined ? [] : [named]);
   return program;
@@ -39,7 +40,41 @@ function hintFor(program: Command, argv: string[]): string {
   return `hint: run \`${['rekey', ...words, '--help'].join(' ')}\` for usage`;
 }
 
-export async function main(argv: string[] = process.argv): Promise<number> {
+/**
+ * `--server URL` (or `--server=URL`) anywhere before `--` selects server mode for any
+ * command: it is taken out of the arguments and put in REKEY_SERVER, which the state
+ * commands read (`server-client.ts`).
+ */
+export function takeServerOption(argv: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index] ?? '';
+    if (word === '--') {
+      rest.push(...argv.slice(index));
+      break;
+    }
+    if (word === '--server' && index >= 2) {
+      const value = argv[index + 1];
+      if (value === undefined || value.startsWith('-')) throw new UsageError('--server needs a URL, e.g. --server https://rekey.internal:8420');
+      process.env.REKEY_SERVER = value;
+      index++;
+    } else if (word.startsWith('--server=') && index >= 2) {
+      process.env.REKEY_SERVER = word.slice('--server='.length);
+    } else {
+      rest.push(word);
+    }
+  }
+  return rest;
+}
+
+export async function main(rawArgv: string[] = process.argv): Promise<number> {
+  let argv: string[];
+  try {
+    argv = takeServerOption(rawArgv);
+  } catch (error) {
+    printError(error);
+    return exitCodeFor(error);
+  }
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'provider'
   | 'sink'
   | 'policy'
+  | 'forbidden'
   | 'internal';
 
 export interface RekeyErrorOptions {
@@ -127,6 +128,13 @@ export class SinkError extends RekeyError {
   constructor(message: string, options: SinkErrorOptions) {
     super('sink', message, options);
     this.sink = options.sink;
+  }
+}
+
+/** A team-mode server refused the action: the person lacks the capability on the target (HTTP 403); exit code 1. */
+export class ForbiddenError extends RekeyError {
+  constructor(message: string, options: RekeyErrorOptions = {}) {
+    super('forbidden', message, options);
   }
 }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { IntegrityError, UsageError } from '../../core/errors.js';
 import type { AuditEvent } from '../../core/types.js';
 import { withCliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 
 const columns: Array<Column<AuditEvent>> = [
@@ -34,7 +35,7 @@ export function register(program: Command): void {
     .action(async (options: { credential?: string; limit?: string; newestFirst?: boolean; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       if (options.limit !== undefined && !/^\d+$/.test(options.limit)) throw new UsageError(`--limit must be a whole number, not "${options.limit}"`);
-      const events = await withCliContext(({ audit: log }) => {
+      const events = serverUrl() !== undefined ? await remoteEvents(options.credential) : await withCliContext(({ audit: log }) => {
         const filter: { credential?: string } = {};
         if (options.credential !== undefined) filter.credential = options.credential;
         return log.list(filter);
@@ -51,8 +52,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean; checkpoint?: string; publicKey?: string }) => {
       if (options.publicKey !== undefined && options.checkpoint === undefined) throw new UsageError('--public-key needs --checkpoint');
+      if (serverUrl() !== undefined && options.checkpoint !== undefined) throw new UsageError('--checkpoint checks the database itself: run it where the database is, without --server');
       const checkpoints = options.checkpoint === undefined ? undefined : (await import('./audit-checkpoint-command.js')).readCheckpointFile(options.checkpoint);
-      const { result, checkpoint } = await withCliContext(async (context) => ({
+      const { result, checkpoint } = serverUrl() !== undefined ? { result: await remoteVerify(), checkpoint: undefined } : await withCliContext(async (context) => ({
         result: await context.audit.verify(),
         checkpoint: checkpoints === undefined ? undefined : await (await import('./audit-checkpoint-command.js')).checkAgainst(context, checkpoints, options.publicKey),
       }));
@@ -99,4 +101,20 @@ export function register(program: Command): void {
       if (options.out === undefined) process.stdout.write(text);
       else writeFileSync(options.out, text, { mode: 0o600 });
     });
+}
+
+async function remoteEvents(credential: string | undefined): Promise<AuditEvent[]> {
+  const { openApiClient } = await import('../server-client.js');
+  const { auditEventSchema } = await import('../../server/api/api-schemas.js');
+  const { auditEventFromWire } = await import('../remote-state.js');
+  const { z } = await import('zod');
+  const query = credential === undefined ? '' : `?${new URLSearchParams({ credential }).toString()}`;
+  return (await openApiClient().request('GET', `/v1/audit${query}`, z.array(auditEventSchema))).map(auditEventFromWire);
+}
+
+async function remoteVerify(): Promise<{ ok: true; count: number } | { ok: false; seq: number; reason: string }> {
+  const { openApiClient } = await import('../server-client.js');
+  const { z } = await import('zod');
+  const schema = z.union([z.object({ ok: z.literal(true), count: z.number() }).loose(), z.object({ ok: z.literal(false), seq: z.number(), reason: z.string() }).loose()]);
+  return openApiClient().request('GET', '/v1/audit/verify', schema);
 }

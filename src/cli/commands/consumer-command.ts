@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { collect } from '../cli-options.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import { withCliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { consumerJson } from '../cli-json.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { confirm } from '../secret-input.js';
@@ -193,7 +194,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (credentialName: string, options: { output?: string; json?: boolean }) => {
       const format = outputFormat(options);
-      const consumers = await withCliContext(async ({ store }) => {
+      const consumers = serverUrl() !== undefined ? await remoteConsumers(credentialName) : await withCliContext(async ({ store }) => {
         const credential = await store.getCredential(credentialName);
         if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
         return store.listConsumers(credential.id);
@@ -215,4 +216,12 @@ export function register(program: Command): void {
       });
       process.stdout.write(`${colour.green('removed')} consumer ${name} from ${credentialName}\n`);
     });
+}
+
+async function remoteConsumers(credentialName: string): Promise<Consumer[]> {
+  const { openApiClient } = await import('../server-client.js');
+  const { consumerSchema } = await import('../../server/api/api-schemas.js');
+  const { consumerFromWire, credentialSegment } = await import('../remote-state.js');
+  const { z } = await import('zod');
+  return (await openApiClient().request('GET', `/v1/credentials/${credentialSegment(credentialName)}/consumers`, z.array(consumerSchema))).map((consumer) => consumerFromWire(consumer, ''));
 }

@@ -7,6 +7,7 @@ import { formatDuration, parseDurationSeconds } from '../../core/duration.js';
 import { PROVIDER_KINDS, type CredentialPolicy, type ProviderKind } from '../../core/types.js';
 import { fingerprintLabel } from '../../crypto/fingerprint.js';
 import { withCliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { ageDays, consumerJson, credentialJson, versionJson } from '../cli-json.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { confirm, readSecretValue } from '../secret-input.js';
@@ -140,18 +141,20 @@ export function register(program: Command): void {
         throw new UsageError(shape, { hint: `paste the ${provider} key, or pass --force to store a custom format` });
       }
       const { addCredential } = await import('../../vault/credential-service.js');
-      const result = await withCliContext((context) =>
-        addCredential(context, {
-          name,
-          provider,
-          environment,
-          owner: options.owner ?? null,
-          purpose: options.purpose ?? null,
-          scope,
-          allowedModels: options.allowedModel ?? [],
-          tags: parsePairs(options.tag, '--tag'),
-          policy,
-        }, value, providerKeyIdOption(options.providerKeyId, value !== undefined)));
+      const input = {
+        name,
+        provider,
+        environment,
+        owner: options.owner ?? null,
+        purpose: options.purpose ?? null,
+        scope,
+        allowedModels: options.allowedModel ?? [],
+        tags: parsePairs(options.tag, '--tag'),
+        policy,
+      };
+      const providerKeyId = providerKeyIdOption(options.providerKeyId, value !== undefined);
+      const result = serverUrl() !== undefined ? await remote.add(input, value?.reveal(), providerKeyId, options.force === true) : await withCliContext((context) =>
+        addCredential(context, input, value, providerKeyId));
       if (options.json === true) {
         printJson({ credential: credentialJson(result.credential), version: result.version === undefined ? null : versionJson(result.version) });
       } else {
@@ -187,7 +190,7 @@ export function register(program: Command): void {
       const version = parsePositiveInteger(options.version, '--version');
       if (version !== undefined && options.providerKeyId === undefined) throw new UsageError('--version goes with --provider-key-id');
       const providerKeyId = options.providerKeyId === undefined ? undefined : providerKeyIdOption(options.providerKeyId, true);
-      const result = await withCliContext((context) =>
+      const result = serverUrl() !== undefined ? await remote.edit(name, { ...patch, providerKeyId, version, force: options.force === true }) : await withCliContext((context) =>
         editCredential(context, name, patch, {
           providerKeyId: providerKeyId ?? undefined,
           version,
@@ -209,7 +212,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { provider?: string; environment?: string; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
-      const rows = await withCliContext(async ({ store, clock }) => {
+      const rows = serverUrl() !== undefined ? await remote.list(options) : await withCliContext(async ({ store, clock }) => {
         const filter: { provider?: string; environment?: string } = {};
         if (options.provider !== undefined) filter.provider = parseProvider(options.provider);
         if (options.environment !== undefined) filter.environment = options.environment;
@@ -240,7 +243,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, options: { json?: boolean }) => {
       const { requireCredential } = await import('../../vault/credential-service.js');
-      const { item, versions, consumers } = await withCliContext(async ({ store }) => {
+      const { item, versions, consumers } = serverUrl() !== undefined ? await remote.show(name) : await withCliContext(async ({ store }) => {
         const found = await requireCredential(store, name);
         return { item: found, versions: await store.listVersions(found.id), consumers: await store.listConsumers(found.id) };
       });
@@ -259,7 +262,7 @@ export function register(program: Command): void {
     .action(async (name: string, options: { output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       const { requireCredential } = await import('../../vault/credential-service.js');
-      const versions = await withCliContext(async ({ store }) => store.listVersions((await requireCredential(store, name)).id));
+      const versions = serverUrl() !== undefined ? (await remote.show(name)).versions : await withCliContext(async ({ store }) => store.listVersions((await requireCredential(store, name)).id));
       printList(versions, versionColumns, format, versionJson);
     });
 
@@ -318,6 +321,10 @@ export function register(program: Command): void {
     .action(async (name: string, options: { version?: string; yes?: boolean }) => {
       const version = parsePositiveInteger(options.version, '--version');
       await confirm(`reveal the value of ${name}${version === undefined ? '' : ` version ${version}`}?`, options.yes);
+      if (serverUrl() !== undefined) {
+        process.stdout.write((await remote.reveal(name, version)) + '\n');
+        return;
+      }
       const { revealCredential } = await import('../../vault/credential-service.js');
       const result = await withCliContext((context) => revealCredential(context, name, version));
       process.stdout.write(result.value.reveal() + '\n');
@@ -331,7 +338,7 @@ export function register(program: Command): void {
     .action(async (name: string, options: { yes?: boolean; json?: boolean }) => {
       await confirm(`remove ${name} and all its versions?`, options.yes);
       const { removeCredential } = await import('../../vault/credential-service.js');
-      const result = await withCliContext((context) => removeCredential(context, name));
+      const result = serverUrl() !== undefined ? await remote.remove(name) : await withCliContext((context) => removeCredential(context, name));
       if (options.json === true) printJson({ removed: name, ...result });
       else {
         process.stdout.write(`${colour.green('removed')} ${name}\n`);
@@ -387,6 +394,8 @@ function editPatch(options: EditOptions): import('../../vault/credential-service
  * saying what was not checked and how to check it.
  */
 async function preflightAfterAdd(name: string, provider: ProviderKind): Promise<void> {
+  // In server mode the provider is checked where the rotation runs: `rekey rotate --dry-run` there.
+  if (serverUrl() !== undefined) return;
   const variable = ADMIN_VARIABLE[provider];
   if (variable === undefined) return;
   if ((process.env[variable] ?? '') === '') {
@@ -437,3 +446,62 @@ export function describePolicy(policy: CredentialPolicy): string {
   }
   return parts.length === 0 ? '(none: no cadence, so never due; default grace 15m quiet, 24h max)' : parts.join(', ');
 }
+
+/** The same operations through a rekey server (`--server` / REKEY_SERVER), returning what the local ones return. */
+const remote = {
+  async client() {
+    return (await import('../server-client.js')).openApiClient();
+  },
+  async list(options: { provider?: string; environment?: string }) {
+    const { credentialSummarySchema } = await import('../../server/api/api-schemas.js');
+    const { credentialFromWire, versionFromWire } = await import('../remote-state.js');
+    const { z } = await import('zod');
+    const query = new URLSearchParams();
+    if (options.provider !== undefined) query.set('provider', parseProvider(options.provider));
+    if (options.environment !== undefined) query.set('environment', options.environment);
+    const rows = await (await remote.client()).request('GET', `/v1/credentials${query.size === 0 ? '' : `?${query.toString()}`}`, z.array(credentialSummarySchema));
+    const now = new Date();
+    return rows.map((row) => ({ credential: credentialFromWire(row.credential), current: row.current === null ? undefined : versionFromWire(row.current, row.credential.id), now }));
+  },
+  async show(name: string) {
+    assertCredentialName(name);
+    const { credentialDetailSchema } = await import('../../server/api/api-schemas.js');
+    const { consumerFromWire, credentialFromWire, credentialSegment, versionFromWire } = await import('../remote-state.js');
+    const detail = await (await remote.client()).request('GET', `/v1/credentials/${credentialSegment(name)}`, credentialDetailSchema);
+    const item = credentialFromWire(detail.credential);
+    return { item, versions: detail.versions.map((version) => versionFromWire(version, item.id)), consumers: detail.consumers.map((consumer) => consumerFromWire(consumer, item.id)) };
+  },
+  async reveal(name: string, version: number | undefined): Promise<string> {
+    assertCredentialName(name);
+    const { credentialSegment } = await import('../remote-state.js');
+    const { z } = await import('zod');
+    const answer = await (await remote.client()).request('POST', `/v1/credentials/${credentialSegment(name)}/reveal`, z.object({ value: z.string() }).loose(), version === undefined ? {} : { version });
+    return answer.value;
+  },
+  async remove(name: string) {
+    assertCredentialName(name);
+    const { credentialSegment } = await import('../remote-state.js');
+    const { z } = await import('zod');
+    return (await remote.client()).request('DELETE', `/v1/credentials/${credentialSegment(name)}`, z.object({ liveVersions: z.number() }).loose());
+  },
+  async add(input: import('../../store/store.js').NewCredential, value: string | undefined, providerKeyId: string | null, force: boolean) {
+    const { credentialSchema, versionSchema } = await import('../../server/api/api-schemas.js');
+    const { credentialFromWire, versionFromWire } = await import('../remote-state.js');
+    const { z } = await import('zod');
+    const answer = await (await remote.client()).request('POST', '/v1/credentials', z.object({ credential: credentialSchema, version: versionSchema.nullable() }), {
+      ...input,
+      ...(value === undefined ? {} : { value }),
+      providerKeyId,
+      force,
+    });
+    const credential = credentialFromWire(answer.credential);
+    return { credential, version: answer.version === null ? undefined : versionFromWire(answer.version, credential.id) };
+  },
+  async edit(name: string, body: Record<string, unknown>) {
+    const { credentialSchema } = await import('../../server/api/api-schemas.js');
+    const { credentialFromWire, credentialSegment } = await import('../remote-state.js');
+    const { z } = await import('zod');
+    const answer = await (await remote.client()).request('PATCH', `/v1/credentials/${credentialSegment(name)}`, z.object({ credential: credentialSchema, changed: z.array(z.string()) }), body);
+    return { credential: credentialFromWire(answer.credential), changed: answer.changed };
+  },
+};

@@ -10,7 +10,9 @@ import { UsageError } from '../../core/errors.js';
 import type { SecretValue } from '../../core/secret-value.js';
 import type { RotationProgress } from '../../rotation/rotation-deps.js';
 import type { RotationOutcome, RotationPlan } from '../../rotation/rotation-executor.js';
+import { rotationOutcomeWire, type RotationOutcomeWire } from '../../server/api/rotation-wire.js';
 import { withCliContext, type CliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { openRotationExecutor, preflightCredential, printPreflight } from '../cli-services.js';
 import { colour, printJson } from '../output.js';
 import { withInterruptNotice } from '../rotation-interrupt.js';
@@ -22,33 +24,19 @@ export function progressPrinter(enabled: boolean): ((progress: RotationProgress)
   return enabled ? createProgressReporter().onProgress : undefined;
 }
 
-export function outcomeJson(outcome: RotationOutcome): Record<string, unknown> {
-  const { data, record } = outcome;
-  return {
-    rotation: outcome.rotationId,
-    credential: outcome.credential,
-    kind: record.kind,
-    state: outcome.state,
-    hold: outcome.hold,
-    failure: outcome.failure,
-    from: data.machine.oldVersion,
-    to: data.machine.pendingVersion,
-    startedAt: data.startedAt,
-    finishedAt: record.finishedAt?.toISOString() ?? null,
-    graceStartedAt: data.graceStartedAt ?? null,
-    oldKeyDeadAt: data.oldKeyDeadAt ?? null,
-    secondsToOldKeyDead: data.oldKeyDeadAt === undefined ? null : (new Date(data.oldKeyDeadAt).getTime() - new Date(data.startedAt).getTime()) / 1000,
-    deliveries: data.deliveries ?? [],
-    grace: data.grace ?? null,
-    forgottenConsumers: data.forgottenConsumers ?? null,
-    timings: data.timings,
-  };
+export function outcomeJson(outcome: RotationOutcome): RotationOutcomeWire {
+  return rotationOutcomeWire(outcome);
 }
 
 /** One human line (plus hints) per outcome; sets a failing exit code unless done. */
-export function printOutcome(outcome: RotationOutcome): void {
-  const name = `${outcome.credential} (rotation ${outcome.rotationId})`;
-  const versions = `v${outcome.data.machine.oldVersion} → v${outcome.data.machine.pendingVersion ?? '?'}`;
+export function printOutcome(outcome: RotationOutcome | RotationOutcomeWire): void {
+  printOutcomeWire('rotationId' in outcome ? rotationOutcomeWire(outcome) : outcome);
+}
+
+/** The same lines from the wire shape (what the server answers in server mode). */
+export function printOutcomeWire(outcome: RotationOutcomeWire): void {
+  const name = `${outcome.credential} (rotation ${outcome.rotation})`;
+  const versions = `v${outcome.from} → v${outcome.to ?? '?'}`;
   switch (outcome.state) {
     case 'done':
       process.stdout.write(`${colour.green('rotated')} ${name}: ${versions}, old key revoked\n`);
@@ -56,26 +44,25 @@ export function printOutcome(outcome: RotationOutcome): void {
     case 'hold':
       process.stdout.write(`${colour.yellow('held')} ${name}: ${outcome.hold?.reason ?? ''}\n`);
       if ((outcome.hold?.holders.length ?? 0) > 0) process.stdout.write(`  still using the old key or failing: ${outcome.hold?.holders.join(', ')}\n`);
-      process.stdout.write(`hint: fix it, then \`rekey rotations resume ${outcome.rotationId}\`, or \`rekey rotations rollback ${outcome.rotationId}\`\n`);
+      process.stdout.write(`hint: fix it, then \`rekey rotations resume ${outcome.rotation}\`, or \`rekey rotations rollback ${outcome.rotation}\`\n`);
       process.exitCode = 1;
       break;
     case 'awaiting-value':
       process.stdout.write(`${colour.yellow('waiting')} ${name}: this provider cannot create keys by API\n`);
-      process.stdout.write(`hint: create a key in the provider console, then \`rekey rotations resume ${outcome.rotationId} --value-from-stdin\`\n`);
+      process.stdout.write(`hint: create a key in the provider console, then \`rekey rotations resume ${outcome.rotation} --value-from-stdin\`\n`);
       break;
     case 'rolled-back':
-      process.stdout.write(`${colour.yellow('rolled back')} ${name}: v${outcome.data.machine.oldVersion} is current\n`);
+      process.stdout.write(`${colour.yellow('rolled back')} ${name}: v${outcome.from} is current\n`);
       break;
     default:
       process.stdout.write(`${colour.red(outcome.state)} ${name}: ${outcome.failure ?? ''}\n`);
       process.exitCode = 1;
   }
-  if ((outcome.data.forgottenConsumers?.length ?? 0) > 0) {
-    process.stdout.write(`forgotten consumers (old key used, not in the consumer list): ${outcome.data.forgottenConsumers?.join(', ')}\n`);
+  if ((outcome.forgottenConsumers?.length ?? 0) > 0) {
+    process.stdout.write(`forgotten consumers (old key used, not in the consumer list): ${outcome.forgottenConsumers?.join(', ')}\n`);
   }
-  if (outcome.data.oldKeyDeadAt !== undefined && outcome.record.kind === 'emergency') {
-    const seconds = (new Date(outcome.data.oldKeyDeadAt).getTime() - new Date(outcome.data.startedAt).getTime()) / 1000;
-    process.stdout.write(`old key dead ${formatDuration(seconds)} after the rotation started\n`);
+  if (outcome.secondsToOldKeyDead !== null && outcome.kind === 'emergency') {
+    process.stdout.write(`old key dead ${formatDuration(outcome.secondsToOldKeyDead)} after the rotation started\n`);
   }
 }
 
@@ -129,6 +116,7 @@ async function rotateOne(credential: string, options: RotateOptions, kind: 'manu
   if (kind === 'drill' && options.emergency === true) throw new UsageError('a drill cannot be an emergency rotation');
   const grace = graceOptions(options);
   const suppliedValue: SecretValue | undefined = options.valueFromStdin === true ? await readSecretValue(`new key for ${credential}`) : undefined;
+  if (serverUrl() !== undefined) return rotateThroughServer(credential, options, kind, { emergencyPath, ...grace, value: suppliedValue?.reveal() });
   await withCliContext(async (context) => {
     const reporter = createProgressReporter();
     const executor = await openRotationExecutor(context, options.json !== true && options.dryRun !== true ? reporter.onProgress : undefined);
@@ -172,6 +160,38 @@ async function nothingDue(store: CliContext['store']): Promise<string> {
   if (never.length === 0) return 'nothing is due\n';
   const shown = never.length > 3 ? `${never.slice(0, 3).join(', ')} and ${never.length - 3} more` : never.join(', ');
   return `nothing is due; ${never.length} credential(s) without a cadence are never due (${shown}): set one with \`rekey credential edit <name> --rotate-every-days 90\`\n`;
+}
+
+/** `rekey rotate` against a server: the same plan or outcome, printed the same way (the provider preflight runs only locally). */
+async function rotateThroughServer(
+  credential: string,
+  options: RotateOptions,
+  kind: 'manual' | 'drill',
+  extra: { emergencyPath?: string | undefined; graceQuietSeconds?: number | undefined; graceMaxSeconds?: number | undefined; value?: string | undefined },
+): Promise<void> {
+  const { openApiClient } = await import('../server-client.js');
+  const { rotationOutcomeSchema, rotationPlanSchema } = await import('../../server/api/rotation-wire.js');
+  const client = openApiClient();
+  const body = {
+    credential,
+    ...(options.emergency === true ? { emergency: true } : { kind }),
+    ...Object.fromEntries(Object.entries(extra).filter(([, value]) => value !== undefined)),
+  };
+  if (options.dryRun === true) {
+    const plan = await client.request('POST', '/v1/rotations/plan', rotationPlanSchema, body);
+    if (options.json === true) printJson(plan);
+    else printPlan(plan);
+    if (plan.problems.length > 0) process.exitCode = 1;
+    return;
+  }
+  if (options.json !== true) process.stderr.write(colour.dim(`rotating ${credential} on ${client.server}…`) + '\n');
+  const outcome = await client.request('POST', '/v1/rotations', rotationOutcomeSchema, body);
+  if (options.json === true) {
+    printJson(outcome);
+    if (outcome.state !== 'done' && outcome.state !== 'awaiting-value') process.exitCode = 1;
+  } else {
+    printOutcomeWire(outcome);
+  }
 }
 
 async function rotateDue(options: RotateOptions): Promise<void> {

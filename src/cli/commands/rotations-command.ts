@@ -8,7 +8,8 @@ import { withInterruptNotice } from '../rotation-interrupt.js';
 import { createProgressReporter } from '../rotation-progress.js';
 import { confirm, readSecretValue } from '../secret-input.js';
 import { openRotationExecutor } from '../cli-services.js';
-import { outcomeJson, printOutcome, progressPrinter } from './rotate-command.js';
+import { serverUrl } from '../server-client.js';
+import { outcomeJson, printOutcome, printOutcomeWire, progressPrinter } from './rotate-command.js';
 
 interface Row {
   record: RotationRecord;
@@ -47,6 +48,18 @@ async function decide(rotationId: string, decision: Decision, options: { yes?: b
     'end-grace': `end the grace of rotation ${rotationId} now and revoke the old key, even though it may still be in use?`,
   }[decision];
   await confirm(question, options.yes);
+  if (serverUrl() !== undefined) {
+    const { openApiClient } = await import('../server-client.js');
+    const { rotationOutcomeSchema } = await import('../../server/api/rotation-wire.js');
+    const { z } = await import('zod');
+    const answer = await openApiClient().request('POST', `/v1/rotations/${encodeURIComponent(rotationId)}/${decision}`, z.union([rotationOutcomeSchema, z.object({ rotation: z.string(), requested: z.literal('end-grace') })]));
+    if ('requested' in answer) {
+      if (options.json === true) printJson(answer);
+      else process.stdout.write(`asked the worker running rotation ${rotationId} to end its grace; it revokes the old key within seconds\n`);
+    } else if (options.json === true) printJson(answer);
+    else printOutcomeWire(answer);
+    return;
+  }
   await withCliContext(async (context) => {
     const executor = await openRotationExecutor(context, progressPrinter(options.json !== true));
     // A grace that a live worker is running: ask it (it checks every few seconds).
@@ -84,7 +97,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { credential?: string; active?: boolean; limit: string; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
-      const rows = await withCliContext(async ({ store }) => {
+      const rows = serverUrl() !== undefined ? await remoteList(options) : await withCliContext(async ({ store }) => {
         const filter: { credentialId?: string; active?: boolean; limit?: number } = { limit: Math.max(1, Number.parseInt(options.limit, 10) || 50) };
         if (options.credential !== undefined) {
           const credential = await store.getCredential(options.credential);
@@ -109,7 +122,8 @@ export function register(program: Command): void {
     .description('Show a rotation: state, versions, timings, deliveries and its step journal')
     .option('--json', 'print JSON')
     .action(async (rotationId: string, options: { json?: boolean }) => {
-      await withCliContext(async ({ store }) => {
+      if (serverUrl() !== undefined) return remoteShow(rotationId, options);
+      return withCliContext(async ({ store }) => {
         const record = await store.getRotation(rotationId);
         if (record === undefined) throw new NotFoundError(`no rotation ${rotationId}`, { hint: 'list them with `rekey rotations list`' });
         const journal = await store.listJournal(rotationId);
@@ -146,6 +160,16 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (rotationId: string, options: { valueFromStdin?: boolean; json?: boolean }) => {
       const suppliedValue = options.valueFromStdin === true ? await readSecretValue(`new key for rotation ${rotationId}`) : undefined;
+      if (serverUrl() !== undefined) {
+        const { openApiClient } = await import('../server-client.js');
+        const { rotationOutcomeSchema } = await import('../../server/api/rotation-wire.js');
+        const outcome = await openApiClient().request('POST', `/v1/rotations/${encodeURIComponent(rotationId)}/resume`, rotationOutcomeSchema, suppliedValue === undefined ? {} : { value: suppliedValue.reveal() });
+        if (options.json === true) {
+          printJson(outcome);
+          if (outcome.state !== 'done' && outcome.state !== 'rolled-back' && outcome.state !== 'awaiting-value') process.exitCode = 1;
+        } else printOutcomeWire(outcome);
+        return;
+      }
       await withCliContext(async (context) => {
         const reporter = createProgressReporter();
         const executor = await openRotationExecutor(context, options.json !== true ? reporter.onProgress : undefined);
@@ -170,5 +194,55 @@ export function register(program: Command): void {
       .option('--yes', 'do not ask for confirmation')
       .option('--json', 'print JSON')
       .action((rotationId: string, options: { yes?: boolean; json?: boolean }) => decide(rotationId, name, options));
+  }
+}
+
+async function remoteList(options: { credential?: string; active?: boolean; limit: string }): Promise<Row[]> {
+  const { openApiClient } = await import('../server-client.js');
+  const { rotationRowSchema } = await import('../../server/api/api-schemas.js');
+  const { z } = await import('zod');
+  const query = new URLSearchParams({ limit: String(Math.min(1000, Math.max(1, Number.parseInt(options.limit, 10) || 50))) });
+  if (options.credential !== undefined) query.set('credential', options.credential);
+  if (options.active === true) query.set('active', 'true');
+  const rows = await openApiClient().request('GET', `/v1/rotations?${query.toString()}`, z.array(rotationRowSchema));
+  return rows.map((row) => ({
+    credential: row.credential,
+    record: {
+      id: row.rotation,
+      credentialId: '',
+      kind: row.kind,
+      state: row.state as RotationRecord['state'],
+      data: {},
+      revision: 0,
+      error: row.error,
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+      finishedAt: row.finishedAt === null ? null : new Date(row.finishedAt),
+    } as RotationRecord,
+  }));
+}
+
+async function remoteShow(rotationId: string, options: { json?: boolean }): Promise<void> {
+  const { openApiClient } = await import('../server-client.js');
+  const { rotationDetailSchema } = await import('../../server/api/rotation-wire.js');
+  const detail = await openApiClient().request('GET', `/v1/rotations/${encodeURIComponent(rotationId)}`, rotationDetailSchema);
+  const { options: rotationOptions, error, ...rest } = detail;
+  if (options.json === true) {
+    printJson(rest);
+    return;
+  }
+  process.stdout.write(`${colour.bold(`rotation ${rotationId}`)} ${detail.credential} (${detail.kind})\n`);
+  process.stdout.write(`  state: ${detail.state}${error === null ? '' : ` — ${error}`}\n`);
+  process.stdout.write(`  versions: v${detail.from} → ${detail.to === null ? '(not minted)' : `v${detail.to}`}\n`);
+  const grace = detail.grace as { action?: string; reason?: string } | null;
+  process.stdout.write(`  grace: quiet ${rotationOptions.graceQuietSeconds}s, max ${rotationOptions.graceMaxSeconds}s${grace === null ? '' : `; ${grace.action ?? ''}: ${grace.reason ?? ''}`}\n`);
+  for (const delivery of detail.deliveries as Array<{ consumer?: string; sink?: string; verified?: string; reloaded?: boolean }>) {
+    process.stdout.write(`  delivered: ${delivery.consumer ?? ''} → ${delivery.sink ?? ''} (${delivery.verified ?? ''}${delivery.reloaded === true ? ', reloaded' : ''})\n`);
+  }
+  if ((detail.forgottenConsumers?.length ?? 0) > 0) process.stdout.write(`  forgotten consumers: ${detail.forgottenConsumers?.join(', ')}\n`);
+  process.stdout.write('  journal:\n');
+  for (const entry of detail.journal) {
+    const event = entry.phase === 'end' && typeof entry.detail['event'] === 'object' ? ` → ${String((entry.detail['event'] as { type?: unknown }).type)}` : '';
+    process.stdout.write(`    ${entry.at}  ${entry.step} ${entry.phase}${event}\n`);
   }
 }

@@ -40,17 +40,20 @@ async function managementServices(context: CliContext): Promise<ApiServices> {
   ]);
   const access = createAccessControl({ store: context.store, integrity, onTampered: (what) => process.stderr.write(colour.yellow(`rekey serve: ${what} fails its integrity check and grants nothing`) + '\n') });
   const envelope = context.keys.envelope;
+  const { createAuditLog } = await import('../../audit/audit-log.js');
+  // The server's own audit log: its events name the person of each request, not this OS user.
+  const audit = createAuditLog({ store: context.store, clock: context.clock, chain: context.integrity.sealed ? context.integrity.chain : undefined });
   return {
     integrity,
     store: context.store,
     vault: context.vault,
-    audit: context.audit,
+    audit,
     clock: context.clock,
-    rotations: (audit) => openRotationExecutor({ ...context, audit: { ...context.audit, record: audit.record } }),
+    rotations: (recorder) => openRotationExecutor({ ...context, audit: { ...audit, record: recorder.record } }),
     fingerprintSalt: context.keys.fingerprintSalt,
     access,
     team: { envelope, linkKey: approvalLinkKey(context.keys.material.key) },
-    sessions: { secondFactor: createTotpSecondFactor({ store: context.store, audit: context.audit, clock: context.clock, actor: 'login', envelope, integrity }) },
+    sessions: { secondFactor: createTotpSecondFactor({ store: context.store, audit, clock: context.clock, actor: 'login', envelope, integrity }) },
     gates: [createStepUpGate({ access, clock: context.clock }), createApprovalGate({ store: context.store, clock: context.clock, integrity })],
   };
 }

@@ -4,6 +4,7 @@ import { collect } from '../cli-options.js';
 import { UsageError } from '../../core/errors.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import { withCliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { confirm } from '../secret-input.js';
 import type { AccessToken, AccessTokenKind } from '../../core/types.js';
@@ -73,7 +74,7 @@ export function register(program: Command): void {
       const cidrs = (options.cidr ?? []).map((cidr) => parseCidr(cidr));
       const { issueAccessToken } = await import('../../access/access-tokens.js');
       const { requireCredential } = await import('../../vault/credential-service.js');
-      const created = await withCliContext(async ({ store, audit, clock, actor }) => {
+      const created = serverUrl() !== undefined ? await remoteCreate({ kind, name, credentials, allowedModels: options.allowedModel ?? [] }) : await withCliContext(async ({ store, audit, clock, actor }) => {
         for (const credential of credentials) await requireCredential(store, credential);
         const result = await issueAccessToken(store, { kind, name, credentials, allowedModels: options.allowedModel ?? [], allowedEndpoints, createdBy: actor, ttlSeconds, cidrs }, clock.now());
         await audit.record({
@@ -101,7 +102,7 @@ export function register(program: Command): void {
       const format = outputFormat(options);
       const filter: { kind?: AccessTokenKind; includeRevoked?: boolean } = { includeRevoked: options.all === true };
       if (options.kind !== undefined) filter.kind = parseKind(options.kind);
-      const tokens = await withCliContext(({ store }) => store.listAccessTokens(filter));
+      const tokens = serverUrl() !== undefined ? await remoteList(filter) : await withCliContext(({ store }) => store.listAccessTokens(filter));
       printList(tokens, columns, format, tokenJson);
     });
 
@@ -112,7 +113,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (idOrName: string, options: { yes?: boolean; json?: boolean }) => {
       await confirm(`revoke token ${idOrName}?`, options.yes);
-      const revoked = await withCliContext(async ({ store, audit, clock, actor }) => {
+      const revoked = serverUrl() !== undefined ? await remoteRevoke(idOrName) : await withCliContext(async ({ store, audit, clock, actor }) => {
         const result = await store.revokeAccessToken(idOrName, clock.now());
         await audit.record({ event: 'token-revoke', actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.id, kind: result.kind, name: result.name } });
         return result;
@@ -120,4 +121,32 @@ export function register(program: Command): void {
       if (options.json === true) printJson(tokenJson(revoked));
       else process.stdout.write(`${colour.green('revoked')} ${revoked.kind} token ${revoked.id} (${revoked.name})\n`);
     });
+}
+
+async function remoteCreate(body: { kind: AccessTokenKind; name: string; credentials: string[]; allowedModels: string[] }): Promise<{ token: AccessToken; secret: string }> {
+  const { openApiClient } = await import('../server-client.js');
+  const { tokenSchema } = await import('../../server/api/api-schemas.js');
+  const { tokenFromWire } = await import('../remote-state.js');
+  const { z } = await import('zod');
+  const answer = await openApiClient().request('POST', '/v1/tokens', tokenSchema.extend({ token: z.string() }), body);
+  const { token: secret, ...wire } = answer;
+  return { token: tokenFromWire(wire), secret };
+}
+
+async function remoteList(filter: { kind?: AccessTokenKind; includeRevoked?: boolean }): Promise<AccessToken[]> {
+  const { openApiClient } = await import('../server-client.js');
+  const { tokenSchema } = await import('../../server/api/api-schemas.js');
+  const { tokenFromWire } = await import('../remote-state.js');
+  const { z } = await import('zod');
+  const query = new URLSearchParams();
+  if (filter.kind !== undefined) query.set('kind', filter.kind);
+  if (filter.includeRevoked === true) query.set('all', 'true');
+  return (await openApiClient().request('GET', `/v1/tokens${query.size === 0 ? '' : `?${query.toString()}`}`, z.array(tokenSchema))).map(tokenFromWire);
+}
+
+async function remoteRevoke(idOrName: string): Promise<AccessToken> {
+  const { openApiClient } = await import('../server-client.js');
+  const { tokenSchema } = await import('../../server/api/api-schemas.js');
+  const { tokenFromWire } = await import('../remote-state.js');
+  return tokenFromWire(await openApiClient().request('DELETE', `/v1/tokens/${encodeURIComponent(idOrName)}`, tokenSchema));
 }

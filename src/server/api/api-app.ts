@@ -27,6 +27,7 @@ const STATUS_OF: Record<ErrorCode, ErrorStatus> = {
   conflict: 409,
   integrity: 409,
   policy: 422,
+  forbidden: 403,
   crypto: 500,
   store: 503,
   provider: 502,

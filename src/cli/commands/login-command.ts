@@ -1,0 +1,114 @@
+/**
+ * `rekey login --server URL`, `rekey logout`, `rekey whoami`: a person's session on a
+ * team-mode server. The password comes from a hidden prompt or the first line of stdin,
+ * never from an argument; the session token goes to `$REKEY_HOME/session.json` (0600).
+ */
+import type { Command } from 'commander';
+import { userInfo } from 'node:os';
+import { z } from 'zod';
+import { ConfigError, UsageError } from '../../core/errors.js';
+import { loginResponseSchema, whoamiSchema } from '../../server/routes/auth-api-routes.js';
+import { colour, printJson } from '../output.js';
+import { promptHidden, readStdinText } from '../secret-input.js';
+import { createApiClient, forgetSession, loadSavedSession, openApiClient, saveSession, serverUrl } from '../server-client.js';
+
+/** The password (and, when the account has one, the one-time code on the second line) from stdin or prompts. */
+async function readLoginSecrets(passwordStdin: boolean): Promise<{ password: string; nextCode: () => Promise<string> }> {
+  if (passwordStdin) {
+    const lines = (await readStdinText()).split(/\r?\n/);
+    const password = lines[0] ?? '';
+    if (password === '') throw new UsageError('no password on stdin');
+    return {
+      password,
+      nextCode: async () => {
+        const code = lines[1]?.trim() ?? '';
+        if (code === '') throw new UsageError('this account needs a one-time code: put it on the second line of stdin');
+        return code;
+      },
+    };
+  }
+  if (!process.stdin.isTTY) throw new UsageError('cannot prompt for the password: stdin is not a terminal', { hint: 'pipe it in with --password-stdin' });
+  return { password: await promptHidden('password: '), nextCode: () => promptHidden('one-time code: ') };
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
+export function registerLogin(program: Command): void {
+  program
+    .command('login')
+    .description('Sign in to a rekey server (--server URL or REKEY_SERVER); the session is kept in $REKEY_HOME/session.json (0600)')
+    .option('--server <url>', 'the rekey server, e.g. https://rekey.internal:8420 (or REKEY_SERVER); with any state command it runs that command there')
+    .option('--user <name>', 'the account (default: your OS user name)')
+    .option('--password-stdin', 'read the password from the first line of stdin (a one-time code, when needed, from the second)')
+    .option('--json', 'print JSON')
+    .action(async (options: { user?: string; passwordStdin?: boolean; json?: boolean }) => {
+      const server = serverUrl();
+      if (server === undefined) throw new UsageError('name the server: rekey login --server URL (or set REKEY_SERVER)');
+      const user = options.user ?? osUser();
+      const secrets = await readLoginSecrets(options.passwordStdin === true);
+      const client = createApiClient(server, undefined);
+      let answer;
+      try {
+        answer = await client.request('POST', '/v1/auth/login', loginResponseSchema, { user, password: secrets.password });
+      } catch (error) {
+        if (!(error instanceof ConfigError) || !/second factor is required/.test(error.message)) throw error;
+        answer = await client.request('POST', '/v1/auth/login', loginResponseSchema, { user, password: secrets.password, mfa: { code: await secrets.nextCode() } });
+      }
+      await saveSession({ server, token: answer.token, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt });
+      if (options.json === true) printJson({ server, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt, idleSeconds: answer.session.idleSeconds });
+      else process.stdout.write(`${colour.green('signed in')} to ${server} as ${answer.user.name} (session ${answer.session.id}, until ${answer.session.expiresAt}, ends after ${Math.round(answer.session.idleSeconds / 60)} min idle)\n`);
+    });
+}
+
+export function registerLogout(program: Command): void {
+  program
+    .command('logout')
+    .description('End the session on the rekey server and forget it here')
+    .action(async () => {
+      const saved = loadSavedSession();
+      if (saved === undefined) {
+        process.stdout.write('not signed in\n');
+        return;
+      }
+      try {
+        await createApiClient(saved.server, saved.token).request('POST', '/v1/auth/logout', z.object({ session: z.string() }).loose());
+      } catch (error) {
+        // An expired or revoked session is already over; forget it all the same.
+        if (!(error instanceof ConfigError)) throw error;
+      }
+      forgetSession();
+      process.stdout.write(`${colour.green('signed out')} of ${saved.server} (session ${saved.session})\n`);
+    });
+}
+
+export function registerWhoami(program: Command): void {
+  program
+    .command('whoami')
+    .description('Who you are on the rekey server: account, session and role grants')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      if (serverUrl() === undefined) {
+        const saved = loadSavedSession();
+        if (saved !== undefined) process.env.REKEY_SERVER = saved.server;
+        else throw new UsageError('not signed in to a server (local mode acts as your OS user)', { hint: 'rekey login --server URL' });
+      }
+      const answer = await openApiClient().request('GET', '/v1/auth/whoami', whoamiSchema);
+      if (options.json === true) return printJson(answer);
+      process.stdout.write(`${answer.user.name} on ${serverUrl() ?? ''} (session ${answer.session.id}, until ${answer.session.expiresAt}${answer.session.mfa === null ? '' : `, MFA ${answer.session.mfa}`})\n`);
+      for (const grant of answer.grants) process.stdout.write(`  ${grant.role} on ${grant.scope}: ${grant.capabilities.join(', ')}\n`);
+      if (answer.grants.length === 0) process.stdout.write('  no role bindings: every action is refused\n');
+      return undefined;
+    });
+}
+
+export function register(program: Command): void {
+  registerLogin(program);
+  registerLogout(program);
+  registerWhoami(program);
+}

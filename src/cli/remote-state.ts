@@ -1,0 +1,40 @@
+/**
+ * What the CLI in server mode reads back: the management API's wire shapes turned into
+ * the domain objects the commands already print, so server mode prints exactly what local
+ * mode prints. A version read over the API carries no sealed value (the API never sends one).
+ */
+import type { AccessToken, AuditEvent, Consumer, Credential, CredentialPolicy, VersionRecord } from '../core/types.js';
+import type { AuditEventWire, ConsumerWire, CredentialWire, TokenWire, VersionWire } from '../server/api/api-schemas.js';
+
+export function credentialFromWire(wire: CredentialWire): Credential {
+  return { ...wire, policy: wire.policy as CredentialPolicy, createdAt: new Date(wire.createdAt), updatedAt: new Date(wire.updatedAt) };
+}
+
+export function versionFromWire(wire: VersionWire, credentialId: string): VersionRecord {
+  return {
+    ...wire,
+    credentialId,
+    createdAt: new Date(wire.createdAt),
+    stageChangedAt: new Date(wire.stageChangedAt),
+    shreddedAt: wire.shreddedAt === null ? null : new Date(wire.shreddedAt),
+    providerData: {},
+    sealed: { ciphertext: Buffer.alloc(0), wrappedKey: Buffer.alloc(0), masterKeyId: '' },
+  };
+}
+
+export function consumerFromWire(wire: ConsumerWire, credentialId: string): Consumer {
+  return { ...wire, credentialId, createdAt: new Date(wire.createdAt) };
+}
+
+export function tokenFromWire(wire: TokenWire): AccessToken {
+  return { ...wire, createdAt: new Date(wire.createdAt), revokedAt: wire.revokedAt === null ? null : new Date(wire.revokedAt) };
+}
+
+export function auditEventFromWire(wire: AuditEventWire): AuditEvent {
+  return { ...wire, at: new Date(wire.at) };
+}
+
+/** `openai/x/prod` → `openai%2Fx%2Fprod` for a path segment. */
+export function credentialSegment(name: string): string {
+  return encodeURIComponent(name);
+}
