@@ -27,7 +27,7 @@ export function consumerFromWire(wire: ConsumerWire, credentialId: string): Cons
 }
 
 export function tokenFromWire(wire: TokenWire): AccessToken {
-  return { ...wire, createdAt: new Date(wire.createdAt), revokedAt: wire.revokedAt === null ? null : new Date(wire.revokedAt) };
+  return { ...wire, createdAt: new Date(wire.createdAt), expiresAt: wire.expiresAt === null ? null : new Date(wire.expiresAt), revokedAt: wire.revokedAt === null ? null : new Date(wire.revokedAt) };
 }
 
 export function auditEventFromWire(wire: AuditEventWire): AuditEvent {

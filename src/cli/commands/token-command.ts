@@ -74,7 +74,7 @@ export function register(program: Command): void {
       const cidrs = (options.cidr ?? []).map((cidr) => parseCidr(cidr));
       const { issueAccessToken } = await import('../../access/access-tokens.js');
       const { requireCredential } = await import('../../vault/credential-service.js');
-      const created = serverUrl() !== undefined ? await remoteCreate({ kind, name, credentials, allowedModels: options.allowedModel ?? [] }) : await withCliContext(async ({ store, audit, clock, actor }) => {
+      const created = serverUrl() !== undefined ? await remoteCreate({ kind, name, credentials, allowedModels: options.allowedModel ?? [], allowedEndpoints, ...(ttlSeconds === undefined ? {} : { ttlSeconds }), cidrs }) : await withCliContext(async ({ store, audit, clock, actor }) => {
         for (const credential of credentials) await requireCredential(store, credential);
         const result = await issueAccessToken(store, { kind, name, credentials, allowedModels: options.allowedModel ?? [], allowedEndpoints, createdBy: actor, ttlSeconds, cidrs }, clock.now());
         await audit.record({
@@ -123,7 +123,7 @@ export function register(program: Command): void {
     });
 }
 
-async function remoteCreate(body: { kind: AccessTokenKind; name: string; credentials: string[]; allowedModels: string[] }): Promise<{ token: AccessToken; secret: string }> {
+async function remoteCreate(body: { kind: AccessTokenKind; name: string; credentials: string[]; allowedModels: string[]; allowedEndpoints: string[]; ttlSeconds?: number; cidrs: string[] }): Promise<{ token: AccessToken; secret: string }> {
   const { openApiClient } = await import('../server-client.js');
   const { tokenSchema } = await import('../../server/api/api-schemas.js');
   const { tokenFromWire } = await import('../remote-state.js');

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { issueAccessToken } from '../../access/access-tokens.js';
+import { parseCidr } from '../../access/token-network.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import { ACCESS_TOKEN_KINDS, type AccessToken } from '../../core/types.js';
 import { requireCredential } from '../../vault/credential-service.js';
@@ -18,6 +19,9 @@ export const createTokenBody = z
     name: z.string().min(1).max(100),
     credentials: z.array(z.string().min(1).max(200)).min(1).max(100),
     allowedModels: z.array(z.string().min(1).max(200)).max(100).optional(),
+    allowedEndpoints: z.array(z.string().min(1).max(50)).max(20).optional().describe('proxy tokens: endpoint groups beyond inference and model listing'),
+    ttlSeconds: z.number().int().positive().optional().describe('lifetime from creation; absent: until revoked'),
+    cidrs: z.array(z.string().min(1).max(50)).max(50).optional().describe('source networks it is accepted from; absent: any'),
   })
   .strict()
   .meta({ id: 'TokenCreate' });
@@ -65,8 +69,18 @@ export function tokenApiRoutes(services: ApiServices): ApiRoute[] {
       async handle({ body, actor }) {
         if (body.kind === 'read' && (body.allowedModels ?? []).length > 0) throw new UsageError('allowedModels applies to proxy tokens only');
         for (const credential of body.credentials) await requireCredential(store, credential);
-        const result = await issueAccessToken(store, { kind: body.kind, name: body.name, credentials: body.credentials, allowedModels: body.allowedModels ?? [], createdBy: actor.name }, services.clock.now());
-        await actor.audit.record({ event: 'token-create', actor: actor.name, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.token.id, kind: body.kind, name: body.name, credentials: body.credentials, allowedModels: result.token.allowedModels } });
+        if (body.kind === 'read' && (body.allowedEndpoints ?? []).length > 0) throw new UsageError('allowedEndpoints applies to proxy tokens only');
+        const cidrs = (body.cidrs ?? []).map((cidr) => parseCidr(cidr, 'body field "cidrs"'));
+        const allowedEndpoints = body.allowedEndpoints ?? [];
+        const result = await issueAccessToken(
+          store,
+          { kind: body.kind, name: body.name, credentials: body.credentials, allowedModels: body.allowedModels ?? [], allowedEndpoints, createdBy: actor.name, ttlSeconds: body.ttlSeconds, cidrs },
+          services.clock.now(),
+        );
+        await actor.audit.record({
+          event: 'token-create', actor: actor.name, credential: null, fingerprint: null, outcome: 'ok',
+          detail: { id: result.token.id, kind: body.kind, name: body.name, credentials: body.credentials, credentialIds: result.token.credentialIds, allowedModels: result.token.allowedModels, allowedEndpoints, expiresAt: result.token.expiresAt?.toISOString() ?? null, cidrs },
+        });
         return { ...tokenWire(result.token), token: result.secret };
       },
     }),
