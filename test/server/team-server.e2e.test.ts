@@ -98,7 +98,11 @@ withPostgresDatabase('team server [postgres]', (database: () => PostgresTestData
 
       ada = person('ada');
       expect((await rekey(['login', '--user', 'ada', '--password-stdin'], ada, `${PASSWORD}\n`)).code).toBe(0);
-      const token = await rekey(['token', 'create', 'ticketing-api', '--kind', 'read', '--credential', PROD, '--json'], ada);
+      // A token for production is a way to its key: the step-up gate wants a fresh MFA proof first.
+      const prodToken = await rekey(['token', 'create', 'ticketing-api', '--kind', 'read', '--credential', PROD], ada);
+      expect(prodToken.code).toBe(1);
+      expect(prodToken.stderr).toContain('manage-tokens on openai/ticketing/prod needs a fresh MFA proof');
+      const token = await rekey(['token', 'create', 'ticketing-api', '--kind', 'read', '--credential', STAGING, '--json'], ada);
       expect(token.code, token.stderr).toBe(0);
       planted.push((JSON.parse(token.stdout) as { token: string }).token);
       outputs.splice(outputs.indexOf(token), 1); // the one output that shows the new token
@@ -135,7 +139,10 @@ withPostgresDatabase('team server [postgres]', (database: () => PostgresTestData
         expect(result.code, `${entry.args.join(' ')}: ${result.stderr}`).toBe(entry.code);
         if (entry.capability !== undefined) expect(result.stderr).toContain(`needs capability ${entry.capability}`);
       }
-      const revealed = await rekey(['credential', 'reveal', PROD, '--yes'], ada);
+      const prodReveal = await rekey(['credential', 'reveal', PROD, '--yes'], ada);
+      expect(prodReveal.code).toBe(1);
+      expect(prodReveal.stderr).toContain('reveal on openai/ticketing/prod needs a fresh MFA proof');
+      const revealed = await rekey(['credential', 'reveal', STAGING, '--yes'], ada);
       expect(revealed.code, revealed.stderr).toBe(0);
       planted.push(revealed.stdout.trim());
       outputs.splice(outputs.indexOf(revealed), 1); // the one output that shows the key
