@@ -22,7 +22,7 @@ const floors = [
       scan: [],
       alerts: [],
       discovery: [],
-      admin: [],
+      admin: ['team'],
       team: [],
       rotation: ['vault'],
       policy: ['scan', 'vault', 'alerts'],

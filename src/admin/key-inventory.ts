@@ -172,3 +172,15 @@ export async function anthropicLastUse(client: AdminClient, range: { startMs: nu
   }
   return last;
 }
+
+/** The Admin API call that kills a key: OpenAI user keys are deleted, service-account keys go with their account, Anthropic keys are archived. */
+export function revokeCallFor(key: ProviderKey): { operation: string; method: 'POST' | 'DELETE'; path: string; body?: unknown; what: string } {
+  const project = encodeURIComponent(key.scopeId ?? '');
+  if (key.provider === 'anthropic') {
+    return { operation: 'archive API key', method: 'POST', path: `/organizations/api_keys/${encodeURIComponent(key.id)}`, body: { status: 'archived' }, what: `archive Anthropic key ${key.id} (${key.name}); archived keys cannot be reactivated` };
+  }
+  if (key.ownerType === 'service_account') {
+    return { operation: 'delete service account', method: 'DELETE', path: `/organization/projects/${project}/service_accounts/${encodeURIComponent(key.ownerId ?? '')}`, what: `delete service account ${key.ownerLabel ?? key.ownerId} and its key ${key.id} (${key.name})` };
+  }
+  return { operation: 'delete project API key', method: 'DELETE', path: `/organization/projects/${project}/api_keys/${encodeURIComponent(key.id)}`, what: `delete OpenAI key ${key.id} (${key.name}, owner ${key.ownerLabel ?? 'unknown'})` };
+}

@@ -116,7 +116,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'approvals request': ['rekey approvals request rotate --credential openai/ticketing/prod --reason "quarterly rotation"'],
   'approvals approve': ['rekey approvals approve 9c1e… --as bob --comment "looked at the plan"'],
 
-  inventory: ['rekey inventory --provider openai --stale-days 90', 'rekey inventory --provider openai --output csv > keys.csv'],
+  inventory: ['rekey inventory --provider openai --stale-days 90', 'rekey inventory --provider openai --output csv > keys.csv', 'pbpaste | rekey inventory --adopt key_abc --name openai/ticketing/debug --root .', 'rekey inventory --revoke key_abc --dry-run'],
 
   login: ['rekey login --server https://rekey.internal:8420 --user alice', 'printf "%s\\n" "$PASSWORD" | rekey login --server http://127.0.0.1:8420 --user ci --password-stdin'],
   logout: ['rekey logout'],
@@ -130,6 +130,13 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   plan: ['rekey plan', 'rekey plan --store-only --json'],
   apply: ['rekey apply', 'rekey apply --auto-approve'],
   export: ['rekey export --out-file exported.yaml'],
+
+  'openai keys list': ['rekey openai keys list --filter credential="(unmanaged)" --output csv', 'rekey openai keys list --project proj_abc --output ndjson'],
+  'openai costs': ['rekey openai costs --since 30d --group-by project,line-item'],
+  'anthropic usage': ['rekey anthropic usage --since 7d --group-by workspace,model'],
+  'anthropic costs': ['rekey anthropic costs --since 30d --group-by workspace --output csv'],
+  'anthropic claude-code': ['rekey anthropic claude-code --since 14d --group-by actor'],
+  offboard: ['rekey offboard bob@example.com', 'rekey offboard bob@example.com --execute --plan 3f2a9c1b7d10 --rotate next-window --yes'],
 
   'report compliance': ['rekey report compliance --standard pci-dss-4 --format html --out-file report.html'],
   'report review': ['rekey report review --unused-days 60'],

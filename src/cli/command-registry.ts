@@ -68,6 +68,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'anthropic', summary: 'Anthropic Admin API: users, invites, workspaces and members, keys, usage, costs and the Claude Code report', load: async () => (await import('./commands/provider-admin-command.js')).registerAnthropic },
   { name: 'usage', summary: 'Usage across OpenAI and Anthropic in one table, joined with rekey credentials (--group-by credential)', load: async () => (await import('./commands/usage-command.js')).register },
   { name: 'inventory', summary: 'Every key at each configured provider, classified: managed (stage) or unmanaged, stale, owner gone, over-scoped, outside the naming policy', load: async () => (await import('./commands/inventory-command.js')).register },
+  { name: 'offboard', summary: 'Offboard a person (e-mail or provider user id): plan the rotations and removals of everything they could have seen or used, then run them as one audited operation', load: async () => (await import('./commands/offboard-command.js')).register },
   { name: 'report', summary: 'Compliance evidence and the quarterly access review', load: async () => (await import('./commands/report-command.js')).register },
   { name: 'completion', summary: 'Print a shell completion script (bash, zsh or fish) for every command and option', load: async () => (await import('./commands/completion-command.js')).registerWith(COMMANDS) },
 ];

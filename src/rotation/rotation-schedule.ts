@@ -10,6 +10,9 @@ import type { RotationExecutor, RotationOutcome } from './rotation-executor.js';
 
 const DAY_MS = 86_400_000;
 
+/** A credential tag holding an ISO time: rotate at the next scheduled run if the current version is older. */
+export const ROTATION_REQUESTED_TAG = 'rotation-requested-at';
+
 export interface DueCredential {
   credential: string;
   version: number;
@@ -25,17 +28,21 @@ export async function findDue(store: Pick<Store, 'listCredentials' | 'getVersion
   const due: DueCredential[] = [];
   for (const credential of await store.listCredentials()) {
     const every = credential.policy.rotateEveryDays;
-    if (every === undefined || every <= 0) continue;
+    // `rekey offboard --rotate next-window` asks for a rotation at the next scheduled run.
+    const requested = Date.parse(credential.tags[ROTATION_REQUESTED_TAG] ?? '');
+    if ((every === undefined || every <= 0) && Number.isNaN(requested)) continue;
     const current = await store.getVersionByStage(credential.id, 'current');
     if (current === undefined) continue;
-    const dueSince = current.createdAt.getTime() + every * DAY_MS;
+    const byPolicy = every === undefined || every <= 0 ? Number.POSITIVE_INFINITY : current.createdAt.getTime() + every * DAY_MS;
+    const byRequest = !Number.isNaN(requested) && current.createdAt.getTime() <= requested ? requested : Number.POSITIVE_INFINITY;
+    const dueSince = Math.min(byPolicy, byRequest);
     if (dueSince > now) continue;
     const [active] = await store.listRotations({ credentialId: credential.id, active: true, limit: 1 });
     due.push({
       credential: credential.name,
       version: current.number,
       ageDays: Math.floor((now - current.createdAt.getTime()) / DAY_MS),
-      rotateEveryDays: every,
+      rotateEveryDays: every ?? 0,
       dueSince: new Date(dueSince),
       activeRotation: active === undefined ? null : { id: active.id, state: active.state },
     });

@@ -18,6 +18,7 @@ import {
   inventoryRow,
   openaiProviderKeys,
   organisationMembers,
+  revokeCallFor,
   valueMatchesHint,
   type InventoryPolicy,
   type ProviderKey,
@@ -132,13 +133,7 @@ async function revoke(vendors: readonly Vendor[], id: string, options: Inventory
   if (managed !== undefined) {
     throw new ConflictError(`key ${id} belongs to credential ${managed.credential} (${managed.stage}); revoke it through rekey`, { hint: `rekey rotate ${managed.credential} --emergency` });
   }
-  const project = encodeURIComponent(key.scopeId ?? '');
-  const call =
-    vendor === 'anthropic'
-      ? { operation: 'archive API key', method: 'POST' as const, path: `/organizations/api_keys/${encodeURIComponent(id)}`, body: { status: 'archived' }, what: `archive Anthropic key ${id} (${key.name}); archived keys cannot be reactivated` }
-      : key.ownerType === 'service_account'
-        ? { operation: 'delete service account', method: 'DELETE' as const, path: `/organization/projects/${project}/service_accounts/${encodeURIComponent(key.ownerId ?? '')}`, body: undefined, what: `delete service account ${key.ownerLabel ?? key.ownerId} and its key ${id} (${key.name})` }
-        : { operation: 'delete project API key', method: 'DELETE' as const, path: `/organization/projects/${project}/api_keys/${encodeURIComponent(id)}`, body: undefined, what: `delete OpenAI key ${id} (${key.name}, owner ${key.ownerLabel ?? 'unknown'})` };
+  const call = revokeCallFor(key);
   if (options.dryRun === true) {
     process.stdout.write(`dry run: would ${call.what}\n`);
     return;
