@@ -1,7 +1,7 @@
 /**
  * The Store contract, approval part (src/store/approval-store-types.ts, migration 13):
  * policies, requests with compare-and-set status, one decision per approver, single-use
- * link nonces. Registered by `runStoreContract`, so it runs on SQLite and PostgreSQL.
+ * link nonces, workload identities. Registered by `runStoreContract`, so it runs on SQLite and PostgreSQL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
@@ -25,7 +25,7 @@ function newRequest(id: string, createdAt = at) {
 }
 
 export function runApprovalStoreContract(label: string, createFixture: StoreFixtureFactory): void {
-  describe(`store contract, approval parts ${label}`, () => {
+  describe(`store contract, approval and workload identity parts ${label}`, () => {
     let fixture: StoreFixture;
     let store: Store;
 
@@ -74,6 +74,16 @@ export function runApprovalStoreContract(label: string, createFixture: StoreFixt
       expect(await store.useApprovalLinkNonce('n1', 'apr_1', at)).toBe(true);
       expect(await store.useApprovalLinkNonce('n1', 'apr_1', later(1))).toBe(false);
       expect(await Promise.all([store.useApprovalLinkNonce('n2', 'apr_1', at), store.useApprovalLinkNonce('n2', 'apr_1', at)])).toEqual(expect.arrayContaining([true, false]));
+    });
+    it('saves, replaces, lists by issuer and removes workload identities', async () => {
+      const identity = { name: 'acme-deploy', issuer: 'https://token.ci.example', audience: 'rekey', boundClaims: { repository: 'acme/*' }, groups: ['ci'], createdAt: at, createdBy: 'cli:test', mac: 'm' };
+      expect(await store.saveWorkloadIdentity(identity)).toMatchObject({ boundClaims: { repository: 'acme/*' }, groups: ['ci'] });
+      await store.saveWorkloadIdentity({ ...identity, boundClaims: { repository: 'acme/app', ref: 'refs/heads/main' } });
+      await store.saveWorkloadIdentity({ ...identity, name: 'other', issuer: 'https://other.example' });
+      expect((await store.listWorkloadIdentities({ issuer: 'https://token.ci.example' })).map((item) => [item.name, item.boundClaims])).toEqual([['acme-deploy', { repository: 'acme/app', ref: 'refs/heads/main' }]]);
+      await store.removeWorkloadIdentity('other');
+      await expect(store.removeWorkloadIdentity('other')).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.listWorkloadIdentities()).toHaveLength(1);
     });
   });
 }

@@ -9,6 +9,7 @@ import { createIntegrityQueries } from './sql-integrity-queries.js';
 import { createLeaseQueries } from './sql-lease-queries.js';
 import { applyMigrations, readMigrationStatus } from './sql-migrator.js';
 import { createApprovalQueries } from './sql-approval-queries.js';
+import { createIdentityQueries } from './sql-identity-queries.js';
 import { createTeamQueries } from './sql-team-queries.js';
 import { createRotationQueries } from './sql-rotation-queries.js';
 import { createUsageQueries } from './sql-usage-queries.js';
@@ -80,6 +81,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createUsageQueries(context),
     ...createTeamQueries(context),
     ...createApprovalQueries(context),
+    ...createIdentityQueries(context),
     ...createIntegrityQueries(context),
     async watchKeyChanges(onChange, watchOptions) {
       const watch = await options.watchKeyChanges(onChange, watchOptions);
