@@ -415,7 +415,7 @@ describe('secret hygiene across every rekey command', () => {
     expect(redacted.stdout).toContain('[REDACTED');
     // A found key of ours (the live one in notes.md): --rotate starts an emergency rotation.
     const leakResponse = await session.rekey(['scan', target, '--rotate'], { expectCodes: [3], sample: dataDirectory() });
-    expect(leakResponse.stderr).toContain(`leak of ${OPENAI}: emergency-rotation, old key dead`);
+    expect(leakResponse.stderr).toMatch(new RegExp(`leak of ${OPENAI} \\(v\\d+, current when found\\): emergency-rotation, old key dead [\\d.]+ s after the finding`));
     learnDelivered('scan-rotate');
     expect(emulator.isKeyLive(current)).toBe(false);
   }, STEP_TIMEOUT);
