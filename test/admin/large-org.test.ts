@@ -71,7 +71,9 @@ describe('memory stays flat over a large organisation', () => {
     const ninety = await measure(usage(90), envOf(large));
     expect(ninety.code, ninety.stderr).toBe(0);
     // One row per hour that had traffic: nearly every hour of the seeded range (the oldest keys start within it).
-    expect(ninety.lines).toBeGreaterThanOrEqual(88 * 24);
+    // How many of the first hours have traffic depends on the keys' random ages and on the hour
+    // the test runs; 80 days of hourly rows is still far past the 13 pages this measures.
+    expect(ninety.lines).toBeGreaterThanOrEqual(80 * 24);
     expect(nine.lines).toBeGreaterThanOrEqual(8 * 24);
     console.log(`usage peak RSS: 9 days hourly ${nine.peakRssMb.toFixed(1)} MB, 90 days hourly ${ninety.peakRssMb.toFixed(1)} MB`);
     expect(ninety.peakRssMb - nine.peakRssMb).toBeLessThan(20);

@@ -60,7 +60,7 @@ describe.each(ATTACK_DIALECTS)('attack: a token row inserted by SQL [%s]', (dial
     const list = JSON.parse((await install.ok(['token', 'list', '--json'])).stdout) as Array<{ id: string }>;
     expect(list.map((token) => token.id)).not.toContain(forgedId);
     const events = JSON.parse((await install.ok(['audit', 'list', '--json'])).stdout) as Array<{ event: string; detail: { table?: string; row?: string } }>;
-    expect(events).toContainEqual(expect.objectContaining({ event: 'row-refuse', detail: { table: 'access_tokens', row: forgedId } }));
+    expect(events).toContainEqual(expect.objectContaining({ event: 'row-refuse', detail: expect.objectContaining({ table: 'access_tokens', row: forgedId }) }));
     expect((await install.ok(['audit', 'verify'])).stdout).toMatch(/chain intact/);
   });
 });

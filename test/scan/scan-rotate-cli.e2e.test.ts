@@ -62,7 +62,7 @@ describe.skipIf(unavailable !== undefined)(`rekey scan --rotate (binary, emulato
     const scan = await runCli(['scan', '--git', '--rotate'], { cwd: repository.root, env: environment });
     expect(scan.stdout).toContain('deploy/helpdesk.env:1:16  openai-service-account-key');
     expect(scan.stdout).toContain('ours: openai/helpdesk/prod (current)');
-    expect(scan.stderr).toMatch(/leak of openai\/helpdesk\/prod: emergency-rotation, old key dead \d+\.\d s after the finding/);
+    expect(scan.stderr).toMatch(/leak of openai\/helpdesk\/prod \(v1, current when found\): emergency-rotation, old key dead \d+\.\d s after the finding/);
     expect(scan.code).toBe(3);
     expect(scan.stdout + scan.stderr).not.toContain(seeded.key.reveal());
 
