@@ -17,7 +17,7 @@ import { bearerTokenOf, type TokenVerifier } from '../access/token-verifier.js';
 import type { AccessToken, ProviderKind } from '../core/types.js';
 import type { MeterKey, ProxyMeter } from './proxy-meter.js';
 import { createTokenRateLimiter, type TokenRateLimiter } from './rate-limiter.js';
-import { BodyTooLargeError, DEFAULT_ENDPOINT_GROUPS, endpointGroupOf, pathRefusal, readBodyLimited, RequestRefusal, requestFields, type RequestFields } from './request-guard.js';
+import { BodyTooLargeError, DEFAULT_ENDPOINT_GROUPS, endpointGroupOf, pathRefusal, readBodyLimited, readUpTo, RequestRefusal, requestFields, type RequestFields } from './request-guard.js';
 import { DROPPED_UPSTREAM_HEADERS, MAX_ERROR_BODY_BYTES, redactUpstreamText } from './upstream-redactor.js';
 import { createUsageScanner, usageOfJson } from './usage-scanner.js';
 
@@ -282,7 +282,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     if (response.status >= 400) {
       // Errors are read whole and redacted: a provider's message may name the injected key by its hint.
       const injected = set.keys.map((candidate) => candidate.value);
-      const bytes = await readLimited(response.body, MAX_ERROR_BODY_BYTES);
+      const bytes = await readUpTo(response.body, MAX_ERROR_BODY_BYTES);
       const text = bytes === undefined ? JSON.stringify({ error: { message: `the ${route.family} upstream answered ${response.status} with an error body too large to relay` } }) : redactUpstreamText(bytes.toString('utf8'), injected);
       const relayed = Buffer.from(text, 'utf8');
       responseHeaders.set('content-length', String(relayed.byteLength));
@@ -307,21 +307,4 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     });
     return finish(new Response(response.body.pipeThrough(scanner), { status: response.status, statusText: response.statusText, headers: responseHeaders }));
   };
-}
-
-/** Reads a response body up to `limit` bytes; undefined (and the rest cancelled) when it is longer. */
-async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Buffer | undefined> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks);
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
 }

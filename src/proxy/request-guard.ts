@@ -97,6 +97,23 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** Reads a stream whole, or undefined (the rest cancelled) as soon as it passes `limit` bytes. */
+export async function readUpTo(stream: ReadableStream<Uint8Array>, limit: number): Promise<Buffer | undefined> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}
+
 /**
  * Reads a request body up to `limit` bytes, refusing it as soon as more arrive (or at once
  * when the declared length is over the limit): the proxy never holds more than the limit.
@@ -108,26 +125,9 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
     await request.body.cancel().catch(() => undefined);
     throw new BodyTooLargeError(limit);
   }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
-  const whole = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole.buffer;
+  const bytes = await readUpTo(request.body, limit);
+  if (bytes === undefined) throw new BodyTooLargeError(limit);
+  return new Uint8Array(bytes).buffer;
 }
 
 /**
