@@ -274,10 +274,13 @@ export interface Store extends AlertStore, TeamStore, ApprovalStore, IdentitySto
 }
 
 /** The tables whose rows carry a MAC. */
-export const SEALED_TABLES = ['access_tokens', 'consumers', 'settings', 'users', 'roles', 'role_bindings'] as const;
+export const SEALED_TABLES = [
+  'access_tokens', 'consumers', 'settings', 'users', 'roles', 'role_bindings',
+  'approval_policies', 'approval_requests', 'approval_decisions', 'workload_identities', 'sessions',
+] as const;
 export type SealedTable = (typeof SEALED_TABLES)[number];
 
-/** A row's primary key: `[credentialId, name]` for consumers, the id (or key, or role name) otherwise. */
+/** A row's primary key: `[credentialId, name]` for consumers, `[requestId, approver]` for approval decisions, the id (or key, or role name) otherwise. */
 export type SealedRowKey = string | readonly [string, string];
 
 /** Called inside the transaction that changes a row, with the row as it will be, to compute its new MAC. */

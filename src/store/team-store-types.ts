@@ -65,7 +65,12 @@ export interface SessionRecord {
   mfaMethod: string | null;
   source: string | null;
   revokedAt: Date | null;
+  /** The row MAC over the fields that grant power (src/team/session-service.ts), null on an unsealed install. */
+  mac: string | null;
 }
+
+/** The new MAC of a session row as it will be (`tokenHash`: the stored SHA-256 of its token). */
+export type SessionResealer = (session: SessionRecord, tokenHash: Buffer) => string | null;
 
 export interface TeamStore {
   /** ConflictError when the name is taken. */
@@ -95,11 +100,15 @@ export interface TeamStore {
 
   createSession(session: Omit<SessionRecord, 'revokedAt'>, tokenHash: Buffer): Promise<SessionRecord>;
   findSession(id: string): Promise<{ session: SessionRecord; tokenHash: Buffer } | undefined>;
+  /**
+   * The changes below take `reseal`: called inside the transaction with the row as it will
+   * be, it gives the row's new MAC (absent: the MAC is left as it is).
+   */
   /** Moves lastSeenAt forward (never back). */
-  touchSession(id: string, at: Date): Promise<void>;
-  recordSessionMfa(id: string, at: Date, method: string): Promise<void>;
-  revokeSession(id: string, at: Date): Promise<void>;
+  touchSession(id: string, at: Date, reseal?: SessionResealer): Promise<void>;
+  recordSessionMfa(id: string, at: Date, method: string, reseal?: SessionResealer): Promise<void>;
+  revokeSession(id: string, at: Date, reseal?: SessionResealer): Promise<void>;
   /** Revokes every live session of the user; returns how many. */
-  revokeUserSessions(userId: string, at: Date): Promise<number>;
+  revokeUserSessions(userId: string, at: Date, reseal?: SessionResealer): Promise<number>;
   listSessions(filter?: { userId?: string; live?: boolean }): Promise<SessionRecord[]>;
 }

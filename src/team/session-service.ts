@@ -6,10 +6,17 @@
  *
  * A session token reads `rk_ses_<id>_<secret>`: the id finds the row, only SHA-256 of the
  * whole token is stored and compared in constant time (an unknown id costs the same).
+ *
+ * On a sealed install a session row carries a MAC (`sessionMacFields`: its person, token
+ * hash, lifetimes, last activity, MFA proof and revocation) computed here whenever the row
+ * is written and checked on every request, so a session inserted or edited by SQL (a later
+ * expiry, another person, an MFA proof nobody gave, a revocation undone) is refused.
+ * Every session is opened through `openSession`, whatever signed the person in.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionRecord, UserRecord } from '../store/team-store-types.js';
 import { verifyPassword } from './password-hash.js';
+import { sessionIntact, sessionResealer } from './session-integrity.js';
 import type { TeamDeps } from './team-deps.js';
 import { userIntact } from './user-service.js';
 
@@ -69,7 +76,6 @@ function newSessionId(): string {
 
 /** Password (and second factor) → a new session. Every attempt, failed ones included, is audited. */
 export async function login(deps: SessionDeps, request: LoginRequest): Promise<LoginResult> {
-  const now = deps.clock.now();
   const found = await deps.store.getUser(request.user);
   // Verify even for an unknown or disabled user, so that timing does not tell which.
   const passwordOk = await verifyPassword(request.password, found?.passwordHash ?? null);
@@ -91,23 +97,7 @@ export async function login(deps: SessionDeps, request: LoginRequest): Promise<L
     if (method === undefined) return refuse('mfa-failed', 'the second factor was not accepted', 'second factor refused');
     mfaMethod = method;
   }
-  const lifetimes = deps.lifetimes ?? DEFAULT_SESSION_LIFETIMES;
-  const id = newSessionId();
-  const token = `rk_ses_${id}_${randomBytes(32).toString('base64url')}`;
-  const session = await deps.store.createSession(
-    {
-      id: `ses_${id}`,
-      userId: found.id,
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt: new Date(now.getTime() + lifetimes.absoluteSeconds * 1000),
-      idleSeconds: lifetimes.idleSeconds,
-      mfaAt: mfaMethod === null ? null : now,
-      mfaMethod,
-      source: request.source.slice(0, 100),
-    },
-    hashSessionToken(token),
-  );
+  const { token, session } = await openSession(deps, found, { mfaMethod, source: request.source });
   await deps.audit.record({
     event: 'session-login', actor: `user:${found.name}`, credential: null, fingerprint: null, outcome: 'ok',
     detail: { session: session.id, source: request.source, mfa: mfaMethod, expiresAt: session.expiresAt.toISOString(), idleSeconds: session.idleSeconds },
@@ -115,9 +105,39 @@ export async function login(deps: SessionDeps, request: LoginRequest): Promise<L
   return { ok: true, token, session, user: found };
 }
 
+/**
+ * A new session for a person who has just proved who they are (a password and second
+ * factor, or an SSO login): its row sealed on a sealed install, and its token (shown once).
+ */
+export async function openSession(
+  deps: Pick<SessionDeps, 'store' | 'clock' | 'integrity' | 'lifetimes'>,
+  user: Pick<UserRecord, 'id'>,
+  proof: { mfaMethod: string | null; source: string },
+): Promise<{ token: string; session: SessionRecord }> {
+  const now = deps.clock.now();
+  const lifetimes = deps.lifetimes ?? DEFAULT_SESSION_LIFETIMES;
+  const id = newSessionId();
+  const token = `rk_ses_${id}_${randomBytes(32).toString('base64url')}`;
+  const tokenHash = hashSessionToken(token);
+  const draft = {
+    id: `ses_${id}`,
+    userId: user.id,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: new Date(now.getTime() + lifetimes.absoluteSeconds * 1000),
+    idleSeconds: lifetimes.idleSeconds,
+    mfaAt: proof.mfaMethod === null ? null : now,
+    mfaMethod: proof.mfaMethod,
+    source: proof.source.slice(0, 100),
+  };
+  const mac = sessionResealer(deps.integrity)?.({ ...draft, revokedAt: null, mac: null }, tokenHash) ?? null;
+  const session = await deps.store.createSession({ ...draft, mac }, tokenHash);
+  return { token, session };
+}
+
 export type SessionCheck =
   | { ok: true; session: SessionRecord; user: UserRecord }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; tampered?: { table: 'sessions'; row: string } | undefined };
 
 /**
  * The live session `presented` is, re-read from the store on every call: revoked, idle
@@ -133,6 +153,9 @@ export async function checkSession(deps: Pick<SessionDeps, 'store' | 'clock' | '
   const equal = expected.length === actual.length && timingSafeEqual(expected, actual);
   if (!equal || found === undefined) return { ok: false, reason: 'unknown session' };
   const { session } = found;
+  if (!sessionIntact(deps.integrity, session, found.tokenHash)) {
+    return { ok: false, reason: 'the session record fails its integrity check (written outside rekey)', tampered: { table: 'sessions', row: session.id } };
+  }
   const now = deps.clock.now();
   if (session.revokedAt !== null) return { ok: false, reason: 'the session was ended' };
   if (now.getTime() >= session.expiresAt.getTime()) return { ok: false, reason: 'the session expired' };
@@ -140,12 +163,12 @@ export async function checkSession(deps: Pick<SessionDeps, 'store' | 'clock' | '
   const user = await deps.store.getUserById(session.userId);
   if (user === undefined || user.status !== 'active') return { ok: false, reason: 'the account is disabled' };
   if (!userIntact(deps, user)) return { ok: false, reason: "the account's record fails its integrity check" };
-  await deps.store.touchSession(session.id, now);
+  await deps.store.touchSession(session.id, now, sessionResealer(deps.integrity));
   return { ok: true, session: { ...session, lastSeenAt: now }, user };
 }
 
 /** Ends one session (logout); audited. */
-export async function logout(deps: Pick<SessionDeps, 'store' | 'audit' | 'clock'>, session: SessionRecord, user: UserRecord, source: string): Promise<void> {
-  await deps.store.revokeSession(session.id, deps.clock.now());
+export async function logout(deps: Pick<SessionDeps, 'store' | 'audit' | 'clock' | 'integrity'>, session: SessionRecord, user: UserRecord, source: string): Promise<void> {
+  await deps.store.revokeSession(session.id, deps.clock.now(), sessionResealer(deps.integrity));
   await deps.audit.record({ event: 'session-logout', actor: `user:${user.name}`, credential: null, fingerprint: null, outcome: 'ok', detail: { session: session.id, source } });
 }

@@ -13,6 +13,7 @@ import type { Capability } from '../core/team-types.js';
 import type { SessionRecord, UserRecord } from '../store/team-store-types.js';
 import type { AccessControl } from './access-control.js';
 import { needsStepUp, type AuthorizationTarget } from './authorize.js';
+import { sessionResealer } from './session-integrity.js';
 import { verifyMfa, type MfaDeps, type MfaMethod } from './mfa-service.js';
 
 export const STEP_UP_WINDOW_SECONDS = 300;
@@ -65,6 +66,6 @@ export async function gatePersonRequest(deps: { accessControl: AccessControl; cl
 export async function stepUpSession(deps: MfaDeps, session: Pick<SessionRecord, 'id'>, userName: string, code: string): Promise<{ method: MfaMethod; at: Date }> {
   const method = await verifyMfa(deps, userName, code, 'step-up');
   const at = deps.clock.now();
-  await deps.store.recordSessionMfa(session.id, at, method);
+  await deps.store.recordSessionMfa(session.id, at, method, sessionResealer(deps.integrity));
   return { method, at };
 }

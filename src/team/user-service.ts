@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import type { UserRecord } from '../store/team-store-types.js';
 import { hashPassword, type ScryptParameters } from './password-hash.js';
+import { sessionResealer } from './session-integrity.js';
 import type { TeamDeps } from './team-deps.js';
 
 const USER_NAME = /^[a-z0-9][a-z0-9._@-]{0,63}$/;
@@ -72,7 +73,7 @@ export async function setUserGroups(deps: TeamDeps, name: string, groups: readon
 export async function setUserPassword(deps: TeamDeps, name: string, password: string, scrypt?: ScryptParameters): Promise<UserRecord> {
   const user = await requireUser(deps, name);
   const updated = await retagUser(deps, await deps.store.updateUser(user.id, { passwordHash: await hashPassword(password, scrypt) }));
-  const ended = await deps.store.revokeUserSessions(user.id, deps.clock.now());
+  const ended = await deps.store.revokeUserSessions(user.id, deps.clock.now(), sessionResealer(deps.integrity));
   await deps.audit.record({ event: 'user-password', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded: ended } });
   return updated;
 }
@@ -81,7 +82,7 @@ export async function disableUser(deps: TeamDeps, name: string): Promise<{ user:
   const user = await requireUser(deps, name);
   const now = deps.clock.now();
   const updated = user.status === 'disabled' ? user : await retagUser(deps, await deps.store.updateUser(user.id, { status: 'disabled', disabledAt: now }));
-  const sessionsEnded = await deps.store.revokeUserSessions(user.id, now);
+  const sessionsEnded = await deps.store.revokeUserSessions(user.id, now, sessionResealer(deps.integrity));
   await deps.audit.record({ event: 'user-disable', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded } });
   return { user: updated, sessionsEnded };
 }
@@ -99,7 +100,7 @@ export async function resetUserMfa(deps: TeamDeps, name: string): Promise<{ user
   const now = deps.clock.now();
   const updated = await retagUser(deps, await deps.store.updateUser(user.id, { totpSealed: null, totpConfirmed: false }));
   await deps.store.setRecoveryCodes(user.id, [], now);
-  const sessionsEnded = await deps.store.revokeUserSessions(user.id, now);
+  const sessionsEnded = await deps.store.revokeUserSessions(user.id, now, sessionResealer(deps.integrity));
   await deps.audit.record({ event: 'user-reset-mfa', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded } });
   return { user: updated, sessionsEnded };
 }

@@ -102,7 +102,7 @@ export function runTeamStoreContract(label: string, createFixture: StoreFixtureF
 
     it('keeps sessions with token hashes only, touches forward, records MFA and revokes one or all', async () => {
       const bob = await store.createUser(newUser('bob'));
-      const session = { id: 'ses_1', userId: bob.id, createdAt: at, lastSeenAt: at, expiresAt: later(3600), idleSeconds: 900, mfaAt: null, mfaMethod: null, source: '127.0.0.1' };
+      const session = { id: 'ses_1', userId: bob.id, createdAt: at, lastSeenAt: at, expiresAt: later(3600), idleSeconds: 900, mfaAt: null, mfaMethod: null, source: '127.0.0.1', mac: 'mac-1' };
       await store.createSession(session, Buffer.alloc(32, 7));
       await store.createSession({ ...session, id: 'ses_2' }, Buffer.alloc(32, 8));
       const found = await store.findSession('ses_1');
@@ -119,6 +119,32 @@ export function runTeamStoreContract(label: string, createFixture: StoreFixtureF
       expect(await store.listSessions({ userId: bob.id, live: true })).toEqual([]);
       expect((await store.listSessions({ userId: bob.id })).map((item) => item.id)).toEqual(['ses_1', 'ses_2']);
       expect(await store.findSession('ses_none')).toBeUndefined();
+    });
+
+    it('re-MACs a session row it changes with the resealer, row by row, inside the change', async () => {
+      const carol = await store.createUser(newUser('carol'));
+      const session = { id: 'ses_3', userId: carol.id, createdAt: at, lastSeenAt: at, expiresAt: later(3600), idleSeconds: 900, mfaAt: null, mfaMethod: null, source: null, mac: 'sealed-new' };
+      await store.createSession(session, Buffer.alloc(32, 3));
+      await store.createSession({ ...session, id: 'ses_4' }, Buffer.alloc(32, 4));
+      expect((await store.findSession('ses_3'))?.session.mac).toBe('sealed-new');
+      const seen: string[] = [];
+      const reseal = (row: { id: string; lastSeenAt: Date; mfaMethod: string | null; revokedAt: Date | null }, hash: Buffer) => {
+        seen.push(`${row.id} ${hash[0] ?? 0}`);
+        return `${row.id}|${row.lastSeenAt.toISOString()}|${row.mfaMethod ?? '-'}|${row.revokedAt?.toISOString() ?? '-'}`;
+      };
+      await store.touchSession('ses_3', later(10), reseal);
+      expect((await store.findSession('ses_3'))?.session.mac).toBe(`ses_3|${later(10).toISOString()}|-|-`);
+      // Not moved back: neither the time nor the MAC changes.
+      await store.touchSession('ses_3', later(5), reseal);
+      expect((await store.findSession('ses_3'))?.session.mac).toBe(`ses_3|${later(10).toISOString()}|-|-`);
+      await store.recordSessionMfa('ses_3', later(11), 'totp', reseal);
+      expect((await store.findSession('ses_3'))?.session.mac).toBe(`ses_3|${later(10).toISOString()}|totp|-`);
+      expect(await store.revokeUserSessions(carol.id, later(20), reseal)).toBe(2);
+      expect((await store.findSession('ses_4'))?.session.mac).toBe(`ses_4|${at.toISOString()}|-|${later(20).toISOString()}`);
+      expect(seen).toEqual(['ses_3 3', 'ses_3 3', 'ses_3 3', 'ses_4 4']);
+      // Without a resealer the MAC stays as it was (a sealed row changed that way fails its check).
+      await store.touchSession('ses_4', later(30));
+      expect((await store.findSession('ses_4'))?.session.mac).toBe(`ses_4|${at.toISOString()}|-|${later(20).toISOString()}`);
     });
   });
 }

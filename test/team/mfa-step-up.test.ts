@@ -93,7 +93,7 @@ describe('MFA: TOTP, recovery codes, step-up', () => {
     const user = await deps.store.getUser('alice');
     if (user === undefined) throw new Error('no alice');
     const now = clock.now();
-    const session: SessionRecord = { id: 'ses_1', userId: user.id, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + 3_600_000), idleSeconds: 900, mfaAt: null, mfaMethod: null, source: null, revokedAt: null };
+    const session: SessionRecord = { id: 'ses_1', userId: user.id, createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + 3_600_000), idleSeconds: 900, mfaAt: null, mfaMethod: null, source: null, revokedAt: null, mac: null };
     await deps.store.createSession(session, randomBytes(32));
     const gate = (capability: 'reveal' | 'rotate' | 'master-key-rotate', target: typeof prod | { kind: 'install' }) =>
       deps.store.findSession('ses_1').then((found) => gatePersonRequest({ accessControl: createAccessControl(deps), clock }, { user, session: found?.session ?? session, capability, target }));

@@ -34,7 +34,7 @@ export async function integrityChecks(store: Store, material: MasterKeyMaterial)
     {
       name: 'row integrity',
       ok: tampered.length === 0,
-      detail: tampered.length === 0 ? `sealed since ${integrity.sealedAt.toISOString()}; every token, consumer, policy, user, role and binding matches its MAC` : `${tampered.length} row(s) fail their MAC: written outside rekey and refused`,
+      detail: tampered.length === 0 ? `sealed since ${integrity.sealedAt.toISOString()}; every token, consumer, policy setting, user, role, binding, approval policy, request and decision, workload identity and session matches its MAC` : `${tampered.length} row(s) fail their MAC: written outside rekey and refused`,
     },
     ...tampered.map((row) => ({ name: `tampered ${row.table}`, ok: false, detail: `${row.row}: MAC does not match (written outside rekey); rekey refuses it` })),
   ];

@@ -28,7 +28,7 @@ export function untilSignal(): Promise<string> {
 }
 
 /** What the management API of `rekey serve` runs on: this process's store, vault, audit log and rotation engine. */
-async function managementServices(context: CliContext): Promise<ApiServices> {
+export async function managementServices(context: CliContext): Promise<ApiServices> {
   const { createAccessControl } = await import('../../team/access-control.js');
   // A sealed install checks the team's rows (users, roles, bindings) against their MACs (issue 11).
   const integrity = context.integrity.sealed ? context.integrity.rows : undefined;

@@ -437,4 +437,9 @@ export const postgresMigrations: readonly Migration[] = [
     name: 'proxy tokens: granted endpoint groups',
     statements: [`ALTER TABLE access_tokens ADD COLUMN allowed_endpoints JSONB`],
   },
+  {
+    version: 21,
+    name: 'sessions carry a row MAC (a session row written by SQL is refused)',
+    statements: [`ALTER TABLE sessions ADD COLUMN mac TEXT`],
+  },
 ];

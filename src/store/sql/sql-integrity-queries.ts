@@ -16,6 +16,11 @@ const KEY_COLUMNS: Record<SealedTable, readonly string[]> = {
   users: ['id'],
   roles: ['name'],
   role_bindings: ['id'],
+  approval_policies: ['name'],
+  approval_requests: ['id'],
+  approval_decisions: ['request_id', 'approver'],
+  workload_identities: ['name'],
+  sessions: ['id'],
 };
 
 export function createIntegrityQueries({ database }: SqlStoreContext): IntegrityMethods {

@@ -4,7 +4,7 @@
  */
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { BUILTIN_ROLES, isBuiltinRole, type Capability, type Scope } from '../../core/team-types.js';
-import type { RoleBindingRecord, RoleRecord, SessionRecord, TeamStore, UserPatch, UserRecord } from '../team-store-types.js';
+import type { RoleBindingRecord, RoleRecord, SessionRecord, SessionResealer, TeamStore, UserPatch, UserRecord } from '../team-store-types.js';
 import type { SqlStoreContext } from './sql-credential-queries.js';
 import { fromJson, toBuffer, toDate, toOptionalDate, type Row } from './sql-rows.js';
 
@@ -70,6 +70,7 @@ function sessionFromRow(row: Row): SessionRecord {
     mfaMethod: optionalText(row.mfa_method),
     source: optionalText(row.source),
     revokedAt: toOptionalDate(row.revoked_at),
+    mac: optionalText(row.mac),
   };
 }
 
@@ -92,6 +93,24 @@ export function createTeamQueries({ database }: SqlStoreContext): TeamStore {
   async function userBy(column: 'id' | 'name', value: string): Promise<UserRecord | undefined> {
     const rows = await database.query<Row>(`SELECT * FROM users WHERE ${column} = ?`, [value]);
     return rows[0] === undefined ? undefined : userFromRow(rows[0]);
+  }
+
+  /**
+   * Changes the session rows matching `where`: without `reseal` one UPDATE keeping each
+   * row's MAC; with it, row by row in one transaction, each with the MAC of its new state.
+   */
+  async function changeSessions(where: string, params: unknown[], plain: { set: string; values: unknown[] }, change: (session: SessionRecord) => SessionRecord, reseal: SessionResealer | undefined): Promise<number> {
+    if (reseal === undefined) return database.execute(`UPDATE sessions SET ${plain.set} WHERE ${where}`, [...plain.values, ...params]);
+    return database.transaction(async (client) => {
+      const rows = await client.query<Row>(`SELECT * FROM sessions WHERE ${where} ORDER BY id${database.forUpdate}`, params);
+      for (const row of rows) {
+        const next = change(sessionFromRow(row));
+        await client.execute('UPDATE sessions SET last_seen_at = ?, mfa_at = ?, mfa_method = ?, revoked_at = ?, mac = ? WHERE id = ?', [
+          date(next.lastSeenAt), date(next.mfaAt), next.mfaMethod, date(next.revokedAt), reseal(next, toBuffer(row.token_hash)), next.id,
+        ]);
+      }
+      return rows.length;
+    });
   }
 
   return {
@@ -228,9 +247,9 @@ export function createTeamQueries({ database }: SqlStoreContext): TeamStore {
 
     async createSession(session, tokenHash) {
       await database.execute(
-        `INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, idle_seconds, mfa_at, mfa_method, source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [session.id, session.userId, tokenHash, date(session.createdAt), date(session.lastSeenAt), date(session.expiresAt), session.idleSeconds, date(session.mfaAt), session.mfaMethod, session.source],
+        `INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, idle_seconds, mfa_at, mfa_method, source, mac)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [session.id, session.userId, tokenHash, date(session.createdAt), date(session.lastSeenAt), date(session.expiresAt), session.idleSeconds, date(session.mfaAt), session.mfaMethod, session.source, session.mac],
       );
       return { ...session, revokedAt: null };
     },
@@ -239,18 +258,18 @@ export function createTeamQueries({ database }: SqlStoreContext): TeamStore {
       const row = rows[0];
       return row === undefined ? undefined : { session: sessionFromRow(row), tokenHash: toBuffer(row.token_hash) };
     },
-    async touchSession(id, at) {
-      await database.execute('UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?', [date(at), id, date(at)]);
+    async touchSession(id, at, reseal) {
+      await changeSessions('id = ? AND last_seen_at < ?', [id, date(at)], { set: 'last_seen_at = ?', values: [date(at)] }, (session) => ({ ...session, lastSeenAt: at }), reseal);
     },
-    async recordSessionMfa(id, at, method) {
-      const changed = await database.execute('UPDATE sessions SET mfa_at = ?, mfa_method = ? WHERE id = ? AND revoked_at IS NULL', [date(at), method, id]);
+    async recordSessionMfa(id, at, method, reseal) {
+      const changed = await changeSessions('id = ? AND revoked_at IS NULL', [id], { set: 'mfa_at = ?, mfa_method = ?', values: [date(at), method] }, (session) => ({ ...session, mfaAt: at, mfaMethod: method }), reseal);
       if (changed === 0) throw new NotFoundError(`no live session ${id}`);
     },
-    async revokeSession(id, at) {
-      await database.execute('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [date(at), id]);
+    async revokeSession(id, at, reseal) {
+      await changeSessions('id = ? AND revoked_at IS NULL', [id], { set: 'revoked_at = ?', values: [date(at)] }, (session) => ({ ...session, revokedAt: at }), reseal);
     },
-    async revokeUserSessions(userId, at) {
-      return database.execute('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL', [date(at), userId]);
+    async revokeUserSessions(userId, at, reseal) {
+      return changeSessions('user_id = ? AND revoked_at IS NULL', [userId], { set: 'revoked_at = ?', values: [date(at)] }, (session) => ({ ...session, revokedAt: at }), reseal);
     },
     async listSessions(filter = {}) {
       const conditions: string[] = [];

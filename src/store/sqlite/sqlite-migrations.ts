@@ -432,4 +432,9 @@ export const sqliteMigrations: readonly Migration[] = [
     name: 'proxy tokens: granted endpoint groups',
     statements: [`ALTER TABLE access_tokens ADD COLUMN allowed_endpoints TEXT`],
   },
+  {
+    version: 21,
+    name: 'sessions carry a row MAC (a session row written by SQL is refused)',
+    statements: [`ALTER TABLE sessions ADD COLUMN mac TEXT`],
+  },
 ];

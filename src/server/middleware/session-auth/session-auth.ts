@@ -2,7 +2,8 @@
  * Management API calls carry a person's session (`Authorization: Bearer rk_ses_…`, from
  * `POST /v1/auth/login`). It is re-checked on every request: a logged-out, revoked,
  * expired or idle session, or a disabled account, is a 401 that never echoes what was
- * presented. The source address is the socket's peer (no forwarded header is trusted).
+ * presented; a session row whose MAC fails is refused the same way and audited as
+ * `row-refuse`. The source address is the socket's peer (no forwarded header is trusted).
  */
 import type { Context } from 'hono';
 import type { AuditLog } from '../../../audit/audit-log.js';
@@ -23,6 +24,10 @@ export async function authenticateSession(deps: SessionAuthDeps, context: Contex
   const presented = bearerTokenOf(context.req.header('authorization'));
   if (presented === undefined) return { refused: 'sign in first: a session is required (Authorization: Bearer rk_ses_…; rekey login)' };
   const checked = await checkSession(deps, presented);
+  if (!checked.ok && checked.tampered !== undefined) {
+    // A session row written by SQL: refused, and reported as every refused row is (rekey doctor lists it).
+    await deps.audit.record({ event: 'row-refuse', actor: 'rekey-serve', credential: null, fingerprint: null, outcome: 'error', detail: { ...checked.tampered, source: sourceOf(context) } });
+  }
   if (!checked.ok) return { refused: `${checked.reason}; sign in again (rekey login)` };
   return { actor: createApiActor(deps.audit, checked.user, checked.session, sourceOf(context)) };
 }
