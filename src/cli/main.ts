@@ -10,6 +10,7 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeFor, ExitCode, isRekeyError, UsageError } from '../core/errors.js';
 import { commandNamedBy, registerCommands } from './command-registry.js';
+import { rememberInvocation } from './invocation.js';
 import { colour } from './output.js';
 import { VERSION } from './version.js';
 
@@ -43,7 +44,8 @@ function hintFor(program: Command, argv: string[]): string {
 /**
  * `--server URL` (or `--server=URL`) anywhere before `--` selects server mode for any
  * command: it is taken out of the arguments and put in REKEY_SERVER, which the state
- * commands read (`server-client.ts`).
+ * commands read (`server-client.ts`). `--approval apr_…` likewise: the approved
+ * two-person request a server-mode call runs under (sent as `x-rekey-approval`).
  */
 export function takeServerOption(argv: readonly string[]): string[] {
   const rest: string[] = [];
@@ -60,6 +62,11 @@ export function takeServerOption(argv: readonly string[]): string[] {
       index++;
     } else if (word.startsWith('--server=') && index >= 2) {
       process.env.REKEY_SERVER = word.slice('--server='.length);
+    } else if (word === '--approval' && index >= 2) {
+      const value = argv[index + 1];
+      if (value === undefined || !/^apr_[A-Za-z0-9_-]+$/.test(value)) throw new UsageError('--approval needs an approval request id, e.g. --approval apr_…');
+      process.env.REKEY_APPROVAL = value;
+      index++;
     } else {
       rest.push(word);
     }
@@ -71,6 +78,7 @@ export async function main(rawArgv: string[] = process.argv): Promise<number> {
   let argv: string[];
   try {
     argv = takeServerOption(rawArgv);
+    rememberInvocation(argv.slice(2));
   } catch (error) {
     printError(error);
     return exitCodeFor(error);

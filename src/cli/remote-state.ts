@@ -3,8 +3,10 @@
  * the domain objects the commands already print, so server mode prints exactly what local
  * mode prints. A version read over the API carries no sealed value (the API never sends one).
  */
+import type { ActionTarget } from '../core/team-types.js';
 import type { AccessToken, AuditEvent, Consumer, Credential, CredentialPolicy, VersionRecord } from '../core/types.js';
-import type { AuditEventWire, ConsumerWire, CredentialWire, TokenWire, VersionWire } from '../server/api/api-schemas.js';
+import type { ApprovalRequestRecord } from '../store/approval-store-types.js';
+import type { ApprovalRequestWire, AuditEventWire, ConsumerWire, CredentialWire, TokenWire, VersionWire } from '../server/api/api-schemas.js';
 
 export function credentialFromWire(wire: CredentialWire): Credential {
   return { ...wire, policy: wire.policy as CredentialPolicy, createdAt: new Date(wire.createdAt), updatedAt: new Date(wire.updatedAt) };
@@ -37,4 +39,11 @@ export function auditEventFromWire(wire: AuditEventWire): AuditEvent {
 /** `openai/x/prod` → `openai%2Fx%2Fprod` for a path segment. */
 export function credentialSegment(name: string): string {
   return encodeURIComponent(name);
+}
+
+export function approvalFromWire(wire: ApprovalRequestWire): ApprovalRequestRecord {
+  return {
+    id: wire.id, policy: wire.policy, capability: wire.capability, target: wire.target as unknown as ActionTarget, parameters: wire.parameters, parametersHash: '', plan: wire.plan, reason: wire.reason,
+    requester: wire.requester, approvalsRequired: wire.approvalsRequired, status: wire.status, createdAt: new Date(wire.createdAt), expiresAt: new Date(wire.expiresAt), decidedAt: null, executedAt: null, mac: null,
+  };
 }

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { ConfigError, RekeyError, UsageError, type ErrorCode } from '../core/errors.js';
 import { assertPrivateFile, replaceFileAtomically } from '../crypto/secure-file.js';
 import { resolveHome } from './cli-context.js';
+import { currentInvocation } from './invocation.js';
 
 export interface SavedSession {
   server: string;
@@ -68,7 +69,38 @@ export function forgetSession(home = resolveHome()): void {
 const KNOWN_CODES: readonly ErrorCode[] = ['usage', 'config', 'not-found', 'conflict', 'integrity', 'crypto', 'store', 'provider', 'sink', 'policy', 'forbidden', 'internal'];
 
 interface ErrorBody {
-  error?: { code?: string; message?: string; hint?: string; held?: string[] };
+  error?: { code?: string; message?: string; hint?: string; held?: string[]; approval?: string };
+}
+
+/** `rekey rotate openai/x/prod --approval apr_…`: the same command, run under the approval (words quoted for a shell). */
+export function commandWithApproval(approval: string): string {
+  const invocation = currentInvocation();
+  const words: string[] = [];
+  for (let index = 0; index < invocation.length; index++) {
+    const word = invocation[index] ?? '';
+    if (word === '--approval') {
+      index++;
+      continue;
+    }
+    if (!word.startsWith('--approval=')) words.push(word);
+  }
+  const quoted = words.map((word) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`));
+  return ['rekey', ...quoted, '--approval', approval].join(' ');
+}
+
+/**
+ * How the CLI asks for a one-time code when the server wants a step-up: a hidden prompt
+ * on a terminal. Replaceable for tests that drive the CLI in-process.
+ */
+export const stepUpPrompt = {
+  interactive: (): boolean => process.stdin.isTTY === true,
+  ask: async (question: string): Promise<string> => (await import('./secret-input.js')).promptHidden(question),
+};
+
+/** The body that proves a code: six to eight digits are a TOTP code, anything else a recovery code. */
+export function mfaProofBody(code: string): { totp: string } | { recoveryCode: string } {
+  const trimmed = code.trim();
+  return /^\d{6,8}$/.test(trimmed) ? { totp: trimmed } : { recoveryCode: trimmed };
 }
 
 /** The typed error an API error body stands for (the same code, so the same exit code). */
@@ -76,6 +108,15 @@ export function errorFromResponse(status: number, body: ErrorBody, server: strin
   const code = body.error?.code ?? '';
   const message = body.error?.message ?? `the server answered HTTP ${status}`;
   if (status === 401) return new ConfigError(message, { hint: `rekey login --server ${server}` });
+  if (status === 403 && code === 'approval-required' && body.error?.approval !== undefined) {
+    const approval = body.error.approval;
+    return new RekeyError('forbidden', `${message} (approval ${approval})`, {
+      hint: `another person approves it (rekey approvals approve ${approval}); then repeat exactly: ${commandWithApproval(approval)}`,
+    });
+  }
+  if (status === 403 && (code === 'step-up-required' || code === 'mfa-required')) {
+    return new RekeyError('forbidden', message, { hint: 'step up with a current code first: rekey mfa step-up (or --code-stdin), then repeat the command' });
+  }
   if (status === 403) {
     const held = body.error?.held ?? [];
     return new RekeyError('forbidden', message, { hint: held.length === 0 ? 'ask an admin for a role binding (rekey role bind)' : `you hold it as: ${held.join('; ')}` });
@@ -91,28 +132,40 @@ export interface ApiClient {
 }
 
 export function createApiClient(server: string, token: string | undefined): ApiClient {
+  async function send(method: string, path: string, body: unknown): Promise<{ status: number; ok: boolean; parsed: unknown }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const approval = process.env.REKEY_APPROVAL;
+    if (approval !== undefined && approval !== '') headers['x-rekey-approval'] = approval;
+    let response: Response;
+    try {
+      response = await fetch(server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (error) {
+      const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : 'no answer';
+      throw new ConfigError(`cannot reach the rekey server at ${server}: ${reason}`, { hint: 'is rekey serve running there?' });
+    }
+    const text = await response.text();
+    try {
+      return { status: response.status, ok: response.ok, parsed: text === '' ? {} : JSON.parse(text) };
+    } catch {
+      throw new RekeyError('internal', `the server at ${server} answered HTTP ${response.status} with something that is not JSON`);
+    }
+  }
   return {
     server,
     async request(method, path, schema, body) {
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      let response: Response;
-      try {
-        response = await fetch(server + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      } catch (error) {
-        const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : 'no answer';
-        throw new ConfigError(`cannot reach the rekey server at ${server}: ${reason}`, { hint: 'is rekey serve running there?' });
+      let answer = await send(method, path, body);
+      // A production action wants a fresh MFA proof: on a terminal, ask for a code, step up, and try once more.
+      if (answer.status === 403 && (answer.parsed as ErrorBody).error?.code === 'step-up-required' && token !== undefined && stepUpPrompt.interactive()) {
+        process.stderr.write(`${(answer.parsed as ErrorBody).error?.message ?? 'this action needs a fresh MFA proof'}\n`);
+        const code = await stepUpPrompt.ask('code from your authenticator app (or a recovery code): ');
+        const stepped = await send('POST', '/v1/auth/step-up', mfaProofBody(code));
+        if (!stepped.ok) throw errorFromResponse(stepped.status, stepped.parsed as ErrorBody, server);
+        answer = await send(method, path, body);
       }
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text === '' ? {} : JSON.parse(text);
-      } catch {
-        throw new RekeyError('internal', `the server at ${server} answered HTTP ${response.status} with something that is not JSON`);
-      }
-      if (!response.ok) throw errorFromResponse(response.status, parsed as ErrorBody, server);
-      const checked = schema.safeParse(parsed);
+      if (!answer.ok) throw errorFromResponse(answer.status, answer.parsed as ErrorBody, server);
+      const checked = schema.safeParse(answer.parsed);
       if (!checked.success) throw new RekeyError('internal', `the server at ${server} answered ${method} ${path.split('?')[0] ?? ''} in a shape this CLI does not read (a different rekey version?)`);
       return checked.data;
     },
@@ -126,4 +179,10 @@ export function openApiClient(): ApiClient {
   const saved = loadSavedSession();
   if (saved === undefined || saved.server !== server) throw new ConfigError(`not signed in to ${server}`, { hint: `rekey login --server ${server}` });
   return createApiClient(server, saved.token);
+}
+
+/** Records a fresh MFA proof on this person's server session (`rekey mfa step-up`, `mfa verify` over a server). */
+export async function remoteStepUp(code: string): Promise<{ method: string; at: string; validUntil: string }> {
+  const { z } = await import('zod');
+  return openApiClient().request('POST', '/v1/auth/step-up', z.object({ method: z.string(), at: z.string(), validUntil: z.string() }), mfaProofBody(code));
 }

@@ -51,10 +51,14 @@ withPostgresDatabase('team server [postgres]', (database: () => PostgresTestData
         const added = await rekey(['credential', 'add', name, '--provider', 'openai', '--scope', `project=${seeded.projectId}`, '--provider-key-id', seeded.keyId, '--read-value'], adminEnv, seeded.key.reveal());
         expect(added.code, added.stderr).toBe(0);
       }
-      for (const [user, role, scope] of [['olga', 'operator', ['--credentials', '*/staging']], ['ada', 'admin', []]] as const) {
-        expect((await rekey(['user', 'add', user, '--password-stdin'], adminEnv, `${PASSWORD}\n`)).code).toBe(0);
+      for (const [user, role, scope] of [['olga', 'operator', ['--credentials', '*/staging']], ['ada', 'admin', []], ['sam', 'operator', []]] as const) {
+        const groups = user === 'sam' ? ['--group', 'security'] : [];
+        expect((await rekey(['user', 'add', user, '--password-stdin', ...groups], adminEnv, `${PASSWORD}\n`)).code).toBe(0);
         expect((await rekey(['role', 'bind', role, '--user', user, ...scope], adminEnv)).code).toBe(0);
       }
+      // Production rotations need one approval from the security group (two-person rule).
+      const policy = await rekey(['approvals', 'policy', 'add', 'prod-rotate', '--capability', 'rotate', '--environment', 'prod', '--approvals', '1', '--approver-group', 'security'], adminEnv);
+      expect(policy.code, policy.stderr).toBe(0);
       server = spawn(process.execPath, [REKEY_BIN, 'serve', '--port', '0'], { env: { PATH: process.env.PATH, NO_COLOR: '1', ...adminEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       url = await new Promise<string>((resolve, reject) => {
         let text = '';
@@ -147,6 +151,72 @@ withPostgresDatabase('team server [postgres]', (database: () => PostgresTestData
       planted.push(revealed.stdout.trim());
       outputs.splice(outputs.indexOf(revealed), 1); // the one output that shows the key
       expect(revealed.stdout.trim()).toMatch(/^sk-/);
+    }, 120_000);
+
+    it('a production rotation runs only after the requester steps up with TOTP from the CLI and a second person approves from the CLI; the audit log shows both', async () => {
+      const { totpCode } = await import('../../src/team/totp.js');
+      const code = (secret: string, offsetSeconds = 0) => `${totpCode(secret, new Date(Date.now() + offsetSeconds * 1000))}\n`;
+      /** TOTP enrolment through the CLI in server mode: the secret from `mfa enroll`, confirmed with the current code. */
+      const enrol = async (who: Record<string, string>) => {
+        const enrolled = await rekey(['mfa', 'enroll', '--json'], who);
+        expect(enrolled.code, enrolled.stderr).toBe(0);
+        outputs.splice(outputs.indexOf(enrolled), 1); // the one output that shows the secret
+        const { secret } = JSON.parse(enrolled.stdout) as { secret: string };
+        planted.push(secret);
+        const confirmed = await rekey(['mfa', 'confirm', '--code-stdin', '--json'], who, code(secret));
+        expect(confirmed.code, confirmed.stderr).toBe(0);
+        outputs.splice(outputs.indexOf(confirmed), 1); // shows the recovery codes
+        planted.push(...(JSON.parse(confirmed.stdout) as { recoveryCodes: string[] }).recoveryCodes);
+        return secret;
+      };
+      const adaSecret = await enrol(ada);
+      expect((await rekey(['mfa', 'status'], ada)).stdout).toContain('ada: TOTP confirmed, 10 recovery code(s) left');
+
+      const rotateProd = ['rotate', PROD, '--grace-quiet', '1s'];
+      const noStepUp = await rekey(rotateProd, ada);
+      expect(noStepUp.code).toBe(1);
+      expect(noStepUp.stderr).toContain('rotate on openai/ticketing/prod needs a fresh MFA proof');
+      expect(noStepUp.stderr).toContain('rekey mfa step-up');
+      // The next time step: the one that confirmed the enrolment is spent.
+      const steppedUp = await rekey(['mfa', 'step-up', '--code-stdin'], ada, code(adaSecret, 30));
+      expect(steppedUp.code, steppedUp.stderr).toBe(0);
+      expect(steppedUp.stdout).toMatch(/stepped up \(totp\); production actions allowed until /);
+
+      const asked = await rekey(rotateProd, ada);
+      expect(asked.code).toBe(1);
+      expect(asked.stderr).toMatch(/rotate on openai\/ticketing\/prod needs 1 approval\(s\) under policy prod-rotate: request (apr_\S+) created/);
+      const approval = /\(approval (apr_[A-Za-z0-9-]+)\)/.exec(asked.stderr)?.[1] ?? '';
+      const repeat = `rekey rotate ${PROD} --grace-quiet 1s --approval ${approval}`;
+      expect(asked.stderr).toContain(`hint: another person approves it (rekey approvals approve ${approval}); then repeat exactly: ${repeat}`);
+
+      const sam = person('sam');
+      expect((await rekey(['login', '--user', 'sam', '--password-stdin'], sam, `${PASSWORD}\n`)).code).toBe(0);
+      const pending = await rekey(['approvals', 'list', '--status', 'pending', '--json'], sam);
+      expect((JSON.parse(pending.stdout) as Array<{ id: string; requester: string; target: { name: string } }>)[0]).toMatchObject({ id: approval, requester: 'ada', target: { name: PROD } });
+      const shown = await rekey(['approvals', 'show', approval], sam);
+      expect(shown.stdout).toContain(`rotate on ${PROD}, asked by ada`);
+      // The requester cannot approve their own request, and the approver needs their own fresh proof.
+      const self = await rekey(['approvals', 'approve', approval], ada);
+      expect(self.code, self.stderr).toBe(3); // a policy refusal, as in local mode
+      const unproved = await rekey(['approvals', 'approve', approval], sam);
+      expect(unproved.code).toBe(1);
+      expect(unproved.stderr).toContain(`approving ${approval} needs a fresh MFA proof from sam`);
+      const samSecret = await enrol(sam);
+      const approved = await rekey(['approvals', 'approve', approval, '--code-stdin', '--comment', 'change 4411'], sam, code(samSecret, 30));
+      expect(approved.code, approved.stderr).toBe(0);
+      expect(approved.stdout).toContain(`approved ${approval} as sam; request is approved`);
+
+      const rotated = await rekey(repeat.split(' ').slice(1), ada);
+      expect(rotated.code, rotated.stderr).toBe(0);
+      expect(rotated.stdout).toMatch(/rotated openai\/ticketing\/prod \(rotation \S+\): v1 → v2, old key revoked/);
+      // Once: the same approval does not run a second rotation.
+      expect((await rekey(repeat.split(' ').slice(1), ada)).code).toBe(1);
+
+      const events = JSON.parse((await rekey(['audit', 'list', '--json'], ada)).stdout) as Array<{ event: string; actor: string; credential: string | null; outcome: string; detail: Record<string, unknown> }>;
+      expect(events.find((event) => event.event === 'approval-request' && event.detail.request === approval)).toMatchObject({ actor: 'user:ada', credential: PROD });
+      expect(events.filter((event) => event.event === 'approval-approve' && event.outcome === 'ok')).toEqual([expect.objectContaining({ actor: 'user:sam', credential: PROD, detail: expect.objectContaining({ request: approval, via: expect.objectContaining({ mfa: 'totp', session: expect.stringMatching(/^ses_/) }) }) })]);
+      expect(events.find((event) => event.event === 'approval-approve' && event.outcome === 'error')).toMatchObject({ actor: 'user:ada' });
+      expect(events.find((event) => event.event === 'rotation-end' && event.credential === PROD)).toMatchObject({ actor: 'user:ada', detail: { via: { approval, mfa: 'totp' } } });
     }, 120_000);
 
     it('logout ends the session on the server; the next command says to sign in; local-only commands refuse server mode', async () => {

@@ -10,7 +10,9 @@ import { UsageError } from '../../core/errors.js';
 import { parseDurationSeconds } from '../../core/duration.js';
 import { isCapability, type ActionTarget, type Capability } from '../../core/team-types.js';
 import type { ApprovalPolicyRecord, ApprovalRequestRecord, ApprovalStatus } from '../../store/approval-store-types.js';
+import { approvalRequestWire } from '../../server/api/api-schemas.js';
 import { withCliContext, type CliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { collect } from '../cli-options.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { readStdinText } from '../secret-input.js';
@@ -23,10 +25,28 @@ export const policyJson = (policy: ApprovalPolicyRecord) => ({
   name: policy.name, capabilities: policy.capabilities, scope: policy.scope, approvals: policy.approvalsRequired, approverRole: policy.approverRole, approverGroup: policy.approverGroup, ttlSeconds: policy.ttlSeconds,
 });
 
-export const requestJson = (request: ApprovalRequestRecord) => ({
-  id: request.id, policy: request.policy, capability: request.capability, target: request.target, parameters: request.parameters, plan: request.plan, reason: request.reason,
-  requester: request.requester, approvalsRequired: request.approvalsRequired, status: request.status, createdAt: request.createdAt.toISOString(), expiresAt: request.expiresAt.toISOString(),
-});
+/** The JSON of a request: the API's wire shape, so local and server mode print the same. */
+export const requestJson = (request: ApprovalRequestRecord) => approvalRequestWire(request);
+
+interface Decided { approver: string; decision: string; via: string; comment: string | null; at: string }
+
+/** The signed-in person in server mode; `--as`, when given, must name them. */
+async function remotePerson(as: string | undefined): Promise<string> {
+  const { loadSavedSession } = await import('../server-client.js');
+  const person = loadSavedSession()?.user ?? '';
+  if (as !== undefined && as !== person) throw new UsageError(`signed in as ${person}: over a server you act as yourself, not --as ${as}`, { hint: 'rekey login --user <name> to act as someone else' });
+  return person;
+}
+
+async function remoteClient() {
+  const [{ openApiClient }, { approvalSchema }, { approvalFromWire }] = await Promise.all([import('../server-client.js'), import('../../server/routes/approval-api-routes.js'), import('../remote-state.js')]);
+  const client = openApiClient();
+  const read = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const wire = await client.request(method, path, approvalSchema, body);
+    return { request: approvalFromWire(wire), decisions: wire.decisions as Decided[] };
+  };
+  return { client, read };
+}
 
 const policyColumns: Array<Column<ApprovalPolicyRecord>> = [
   { header: 'POLICY', value: (policy) => policy.name },
@@ -62,6 +82,12 @@ function parseParameters(pairs: readonly string[]): Record<string, string> {
     if (at <= 0) throw new UsageError(`--param "${pair.slice(0, 60)}" must look like key=value`);
     return [pair.slice(0, at), pair.slice(at + 1)];
   }));
+}
+
+async function remoteList(status: string | undefined): Promise<ApprovalRequestRecord[]> {
+  const [{ openApiClient }, { approvalSchema }, { approvalFromWire }, { z }] = await Promise.all([import('../server-client.js'), import('../../server/routes/approval-api-routes.js'), import('../remote-state.js'), import('zod')]);
+  const answer = await openApiClient().request('GET', `/v1/approvals${status === undefined ? '' : `?status=${status}`}`, z.object({ approvals: z.array(approvalSchema) }));
+  return answer.approvals.map(approvalFromWire);
 }
 
 /** In local mode an approver proves presence with their own second factor. */
@@ -124,22 +150,28 @@ export function register(program: Command): void {
   approvals
     .command('request <capability>')
     .description('Ask in advance for an action a policy covers; prints the request id to quote when running it')
-    .requiredOption('--as <user>', 'the person asking')
+    .option('--as <user>', 'the person asking (local mode; over a server: the signed-in person)')
     .option('--credential <name>', 'the credential it acts on')
     .option('--param <key=value>', 'a parameter of the action, bound to the approval (repeatable)', collect)
     .option('--reason <text>', 'why, for the approvers')
     .option('--json', 'print JSON')
-    .action(async (capability: string, options: { as: string; credential?: string; param?: string[]; reason?: string; json?: boolean }) => {
+    .action(async (capability: string, options: { as?: string; credential?: string; param?: string[]; reason?: string; json?: boolean }) => {
       if (!isCapability(capability)) throw new UsageError(`unknown capability "${capability.slice(0, 60)}"`);
       const { createApprovalRequest, governingPolicy } = await import('../../team/approval-service.js');
-      const request = await withCliContext(async (context) => {
+      const request = serverUrl() !== undefined ? await (async () => {
+        await remotePerson(options.as);
+        const body = { capability, ...(options.credential === undefined ? {} : { credential: options.credential }), parameters: parseParameters(options.param ?? []), ...(options.reason === undefined ? {} : { reason: options.reason }) };
+        return (await (await remoteClient()).read('POST', '/v1/approvals', body)).request;
+      })() : await withCliContext(async (context) => {
+        if (options.as === undefined) throw new UsageError('name the person asking with --as <user> (local mode)');
+        const requester = options.as;
         const target = await targetOf(context, capability, options.credential);
         const deps = teamDeps(context);
         const governing = await governingPolicy(deps, capability, target);
         if (governing === null) throw new UsageError(`no approval policy covers ${capability} on ${options.credential ?? 'this install'}; nothing to ask for`);
         const parameters = parseParameters(options.param ?? []);
         const plan = { action: `${capability} ${target.kind === 'install' ? 'on this install' : target.name}`, parameters };
-        return createApprovalRequest(deps, governing, { requester: options.as, capability, target, parameters, plan, reason: options.reason });
+        return createApprovalRequest(deps, governing, { requester, capability, target, parameters, plan, reason: options.reason });
       });
       if (options.json === true) return printJson(requestJson(request));
       process.stdout.write(`${colour.yellow('requested')} ${request.id}: ${request.capability} needs ${request.approvalsRequired} approval(s) before ${request.expiresAt.toISOString()}\n`);
@@ -155,7 +187,7 @@ export function register(program: Command): void {
     .action(async (options: { status?: string; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       if (options.status !== undefined && !(STATUSES as readonly string[]).includes(options.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
-      const requests = await withCliContext(({ store }) => store.listApprovalRequests(options.status === undefined ? {} : { status: options.status as ApprovalStatus }));
+      const requests = serverUrl() !== undefined ? await remoteList(options.status) : await withCliContext(({ store }) => store.listApprovalRequests(options.status === undefined ? {} : { status: options.status as ApprovalStatus }));
       printList(requests, requestColumns, format, requestJson);
     });
 
@@ -164,12 +196,15 @@ export function register(program: Command): void {
     .description('Show a request: what will run (plan and parameters) and who decided')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const { request, decisions } = await withCliContext(async ({ store }) => {
+      const { request, decided } = serverUrl() !== undefined ? await (async () => {
+        const answer = await (await remoteClient()).read('GET', `/v1/approvals/${encodeURIComponent(id)}`);
+        return { request: answer.request, decided: answer.decisions };
+      })() : await withCliContext(async ({ store }) => {
         const found = await store.getApprovalRequest(id);
         if (found === undefined) throw new UsageError(`no approval request ${id}`, { hint: 'rekey approvals list' });
-        return { request: found, decisions: await store.listApprovalDecisions(id) };
+        const decisions = await store.listApprovalDecisions(id);
+        return { request: found, decided: decisions.map((decision): Decided => ({ approver: decision.approver, decision: decision.decision, via: decision.via, comment: decision.comment, at: decision.at.toISOString() })) };
       });
-      const decided = decisions.map((decision) => ({ approver: decision.approver, decision: decision.decision, via: decision.via, comment: decision.comment, at: decision.at.toISOString() }));
       if (options.json === true) return printJson({ ...requestJson(request), decisions: decided });
       process.stdout.write(
         `${request.id}  ${request.status}\n  ${request.capability} on ${request.target.kind === 'install' ? 'this install' : request.target.name}, asked by ${request.requester}${request.reason === null ? '' : ` (${request.reason})`}\n` +
@@ -183,18 +218,25 @@ export function register(program: Command): void {
     approvals
       .command(`${decision} <id>`)
       .description(`${decision === 'approve' ? 'Approve' : 'Deny'} a request as another person than its requester (local mode: with that person's MFA code)`)
-      .requiredOption('--as <user>', 'the approver')
+      .option('--as <user>', 'the approver (local mode; over a server: the signed-in person, after a fresh step-up)')
       .option('--comment <text>', 'a note kept with the decision')
       .option('--code-stdin', "read the approver's code from the first line of stdin (default: a hidden prompt)")
       .option('--json', 'print JSON')
-      .action(async (id: string, options: { as: string; comment?: string; codeStdin?: boolean; json?: boolean }) => {
+      .action(async (id: string, options: { as?: string; comment?: string; codeStdin?: boolean; json?: boolean }) => {
         const { decideApproval } = await import('../../team/approval-service.js');
-        const updated = await withCliContext(async (context) => {
-          await approverPresent(context, options.as, options);
-          return decideApproval(teamDeps(context), { requestId: id, approver: options.as, decision, via: 'cli', comment: options.comment });
+        let approver = options.as ?? '';
+        const updated = serverUrl() !== undefined ? await (async () => {
+          approver = await remotePerson(options.as);
+          // --code-stdin steps up first; on a terminal the client asks when the server wants it.
+          if (options.codeStdin === true) await (await import('../server-client.js')).remoteStepUp(await readCode(options));
+          return (await (await remoteClient()).read('POST', `/v1/approvals/${encodeURIComponent(id)}/${decision}`, options.comment === undefined ? {} : { comment: options.comment })).request;
+        })() : await withCliContext(async (context) => {
+          if (options.as === undefined) throw new UsageError('name the approver with --as <user> (local mode)');
+          await approverPresent(context, approver, options);
+          return decideApproval(teamDeps(context), { requestId: id, approver, decision, via: 'cli', comment: options.comment });
         });
         if (options.json === true) return printJson(requestJson(updated));
-        process.stdout.write(`${colour.green(decision === 'approve' ? 'approved' : 'denied')} ${id} as ${options.as}; request is ${updated.status}\n`);
+        process.stdout.write(`${colour.green(decision === 'approve' ? 'approved' : 'denied')} ${id} as ${approver}; request is ${updated.status}\n`);
         return undefined;
       });
   }
@@ -203,17 +245,22 @@ export function register(program: Command): void {
     .command('link <id>')
     .description('Print signed one-time approve and deny links for one approver (for a notification to that person only)')
     .requiredOption('--approver <user>', 'the person the links are for')
-    .option('--base-url <url>', 'the rekey server the links point at', 'http://127.0.0.1:8787')
+    .option('--base-url <url>', 'the rekey server the links point at (default: the server in use, else http://127.0.0.1:8787)')
     .option('--json', 'print JSON')
-    .action(async (id: string, options: { approver: string; baseUrl: string; json?: boolean }) => {
+    .action(async (id: string, options: { approver: string; baseUrl?: string; json?: boolean }) => {
       const { approvalLinkKey, approvalLinksFor } = await import('../../team/approval-link.js');
-      const links = await withCliContext(async (context) => {
+      const server = serverUrl();
+      const baseUrl = options.baseUrl ?? server ?? 'http://127.0.0.1:8787';
+      const links = server !== undefined ? await (async () => {
+        const { z } = await import('zod');
+        return (await remoteClient()).client.request('POST', `/v1/approvals/${encodeURIComponent(id)}/links`, z.object({ approve: z.string(), deny: z.string() }), { approver: options.approver });
+      })() : await withCliContext(async (context) => {
         const request = await context.store.getApprovalRequest(id);
         if (request === undefined) throw new UsageError(`no approval request ${id}`, { hint: 'rekey approvals list' });
         if (request.requester === options.approver) throw new UsageError(`${options.approver} asked for ${id}; links go to another person`);
         return approvalLinksFor(approvalLinkKey(context.keys.material.key), request, options.approver);
       });
-      const url = (token: string) => `${options.baseUrl.replace(/\/+$/, '')}/v1/approvals/links/${token}`;
+      const url = (token: string) => `${baseUrl.replace(/\/+$/, '')}/v1/approvals/links/${token}`;
       if (options.json === true) return printJson({ approve: url(links.approve), deny: url(links.deny) });
       process.stdout.write(`approve: ${url(links.approve)}\ndeny:    ${url(links.deny)}\n`);
       return undefined;

@@ -10,7 +10,7 @@ import { ConfigError, UsageError } from '../../core/errors.js';
 import { loginResponseSchema, whoamiSchema } from '../../server/routes/auth-api-routes.js';
 import { colour, printJson } from '../output.js';
 import { promptHidden, readStdinText } from '../secret-input.js';
-import { createApiClient, forgetSession, loadSavedSession, openApiClient, saveSession, serverUrl } from '../server-client.js';
+import { createApiClient, forgetSession, loadSavedSession, mfaProofBody, openApiClient, saveSession, serverUrl } from '../server-client.js';
 
 /** The password (and, when the account has one, the one-time code on the second line) from stdin or prompts. */
 async function readLoginSecrets(passwordStdin: boolean): Promise<{ password: string; nextCode: () => Promise<string> }> {
@@ -58,7 +58,7 @@ export function registerLogin(program: Command): void {
         answer = await client.request('POST', '/v1/auth/login', loginResponseSchema, { user, password: secrets.password });
       } catch (error) {
         if (!(error instanceof ConfigError) || !/second factor is required/.test(error.message)) throw error;
-        answer = await client.request('POST', '/v1/auth/login', loginResponseSchema, { user, password: secrets.password, mfa: { code: await secrets.nextCode() } });
+        answer = await client.request('POST', '/v1/auth/login', loginResponseSchema, { user, password: secrets.password, mfa: mfaProofBody(await secrets.nextCode()) });
       }
       await saveSession({ server, token: answer.token, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt });
       if (options.json === true) printJson({ server, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt, idleSeconds: answer.session.idleSeconds });

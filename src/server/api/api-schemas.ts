@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { CAPABILITIES } from '../../core/team-types.js';
 import { ACCESS_TOKEN_KINDS, PROVIDER_KINDS, STAGES, type AccessToken, type AuditEvent, type Consumer, type Credential, type RotationRecord, type VersionRecord } from '../../core/types.js';
+import type { ApprovalRequestRecord } from '../../store/approval-store-types.js';
 import type { RoleBindingRecord, RoleRecord, UserRecord } from '../../store/team-store-types.js';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -253,4 +254,28 @@ export type BindingWire = z.infer<typeof bindingSchema>;
 
 export function bindingWire(binding: RoleBindingRecord): BindingWire {
   return { id: binding.id, role: binding.role, subjectKind: binding.subjectKind, subject: binding.subject, scope: binding.scope, createdAt: binding.createdAt.toISOString(), createdBy: binding.createdBy };
+}
+
+export const approvalRequestSchema = z.object({
+  id: z.string(),
+  policy: z.string(),
+  capability: z.enum(CAPABILITIES),
+  target: z.record(z.string(), z.unknown()).describe('{ kind: install } or { kind: credential, credentialId, name, environment, provider, ownerTeam }'),
+  parameters: z.record(z.string(), z.unknown()),
+  plan: z.record(z.string(), z.unknown()),
+  reason: z.string().nullable(),
+  requester: z.string(),
+  approvalsRequired: z.number().int(),
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'executed']),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+});
+export type ApprovalRequestWire = z.infer<typeof approvalRequestSchema>;
+
+/** A two-person request as `rekey approvals … --json` prints it and the API sends it. */
+export function approvalRequestWire(request: ApprovalRequestRecord): ApprovalRequestWire {
+  return {
+    id: request.id, policy: request.policy, capability: request.capability, target: { ...request.target }, parameters: request.parameters, plan: request.plan, reason: request.reason,
+    requester: request.requester, approvalsRequired: request.approvalsRequired, status: request.status, createdAt: request.createdAt.toISOString(), expiresAt: request.expiresAt.toISOString(),
+  };
 }

@@ -62,9 +62,15 @@ describe('step-up and two-person approval over the API', () => {
     expect(own.status).toBe(422);
     expect(await own.text()).toContain('alice asked for request');
 
-    const bob = await world.login('bob');
-    const shown = await json<{ plan: { operation: string; input: { body: { credential: string } } }; requester: string; status: string }>(await world.call('GET', `/v1/approvals/${id}`, bob), 200);
+    const plainBob = await world.login('bob');
+    const shown = await json<{ plan: { operation: string; input: { body: { credential: string } } }; requester: string; status: string }>(await world.call('GET', `/v1/approvals/${id}`, plainBob), 200);
     expect(shown).toMatchObject({ requester: 'alice', status: 'pending', plan: { operation: 'rotation-start', input: { body: { credential: PROD } } } });
+    // Approving is the approver's own production act: it needs bob's fresh MFA proof too.
+    const unproved = await json<{ error: { code: string; message: string } }>(await world.call('POST', `/v1/approvals/${id}/approve`, plainBob, {}), 403);
+    expect(unproved.error).toMatchObject({ code: 'step-up-required', message: expect.stringContaining('needs a fresh MFA proof from bob') });
+    const bobMfa = await enrolAndLogIn('bob');
+    await json(await world.call('POST', '/v1/auth/step-up', bobMfa.token, { totp: totpCode(bobMfa.secret, world.clock.now()) }), 200);
+    const bob = bobMfa.token;
     expect(await json<{ status: string }>(await world.call('POST', `/v1/approvals/${id}/approve`, bob, { comment: 'ok' }), 200)).toMatchObject({ status: 'approved' });
 
     const withApproval = (payload: unknown) => world.app.request('/v1/rotations', {

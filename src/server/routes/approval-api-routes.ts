@@ -5,31 +5,40 @@
  * spending it (so a chat preview cannot approve), POST spends it.
  */
 import { z } from 'zod';
-import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { ConfigError, NotFoundError, UsageError } from '../../core/errors.js';
+import { CAPABILITIES, isInstallCapability, type ActionTarget } from '../../core/team-types.js';
 import type { ApprovalRequestRecord } from '../../store/approval-store-types.js';
-import { readApprovalLink, redeemApprovalLink } from '../../team/approval-link.js';
-import { decideApproval } from '../../team/approval-service.js';
+import { INSTALL_TARGET } from '../../team/access-control.js';
+import { approvalLinksFor, readApprovalLink, redeemApprovalLink } from '../../team/approval-link.js';
+import { createApprovalRequest, decideApproval, governingPolicy } from '../../team/approval-service.js';
+import { STEP_UP_WINDOW_SECONDS, freshMfa } from '../../team/step-up.js';
+import { ApiHttpError } from '../api/api-errors.js';
+import type { ApiActor } from '../api/api-actor.js';
 import { defineRoute, type ApiRoute } from '../api/api-route.js';
-import type { ApiServices } from '../api/api-services.js';
+import { credentialTargetNamed, type ApiServices } from '../api/api-services.js';
+import { approvalRequestWire, approvalRequestSchema } from '../api/api-schemas.js';
 
 const STATUSES = ['pending', 'approved', 'denied', 'expired', 'executed'] as const;
 
-const approvalSchema = z
-  .object({
-    id: z.string(),
-    policy: z.string(),
-    capability: z.string(),
+const approvalSchema = approvalRequestSchema
+  .extend({
     on: z.string(),
-    plan: z.record(z.string(), z.unknown()),
-    reason: z.string().nullable(),
-    requester: z.string(),
-    approvalsRequired: z.number().int(),
-    status: z.enum(STATUSES),
-    createdAt: z.iso.datetime(),
-    expiresAt: z.iso.datetime(),
     decisions: z.array(z.object({ approver: z.string(), decision: z.enum(['approve', 'deny']), via: z.string(), comment: z.string().nullable(), at: z.iso.datetime() })),
   })
   .meta({ id: 'Approval' });
+export type ApprovalWire = z.infer<typeof approvalSchema>;
+export { approvalSchema };
+
+const requestBody = z
+  .object({
+    capability: z.enum(CAPABILITIES),
+    credential: z.string().min(1).max(200).optional().describe('the credential it acts on (absent: an install-wide capability)'),
+    parameters: z.record(z.string(), z.string()).optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .strict()
+  .meta({ id: 'ApprovalRequestAdd' });
+const linkBody = z.object({ approver: z.string().min(1).max(64) }).strict().meta({ id: 'ApprovalLinkAdd' });
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 const tokenParams = z.object({ token: z.string().min(10).max(2000) });
@@ -40,8 +49,8 @@ export function approvalApiRoutes(services: ApiServices): ApiRoute[] {
   async function wire(request: ApprovalRequestRecord): Promise<z.infer<typeof approvalSchema>> {
     const decisions = await store.listApprovalDecisions(request.id);
     return {
-      id: request.id, policy: request.policy, capability: request.capability, on: request.target.kind === 'install' ? 'this install' : request.target.name, plan: request.plan, reason: request.reason,
-      requester: request.requester, approvalsRequired: request.approvalsRequired, status: request.status, createdAt: request.createdAt.toISOString(), expiresAt: request.expiresAt.toISOString(),
+      ...approvalRequestWire(request),
+      on: request.target.kind === 'install' ? 'this install' : request.target.name,
       decisions: decisions.map((decision) => ({ approver: decision.approver, decision: decision.decision, via: decision.via, comment: decision.comment, at: decision.at.toISOString() })),
     };
   }
@@ -49,6 +58,16 @@ export function approvalApiRoutes(services: ApiServices): ApiRoute[] {
     const request = await store.getApprovalRequest(id);
     if (request === undefined) throw new NotFoundError(`no approval request ${id}`);
     return request;
+  }
+  const teamOf = (actor: ApiActor) => ({ store, audit: actor.audit, clock: services.clock, actor: actor.name, integrity: services.integrity });
+  async function actionTarget(capability: (typeof CAPABILITIES)[number], credential: string | undefined): Promise<ActionTarget> {
+    if (credential === undefined) {
+      if (!isInstallCapability(capability)) throw new UsageError(`${capability} acts on a credential: name it with credential`);
+      return { kind: 'install' };
+    }
+    const found = await store.getCredential(credential);
+    if (found === undefined) throw new NotFoundError(`no credential named ${credential}`);
+    return { kind: 'credential', credentialId: found.id, name: found.name, environment: found.environment, provider: found.provider, ownerTeam: found.tags.team ?? null };
   }
   const linkKey = (): Buffer => {
     if (services.team === undefined) throw new ConfigError('this server was started without approval links');
@@ -65,7 +84,11 @@ export function approvalApiRoutes(services: ApiServices): ApiRoute[] {
       body: decisionBody,
       response: approvalSchema,
       async handle({ actor, params, body }) {
-        const deps = { store, audit: actor.audit, clock: services.clock, actor: actor.name, integrity: services.integrity };
+        // Approving is the approver's own act: like the requester's production action, it needs their fresh MFA proof.
+        if (decision === 'approve' && freshMfa(actor.session, services.clock.now()) === null) {
+          throw new ApiHttpError(403, 'step-up-required', `approving ${params.id} needs a fresh MFA proof from ${actor.user.name} (within ${STEP_UP_WINDOW_SECONDS / 60} minutes)`);
+        }
+        const deps = teamOf(actor);
         return wire(await decideApproval(deps, { requestId: params.id, approver: actor.user.name, decision, via: 'api', comment: body.comment }));
       },
     });
@@ -92,6 +115,46 @@ export function approvalApiRoutes(services: ApiServices): ApiRoute[] {
       params: idParams,
       response: approvalSchema,
       handle: async ({ params }) => wire(await requestNamed(params.id)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/approvals',
+      operationId: 'approval-request',
+      summary: 'Ask in advance for an action a policy covers, as the signed-in person (who must hold the capability on the target)',
+      tag: 'approvals',
+      body: requestBody,
+      response: approvalSchema,
+      status: 201,
+      async handle({ actor, body }) {
+        // The role check only: the gates (step-up, approval) are what this request is for.
+        const authorization = body.credential === undefined ? INSTALL_TARGET : await credentialTargetNamed(store, body.credential);
+        const allowed = await services.access.check(actor.user, body.capability, authorization);
+        if (!allowed.allowed) throw new ApiHttpError(403, 'forbidden', `${allowed.reason} (needs capability ${body.capability} on ${authorization.kind === 'install' ? 'install' : authorization.name})`);
+        const target = await actionTarget(body.capability, body.credential);
+        const deps = teamOf(actor);
+        const governing = await governingPolicy(deps, body.capability, target);
+        if (governing === null) throw new UsageError(`no approval policy covers ${body.capability} on ${body.credential ?? 'this install'}; nothing to ask for`);
+        const parameters = body.parameters ?? {};
+        const plan = { action: `${body.capability} ${target.kind === 'install' ? 'on this install' : target.name}`, parameters };
+        return wire(await createApprovalRequest(deps, governing, { requester: actor.user.name, capability: body.capability, target, parameters, plan, reason: body.reason }));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/approvals/{id}/links',
+      operationId: 'approval-link-create',
+      summary: 'Signed one-time approve and deny link tokens for one approver (POST /v1/approvals/links/{token} spends one); manage-policy, install-wide',
+      tag: 'approvals',
+      params: idParams,
+      body: linkBody,
+      response: z.object({ approve: z.string(), deny: z.string() }).meta({ id: 'ApprovalLinks' }),
+      status: 201,
+      access: async () => ({ capability: 'manage-policy' as const, target: INSTALL_TARGET }),
+      async handle({ params, body }) {
+        const request = await requestNamed(params.id);
+        if (request.requester === body.approver) throw new UsageError(`${body.approver} asked for ${params.id}; links go to another person`);
+        return approvalLinksFor(linkKey(), request, body.approver);
+      },
     }),
     decide('approve'),
     decide('deny'),
