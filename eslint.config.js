@@ -27,6 +27,7 @@ const floors = [
       rotation: ['vault'],
       policy: ['scan', 'vault', 'alerts'],
       access: ['rotation', 'vault'],
+      byok: ['alerts', 'access'],
     },
   },
   {

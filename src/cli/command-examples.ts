@@ -68,6 +68,12 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'audit public-key': ['rekey audit public-key'],
   'audit export': ['rekey audit export --format csv --out audit.csv'],
 
+  byok: ['rekey byok tenant create acme --webhook-url https://app.example.com/hooks/rekey'],
+  'byok tenant create': ['rekey byok tenant create acme --webhook-url https://app.example.com/hooks/rekey --reminder-days 90 --fallback none'],
+  'byok tenant configure': ['rekey byok tenant configure acme --unused-days 30 --cadence-hours 24', 'rekey byok tenant configure acme --fallback credential:openai/house/prod'],
+  'byok tenant show': ['rekey byok tenant show acme --json'],
+  'byok list': ['rekey byok list acme', 'rekey byok list acme --user user-42 --output csv'],
+  'byok purge-tenant': ['rekey byok purge-tenant acme --yes --json'],
   'retention show': ['rekey retention show'],
   'retention set': ['rekey retention set 7d'],
   'retention apply': ['rekey retention apply --dry-run'],

@@ -44,6 +44,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'audit', summary: 'Read, verify and export the hash-chained audit log', load: async () => (await import('./commands/audit-command.js')).register },
   { name: 'retention', summary: 'Retention of revoked and discarded versions: after the period their data key is destroyed (metadata and fingerprint stay)', load: async () => (await import('./commands/retention-command.js')).register },
   { name: 'master-key', summary: 'Manage the master key that wraps every data key', load: async () => (await import('./commands/master-key-command.js')).register },
+  { name: 'byok', summary: "Bring-your-own-key tenant vaults: tenants, service tokens, users' key metadata, crypto-shredding purge", load: async () => (await import('./commands/byok-command.js')).register },
   { name: 'doctor', summary: 'Check the master key, store, file permissions, migrations and audit chain', load: async () => (await import('./commands/doctor-command.js')).register },
   { name: 'scan', summary: 'Find LLM API keys in files, git history, staged changes or standard input (exit 3 on findings)', load: loadScan },
   { name: 'redact', summary: 'copy standard input to standard output, replacing API keys with [REDACTED <hint>] (line-buffered)', load: async () => (await import('./commands/redact-command.js')).register },

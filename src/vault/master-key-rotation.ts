@@ -9,7 +9,9 @@
 import { createEnvelope, type Envelope } from '../crypto/envelope.js';
 import { rewrapText, totpSealContext } from '../crypto/sealed-text.js';
 import { commitNextMasterKey, writeMasterKeyMaterial, type MasterKeyMaterial } from '../crypto/master-key.js';
+import { createTenantWrapper } from '../crypto/tenant-keys.js';
 import type { Store } from '../store/store.js';
+import { rewrapByokTenants } from './byok-rewrap.js';
 import { addIntegrityWrap, dropOtherIntegrityWraps } from './integrity-root.js';
 import { MASTER_KEY_ID_SETTING } from './vault-keys.js';
 
@@ -25,6 +27,8 @@ export interface MasterKeyRotationResult {
   rewrapped: number;
   /** People's TOTP secrets re-wrapped. */
   totpSecrets: number;
+  /** Bring-your-own-key tenants whose data key was re-wrapped (streamed in batches). */
+  byokTenants: number;
 }
 
 export async function rotateMasterKey(
@@ -36,6 +40,8 @@ export async function rotateMasterKey(
     : await writeMasterKeyMaterial(home, source, { asNext: true });
   const nextEnvelope = createEnvelope(next.key);
   await addIntegrityWrap(store, current, { key: next.key, id: nextEnvelope.masterKeyId });
+  // BYOK tenants first, beside their current wrap: nothing is lost if the run stops here.
+  const byok = await rewrapByokTenants(store, createTenantWrapper(current.key), createTenantWrapper(next.key));
   const sealed = await store.listSealed();
   const items = sealed.map(({ credentialId, number, sealed: value }) => ({
     credentialId,
@@ -54,6 +60,7 @@ export async function rotateMasterKey(
   }
   await store.setSetting(MASTER_KEY_ID_SETTING, nextEnvelope.masterKeyId);
   if (source.kind !== 'env') await commitNextMasterKey(home, source.kind);
+  await store.promoteByokWraps(nextEnvelope.masterKeyId);
   await dropOtherIntegrityWraps(store, nextEnvelope.masterKeyId);
-  return { oldKeyId: current.id, newKeyId: nextEnvelope.masterKeyId, rewrapped: items.length, totpSecrets };
+  return { oldKeyId: current.id, newKeyId: nextEnvelope.masterKeyId, rewrapped: items.length, totpSecrets, byokTenants: byok.tenants };
 }

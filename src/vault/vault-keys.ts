@@ -49,10 +49,12 @@ async function chooseMaterial(store: Store, home: string, candidates: MasterKeyC
     if (ids.size > 0 && [...ids].every((id) => id === next.id)) {
       await store.setSetting(MASTER_KEY_ID_SETTING, next.id);
       await commitNextMasterKey(home, next.kind);
+      await store.promoteByokWraps(next.id);
       return next;
     }
     if (storedId === next.id && ids.size === 0) {
       await commitNextMasterKey(home, next.kind);
+      await store.promoteByokWraps(next.id);
       return next;
     }
     await discardNextMasterKey(home, next.kind);

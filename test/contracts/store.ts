@@ -12,6 +12,7 @@ import type { AuditDraft, Store } from '../../src/store/store.js';
 import { runAlertStoreContract } from './store-alerts.js';
 import { runApprovalStoreContract } from './store-approvals.js';
 import { runAccessStoreContract } from './store-access.js';
+import { runByokStoreContract } from './store-byok.js';
 import { runRotationRecordStoreContract } from './store-rotation-records.js';
 import { runTeamStoreContract } from './store-team.js';
 import { auditDraft, newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from './store-fixture.js';
@@ -27,6 +28,7 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
   runTeamStoreContract(label, createFixture);
   runRotationRecordStoreContract(label, createFixture);
   runApprovalStoreContract(label, createFixture);
+  runByokStoreContract(label, createFixture);
   describe(`store contract ${label}`, () => {
     let fixture: StoreFixture;
     let store: Store;

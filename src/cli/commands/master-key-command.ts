@@ -36,13 +36,13 @@ export function register(program: Command): void {
         const rotated = await rotateMasterKey({ store: context.store, home: context.home, envelope: context.keys.envelope, current }, source);
         await context.audit.record({
           event: 'master-key-rotate', actor: context.actor, credential: null, fingerprint: null, outcome: 'ok',
-          detail: { oldKeyId: rotated.oldKeyId, newKeyId: rotated.newKeyId, rewrapped: rotated.rewrapped },
+          detail: { oldKeyId: rotated.oldKeyId, newKeyId: rotated.newKeyId, rewrapped: rotated.rewrapped, byokTenants: rotated.byokTenants },
         });
         return { ...rotated, source: current.kind };
       });
       if (options.json === true) printJson(result);
       else {
-        process.stdout.write(`${colour.green('rotated')} master key ${result.oldKeyId} → ${result.newKeyId}; ${result.rewrapped} data key(s) re-wrapped\n`);
+        process.stdout.write(`${colour.green('rotated')} master key ${result.oldKeyId} → ${result.newKeyId}; ${result.rewrapped} data key(s) re-wrapped${result.byokTenants > 0 ? `, ${result.byokTenants} BYOK tenant key(s)` : ''}\n`);
         if (result.source === 'env') process.stdout.write(colour.yellow('now set REKEY_MASTER_KEY to the new key everywhere rekey runs\n'));
       }
     });

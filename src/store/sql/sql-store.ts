@@ -3,6 +3,7 @@ import type { KeyChangeWatch, Store } from '../store.js';
 import { createAccessTokenQueries } from './sql-access-token-queries.js';
 import { createAlertQueries } from './sql-alert-queries.js';
 import { createAuditQueries } from './sql-audit-queries.js';
+import { createByokQueries } from './sql-byok-queries.js';
 import { createCredentialQueries } from './sql-credential-queries.js';
 import type { Migration, SqlDatabase } from './sql-database.js';
 import { createIntegrityQueries } from './sql-integrity-queries.js';
@@ -83,6 +84,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createApprovalQueries(context),
     ...createIdentityQueries(context),
     ...createIntegrityQueries(context),
+    ...createByokQueries(context),
     async watchKeyChanges(onChange, watchOptions) {
       const watch = await options.watchKeyChanges(onChange, watchOptions);
       watches.add(watch);

@@ -437,4 +437,67 @@ export const sqliteMigrations: readonly Migration[] = [
     name: 'sessions carry a row MAC (a session row written by SQL is refused)',
     statements: [`ALTER TABLE sessions ADD COLUMN mac TEXT`],
   },
+  {
+    version: 24,
+    name: 'bring your own key: tenants with wrapped data keys, end-user keys, notices, service tokens',
+    statements: [
+      // One data key per tenant, wrapped by the master key; NULL once purged (crypto-shredding).
+      `CREATE TABLE byok_tenants (
+        id TEXT PRIMARY KEY,
+        wrapped_key BLOB,
+        master_key_id TEXT,
+        next_wrapped_key BLOB,
+        next_master_key_id TEXT,
+        webhook_secret BLOB,
+        settings TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        purged_at TEXT
+      )`,
+      // End users' keys, each sealed under its tenant's data key (AAD: tenant, user, provider, id).
+      `CREATE TABLE byok_keys (
+        tenant TEXT NOT NULL REFERENCES byok_tenants (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        user_ref TEXT NOT NULL,
+        provider TEXT NOT NULL CHECK (provider IN ('openai', 'anthropic', 'openrouter')),
+        label TEXT NOT NULL,
+        ciphertext BLOB NOT NULL,
+        hint TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('valid', 'invalid', 'no-quota', 'no-model-access', 'unknown')),
+        status_detail TEXT,
+        created_at TEXT NOT NULL,
+        validated_at TEXT,
+        last_used_at TEXT,
+        uses INTEGER NOT NULL DEFAULT 0,
+        last_failure_at TEXT,
+        next_check_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, id)
+      )`,
+      `CREATE UNIQUE INDEX byok_keys_slot ON byok_keys (tenant, user_ref, provider, label)`,
+      `CREATE UNIQUE INDEX byok_keys_id ON byok_keys (id)`,
+      `CREATE INDEX byok_keys_fingerprint ON byok_keys (tenant, fingerprint)`,
+      `CREATE INDEX byok_keys_due ON byok_keys (provider, next_check_at)`,
+      // The last notice of each reason per key, so reminders never come more often than the cadence.
+      `CREATE TABLE byok_notices (
+        key_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        last_sent_at TEXT NOT NULL,
+        PRIMARY KEY (key_id, reason)
+      )`,
+      // Service tokens of SaaS applications, scoped to tenants; SHA-256 hashes only, row MAC.
+      `CREATE TABLE byok_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        tenants TEXT NOT NULL,
+        token_hash BLOB NOT NULL,
+        expires_at TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at TEXT,
+        mac TEXT
+      )`,
+      `CREATE UNIQUE INDEX byok_tokens_live_name ON byok_tokens (name) WHERE revoked_at IS NULL`,
+    ],
+  },
 ];
