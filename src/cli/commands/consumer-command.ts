@@ -118,7 +118,7 @@ export function register(program: Command): void {
       }
       const config = sinkConfig(options, options.kind);
       const reload = reloadConfig(options);
-      const added = await withCliContext(async (context) => {
+      const added = serverUrl() !== undefined ? await remoteAdd(credentialName, { name, kind: options.kind, config, reload }) : await withCliContext(async (context) => {
         const credential = await context.store.getCredential(credentialName);
         if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
         // Validate before storing: the factories throw a ConfigError naming the bad field.
@@ -152,11 +152,8 @@ export function register(program: Command): void {
     .option('--app <name>', 'the app this consumer feeds (its reload runs once per app)')
     .option('--json', 'print JSON')
     .action(async (credentialName: string, name: string, options: AddOptions & { unsetConfig?: string[]; reload?: boolean }) => {
-      const updated = await withCliContext(async (context) => {
-        const credential = await context.store.getCredential(credentialName);
-        if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
-        const existing = (await context.store.listConsumers(credential.id)).find((entry) => entry.name === name);
-        if (existing === undefined) throw new NotFoundError(`${credentialName} has no consumer named ${name}`, { hint: `list them with \`rekey consumer list ${credentialName}\`` });
+      /** The consumer's new sink options and reload action, from what it has now and the flags. */
+      const next = (existing: Consumer) => {
         const config = sinkConfig(options, existing.kind, existing.config);
         for (const key of options.unsetConfig ?? []) delete config[key];
         const reloadChanged = options.reload === false || options.reloadExec !== undefined || options.reloadJson !== undefined || options.app !== undefined;
@@ -169,6 +166,19 @@ export function register(program: Command): void {
         } else if (options.app !== undefined) {
           reload = { ...(existing.reload ?? {}), app: options.app };
         }
+        return { config, reload, reloadChanged };
+      };
+      const updated = serverUrl() !== undefined ? await (async () => {
+        const existing = (await remoteConsumers(credentialName)).find((entry) => entry.name === name);
+        if (existing === undefined) throw new NotFoundError(`${credentialName} has no consumer named ${name}`, { hint: `list them with \`rekey consumer list ${credentialName}\`` });
+        const { config, reload, reloadChanged } = next(existing);
+        return remoteUpdate(credentialName, name, { config, ...(reloadChanged ? { reload } : {}) });
+      })() : await withCliContext(async (context) => {
+        const credential = await context.store.getCredential(credentialName);
+        if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
+        const existing = (await context.store.listConsumers(credential.id)).find((entry) => entry.name === name);
+        if (existing === undefined) throw new NotFoundError(`${credentialName} has no consumer named ${name}`, { hint: `list them with \`rekey consumer list ${credentialName}\`` });
+        const { config, reload, reloadChanged } = next(existing);
         const { createSink } = await import('../../sinks/sink-registry.js');
         const { createReloadAction } = await import('../../sinks/reload-registry.js');
         await createSink({ name, kind: existing.kind, config }, context.keys.fingerprintSalt);
@@ -208,7 +218,8 @@ export function register(program: Command): void {
     .option('--yes', 'do not ask for confirmation')
     .action(async (credentialName: string, name: string, options: { yes?: boolean }) => {
       await confirm(`remove consumer ${name} from ${credentialName}?`, options.yes);
-      await withCliContext(async (context) => {
+      if (serverUrl() !== undefined) await remoteRemove(credentialName, name);
+      else await withCliContext(async (context) => {
         const credential = await context.store.getCredential(credentialName);
         if (credential === undefined) throw new NotFoundError(`no credential named ${credentialName}`);
         await context.store.removeConsumer(credential.id, name);
@@ -224,4 +235,27 @@ async function remoteConsumers(credentialName: string): Promise<Consumer[]> {
   const { consumerFromWire, credentialSegment } = await import('../remote-state.js');
   const { z } = await import('zod');
   return (await openApiClient().request('GET', `/v1/credentials/${credentialSegment(credentialName)}/consumers`, z.array(consumerSchema))).map((consumer) => consumerFromWire(consumer, ''));
+}
+
+async function remoteAdd(credentialName: string, body: { name: string; kind: string; config: Record<string, unknown>; reload: Record<string, unknown> | null }): Promise<Consumer> {
+  const { openApiClient } = await import('../server-client.js');
+  const { consumerSchema } = await import('../../server/api/api-schemas.js');
+  const { consumerFromWire, credentialSegment } = await import('../remote-state.js');
+  return consumerFromWire(await openApiClient().request('POST', `/v1/credentials/${credentialSegment(credentialName)}/consumers`, consumerSchema, body), '');
+}
+
+async function remoteUpdate(credentialName: string, name: string, body: { config: Record<string, unknown>; reload?: Record<string, unknown> | null }): Promise<{ consumer: Consumer; changed: string[] }> {
+  const { openApiClient } = await import('../server-client.js');
+  const { consumerSchema } = await import('../../server/api/api-schemas.js');
+  const { consumerFromWire, credentialSegment } = await import('../remote-state.js');
+  const { z } = await import('zod');
+  const answer = await openApiClient().request('PATCH', `/v1/credentials/${credentialSegment(credentialName)}/consumers/${encodeURIComponent(name)}`, z.object({ consumer: consumerSchema, changed: z.array(z.string()) }), body);
+  return { consumer: consumerFromWire(answer.consumer, ''), changed: answer.changed };
+}
+
+async function remoteRemove(credentialName: string, name: string): Promise<void> {
+  const { openApiClient } = await import('../server-client.js');
+  const { credentialSegment } = await import('../remote-state.js');
+  const { z } = await import('zod');
+  await openApiClient().request('DELETE', `/v1/credentials/${credentialSegment(credentialName)}/consumers/${encodeURIComponent(name)}`, z.object({ removed: z.string(), credential: z.string() }));
 }

@@ -3,24 +3,30 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { CAPABILITIES } from '../../core/team-types.js';
 import type { RoleBindingRecord, RoleRecord } from '../../store/team-store-types.js';
+import { bindingWire, roleWire, type BindingWire, type RoleWire } from '../../server/api/api-schemas.js';
 import { withCliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { collect } from '../cli-options.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { teamDeps } from './user-command.js';
 
-export const roleJson = (role: RoleRecord) => ({ name: role.name, description: role.description, capabilities: role.capabilities, requireMfa: role.requireMfa, builtin: role.builtin });
-export const bindingJson = (binding: RoleBindingRecord) => ({
-  id: binding.id, role: binding.role, subjectKind: binding.subjectKind, subject: binding.subject, scope: binding.scope, createdAt: binding.createdAt.toISOString(), createdBy: binding.createdBy,
-});
+/** Roles and bindings as `--json` prints them: the API's wire shapes, so both modes print the same. */
+export const roleJson = (role: RoleRecord): RoleWire => roleWire(role);
+export const bindingJson = (binding: RoleBindingRecord): BindingWire => bindingWire(binding);
 
-const roleColumns: Array<Column<RoleRecord>> = [
+async function api() {
+  const [{ openApiClient }, { z }, schemas] = await Promise.all([import('../server-client.js'), import('zod'), import('../../server/api/api-schemas.js')]);
+  return { client: openApiClient(), z, schemas };
+}
+
+const roleColumns: Array<Column<RoleWire>> = [
   { header: 'ROLE', value: (role) => role.name },
   { header: 'BUILTIN', value: (role) => (role.builtin ? 'yes' : 'no') },
   { header: 'MFA', value: (role) => (role.requireMfa ? 'required' : '') },
   { header: 'CAPABILITIES', value: (role) => role.capabilities.join(',') },
 ];
 
-const bindingColumns: Array<Column<RoleBindingRecord>> = [
+const bindingColumns: Array<Column<BindingWire>> = [
   { header: 'ID', value: (binding) => binding.id },
   { header: 'ROLE', value: (binding) => binding.role },
   { header: 'SUBJECT', value: (binding) => `${binding.subjectKind}:${binding.subject}` },
@@ -44,8 +50,10 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { output?: string; json?: boolean }) => {
       const format = outputFormat(options);
-      const roles = await withCliContext(({ store }) => store.listRoles());
-      printList(roles, roleColumns, format, roleJson);
+      const roles = serverUrl() !== undefined
+        ? await api().then(({ client, z, schemas }) => client.request('GET', '/v1/roles', z.array(schemas.roleSchema)))
+        : (await withCliContext(({ store }) => store.listRoles())).map(roleJson);
+      printList(roles, roleColumns, format, (entry) => entry);
     });
 
   role
@@ -57,8 +65,10 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, options: { capability: string[]; description?: string; requireMfa?: boolean; json?: boolean }) => {
       const { saveRole } = await import('../../team/role-service.js');
-      const saved = await withCliContext((context) => saveRole(teamDeps(context), { name, description: options.description, capabilities: options.capability, requireMfa: options.requireMfa === true }));
-      if (options.json === true) return printJson(roleJson(saved));
+      const saved = serverUrl() !== undefined
+        ? await api().then(({ client, schemas }) => client.request('POST', '/v1/roles', schemas.roleSchema, { name, ...(options.description === undefined ? {} : { description: options.description }), capabilities: options.capability, requireMfa: options.requireMfa === true }))
+        : roleJson(await withCliContext((context) => saveRole(teamDeps(context), { name, description: options.description, capabilities: options.capability, requireMfa: options.requireMfa === true })));
+      if (options.json === true) return printJson(saved);
       process.stdout.write(`${colour.green('saved')} role ${saved.name}: ${saved.capabilities.join(', ')}${saved.requireMfa ? ' (MFA required)' : ''}\n`);
       return undefined;
     });
@@ -68,7 +78,8 @@ export function register(program: Command): void {
     .description('Remove a custom role that nobody is bound to')
     .action(async (name: string) => {
       const { removeRole } = await import('../../team/role-service.js');
-      await withCliContext((context) => removeRole(teamDeps(context), name));
+      if (serverUrl() !== undefined) await api().then(({ client, z }) => client.request('DELETE', `/v1/roles/${encodeURIComponent(name)}`, z.object({ removed: z.string() })));
+      else await withCliContext((context) => removeRole(teamDeps(context), name));
       process.stdout.write(`${colour.green('removed')} role ${name}\n`);
     });
 
@@ -78,7 +89,9 @@ export function register(program: Command): void {
     .option('--off', 'no longer require MFA')
     .action(async (name: string, options: { off?: boolean }) => {
       const { setRoleMfa } = await import('../../team/role-service.js');
-      const saved = await withCliContext((context) => setRoleMfa(teamDeps(context), name, options.off !== true));
+      const saved = serverUrl() !== undefined
+        ? await api().then(({ client, schemas }) => client.request('POST', `/v1/roles/${encodeURIComponent(name)}/require-mfa`, schemas.roleSchema, { required: options.off !== true }))
+        : await withCliContext((context) => setRoleMfa(teamDeps(context), name, options.off !== true));
       process.stdout.write(`role ${saved.name}: MFA ${saved.requireMfa ? 'required' : 'not required'}\n`);
     });
 
@@ -96,8 +109,10 @@ export function register(program: Command): void {
       const subject = subjectOf(options);
       const { bindRole } = await import('../../team/role-service.js');
       const scope = { credentials: options.credentials, environment: options.environment, provider: options.provider, ownerTeam: options.ownerTeam };
-      const binding = await withCliContext((context) => bindRole(teamDeps(context), { role: roleName, ...subject, scope }));
-      if (options.json === true) return printJson(bindingJson(binding));
+      const binding = serverUrl() !== undefined
+        ? await api().then(({ client, schemas }) => client.request('POST', '/v1/role-bindings', schemas.bindingSchema, { role: roleName, ...subject, scope: Object.fromEntries(Object.entries(scope).filter(([, value]) => value !== undefined)) }))
+        : bindingJson(await withCliContext((context) => bindRole(teamDeps(context), { role: roleName, ...subject, scope })));
+      if (options.json === true) return printJson(binding);
       process.stdout.write(`${colour.green('bound')} ${binding.role} to ${binding.subjectKind} ${binding.subject} (${binding.id})\n`);
       return undefined;
     });
@@ -107,7 +122,8 @@ export function register(program: Command): void {
     .description('Remove a role binding')
     .action(async (id: string) => {
       const { unbindRole } = await import('../../team/role-service.js');
-      await withCliContext((context) => unbindRole(teamDeps(context), id));
+      if (serverUrl() !== undefined) await api().then(({ client, z }) => client.request('DELETE', `/v1/role-bindings/${encodeURIComponent(id)}`, z.object({ removed: z.string() })));
+      else await withCliContext((context) => unbindRole(teamDeps(context), id));
       process.stdout.write(`${colour.green('removed')} binding ${id}\n`);
     });
 
@@ -121,7 +137,9 @@ export function register(program: Command): void {
     .action(async (options: { user?: string; group?: string; output?: string; json?: boolean }) => {
       const format = outputFormat(options);
       const filter = options.user !== undefined ? { subjectKind: 'user' as const, subject: options.user } : options.group !== undefined ? { subjectKind: 'group' as const, subject: options.group } : {};
-      const bindings = await withCliContext(({ store }) => store.listRoleBindings(filter));
-      printList(bindings, bindingColumns, format, bindingJson);
+      const bindings = serverUrl() !== undefined
+        ? await api().then(({ client, z, schemas }) => client.request('GET', `/v1/role-bindings${options.user !== undefined ? `?user=${encodeURIComponent(options.user)}` : options.group !== undefined ? `?group=${encodeURIComponent(options.group)}` : ''}`, z.array(schemas.bindingSchema)))
+        : (await withCliContext(({ store }) => store.listRoleBindings(filter))).map(bindingJson);
+      printList(bindings, bindingColumns, format, (entry) => entry);
     });
 }

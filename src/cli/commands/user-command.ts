@@ -1,33 +1,30 @@
 /** `rekey user add|list|disable|enable|reset-mfa|set-password|groups`: local accounts for team mode. */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
+import { userWire, type UserWire } from '../../server/api/api-schemas.js';
 import type { UserRecord } from '../../store/team-store-types.js';
 import type { TeamDeps } from '../../team/team-deps.js';
 import { withCliContext, type CliContext } from '../cli-context.js';
+import { serverUrl } from '../server-client.js';
 import { collect } from '../cli-options.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { promptHidden, readStdinText } from '../secret-input.js';
 
-export const userJson = (user: UserRecord) => ({
-  id: user.id,
-  name: user.name,
-  displayName: user.displayName,
-  groups: user.groups,
-  status: user.status,
-  mfa: user.totpSealed !== null && user.totpConfirmed ? 'totp' : 'none',
-  password: user.passwordHash !== null,
-  createdAt: user.createdAt.toISOString(),
-  createdBy: user.createdBy,
-  disabledAt: user.disabledAt?.toISOString() ?? null,
-});
+/** A person as `--json` prints them: the API's wire shape (never a password hash or MFA secret), so both modes print the same. */
+export const userJson = (user: UserRecord): UserWire => userWire(user);
 
-const columns: Array<Column<UserRecord>> = [
+const columns: Array<Column<UserWire>> = [
   { header: 'NAME', value: (user) => user.name },
   { header: 'STATUS', value: (user) => user.status },
   { header: 'GROUPS', value: (user) => user.groups.join(',') },
-  { header: 'MFA', value: (user) => (user.totpSealed !== null && user.totpConfirmed ? 'totp' : 'none') },
-  { header: 'CREATED', value: (user) => user.createdAt.toISOString() },
+  { header: 'MFA', value: (user) => user.mfa },
+  { header: 'CREATED', value: (user) => user.createdAt },
 ];
+
+async function api() {
+  const [{ openApiClient }, { z }, schemas] = await Promise.all([import('../server-client.js'), import('zod'), import('../../server/api/api-schemas.js')]);
+  return { client: openApiClient(), z, schemas };
+}
 
 export function teamDeps(context: CliContext): TeamDeps {
   return { store: context.store, audit: context.audit, clock: context.clock, actor: context.actor, integrity: context.integrity.sealed ? context.integrity.rows : undefined };
@@ -62,8 +59,10 @@ export function register(program: Command): void {
     .action(async (name: string, options: { displayName?: string; group?: string[]; passwordStdin?: boolean; password: boolean; json?: boolean }) => {
       const password = options.password ? await readPassword(options) : null;
       const { addUser } = await import('../../team/user-service.js');
-      const created = await withCliContext((context) => addUser(teamDeps(context), { name, displayName: options.displayName, password, groups: options.group }));
-      if (options.json === true) return printJson(userJson(created));
+      const created = serverUrl() !== undefined
+        ? await api().then(({ client, schemas }) => client.request('POST', '/v1/users', schemas.userSchema, { name, ...(options.displayName === undefined ? {} : { displayName: options.displayName }), ...(options.group === undefined ? {} : { groups: options.group }), password }))
+        : userJson(await withCliContext((context) => addUser(teamDeps(context), { name, displayName: options.displayName, password, groups: options.group })));
+      if (options.json === true) return printJson(created);
       process.stdout.write(`${colour.green('added')} user ${created.name} (${created.id})${created.groups.length > 0 ? ` in ${created.groups.join(', ')}` : ''}; bind a role with rekey role bind\n`);
       return undefined;
     });
@@ -75,8 +74,10 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { output?: string; json?: boolean }) => {
       const format = outputFormat(options);
-      const users = await withCliContext(({ store }) => store.listUsers());
-      printList(users, columns, format, userJson);
+      const users = serverUrl() !== undefined
+        ? await api().then(({ client, z, schemas }) => client.request('GET', '/v1/users', z.array(schemas.userSchema)))
+        : (await withCliContext(({ store }) => store.listUsers())).map(userJson);
+      printList(users, columns, format, (user) => user);
     });
 
   user
@@ -84,7 +85,9 @@ export function register(program: Command): void {
     .description('Disable an account: it can no longer sign in, and its sessions end now')
     .action(async (name: string) => {
       const { disableUser } = await import('../../team/user-service.js');
-      const { sessionsEnded } = await withCliContext((context) => disableUser(teamDeps(context), name));
+      const { sessionsEnded } = serverUrl() !== undefined
+        ? await api().then(({ client, z, schemas }) => client.request('POST', `/v1/users/${encodeURIComponent(name)}/disable`, z.object({ user: schemas.userSchema, sessionsEnded: z.number() })))
+        : await withCliContext((context) => disableUser(teamDeps(context), name));
       process.stdout.write(`${colour.green('disabled')} user ${name}; ${sessionsEnded} session(s) ended\n`);
     });
 
@@ -102,7 +105,9 @@ export function register(program: Command): void {
     .description('Withdraw the TOTP secret and recovery codes of a user (lost device); they enrol again at next sign-in')
     .action(async (name: string) => {
       const { resetUserMfa } = await import('../../team/user-service.js');
-      const { sessionsEnded } = await withCliContext((context) => resetUserMfa(teamDeps(context), name));
+      const { sessionsEnded } = serverUrl() !== undefined
+        ? await api().then(({ client, z, schemas }) => client.request('POST', `/v1/users/${encodeURIComponent(name)}/reset-mfa`, z.object({ user: schemas.userSchema, sessionsEnded: z.number() })))
+        : await withCliContext((context) => resetUserMfa(teamDeps(context), name));
       process.stdout.write(`${colour.green('reset')} MFA of ${name}; ${sessionsEnded} session(s) ended\n`);
     });
 

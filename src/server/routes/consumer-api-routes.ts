@@ -1,5 +1,5 @@
 /**
- * Consumers over the management API: list (`read-metadata`), add and remove
+ * Consumers over the management API: list (`read-metadata`), add, update and remove
  * (`manage-consumers`: a consumer's reload action runs on the server, so this capability
  * is as strong as it sounds). Sink options and reload actions are validated by their own
  * factories before anything is stored.
@@ -23,6 +23,11 @@ export const addConsumerBody = z
   })
   .strict()
   .meta({ id: 'ConsumerAdd' });
+
+export const updateConsumerBody = z
+  .object({ config: z.record(z.string(), z.unknown()).optional(), reload: z.record(z.string(), z.unknown()).nullable().optional().describe('null: no reload action; absent: unchanged') })
+  .strict()
+  .meta({ id: 'ConsumerUpdate' });
 
 export function consumerApiRoutes(services: ApiServices): ApiRoute[] {
   const { store } = services;
@@ -60,6 +65,34 @@ export function consumerApiRoutes(services: ApiServices): ApiRoute[] {
         const created = await store.addConsumer({ credentialId: credential.id, name: body.name, kind: body.kind, config: body.config, reload });
         await actor.audit.record({ event: 'consumer-add', actor: actor.name, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { consumer: body.name, kind: body.kind } });
         return consumerWire(created);
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/credentials/{name}/consumers/{consumer}',
+      operationId: 'consumer-update',
+      summary: "Mend a consumer in place: its sink options and reload action (name and kind stay); answers what changed",
+      tag: 'consumers',
+      params: z.object({ name: credentialNameParam, consumer: z.string().min(1).max(64) }),
+      body: updateConsumerBody,
+      response: z.object({ consumer: consumerSchema, changed: z.array(z.string()) }).meta({ id: 'ConsumerUpdated' }),
+      access: on('manage-consumers'),
+      async handle({ params, body, actor }) {
+        const credential = await requireCredential(store, params.name);
+        const existing = (await store.listConsumers(credential.id)).find((consumer) => consumer.name === params.consumer);
+        if (existing === undefined) throw new NotFoundError(`${params.name} has no consumer named ${params.consumer}`);
+        const config = body.config ?? existing.config;
+        const reload = body.reload === undefined ? existing.reload : body.reload;
+        await createSink({ name: existing.name, kind: existing.kind, config }, services.fingerprintSalt);
+        if (reload !== null && reload['kind'] !== undefined) await createReloadAction(existing.name, reload);
+        const changed = [
+          ...(JSON.stringify(config) === JSON.stringify(existing.config) ? [] : ['sink options']),
+          ...(body.reload !== undefined && JSON.stringify(reload) !== JSON.stringify(existing.reload) ? ['reload'] : []),
+        ];
+        if (changed.length === 0) return { consumer: consumerWire(existing), changed };
+        const updated = await store.updateConsumer(credential.id, existing.name, { config, ...(changed.includes('reload') ? { reload } : {}) });
+        await actor.audit.record({ event: 'consumer-update', actor: actor.name, credential: credential.name, fingerprint: null, outcome: 'ok', detail: { consumer: existing.name, kind: existing.kind, changed, config, reload: updated.reload } });
+        return { consumer: consumerWire(updated), changed };
       },
     }),
     defineRoute({

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { INSTALL_TARGET } from '../../team/access-control.js';
-import { bindRole, unbindRole } from '../../team/role-service.js';
+import { bindRole, removeRole, saveRole, setRoleMfa, unbindRole } from '../../team/role-service.js';
 import type { TeamDeps } from '../../team/team-deps.js';
-import { addUser, disableUser } from '../../team/user-service.js';
+import { addUser, disableUser, resetUserMfa } from '../../team/user-service.js';
 import type { ApiActor } from '../api/api-actor.js';
 import { defineRoute, type ApiRoute } from '../api/api-route.js';
 import type { ApiServices } from '../api/api-services.js';
@@ -28,6 +28,11 @@ export const bindRoleBody = z
   .object({ role: z.string().min(1).max(48), subjectKind: z.enum(['user', 'group']), subject: z.string().min(1).max(128), scope: scopeSchema })
   .strict()
   .meta({ id: 'RoleBindingAdd' });
+
+export const saveRoleBody = z
+  .object({ name: z.string().min(1).max(48), description: z.string().max(200).optional(), capabilities: z.array(z.string()).min(1).max(20), requireMfa: z.boolean().optional() })
+  .strict()
+  .meta({ id: 'RoleSave' });
 
 export function teamApiRoutes(services: ApiServices): ApiRoute[] {
   const { store } = services;
@@ -72,6 +77,62 @@ export function teamApiRoutes(services: ApiServices): ApiRoute[] {
       async handle({ params, actor }) {
         const result = await disableUser(teamOf(actor), params.name);
         return { user: userWire(result.user), sessionsEnded: result.sessionsEnded };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/users/{name}/reset-mfa',
+      operationId: 'user-reset-mfa',
+      summary: "Withdraw a person's TOTP secret and recovery codes (lost device); their sessions end",
+      tag: 'team',
+      params: z.object({ name: z.string().min(1).max(64) }),
+      response: z.object({ user: userSchema, sessionsEnded: z.number().int() }),
+      access,
+      async handle({ params, actor }) {
+        const result = await resetUserMfa(teamOf(actor), params.name);
+        return { user: userWire(result.user), sessionsEnded: result.sessionsEnded };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/roles',
+      operationId: 'role-save',
+      summary: 'Create or replace a custom role (capabilities it grants; require MFA of its holders)',
+      tag: 'team',
+      body: saveRoleBody,
+      response: roleSchema,
+      status: 201,
+      access,
+      async handle({ body, actor }) {
+        return roleWire(await saveRole(teamOf(actor), { name: body.name, description: body.description, capabilities: body.capabilities, requireMfa: body.requireMfa === true }));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/roles/{name}/require-mfa',
+      operationId: 'role-require-mfa',
+      summary: 'Require MFA of everyone acting with a role (built-in roles too), or lift it',
+      tag: 'team',
+      params: z.object({ name: z.string().min(1).max(48) }),
+      body: z.object({ required: z.boolean() }).strict().meta({ id: 'RoleMfa' }),
+      response: roleSchema,
+      access,
+      async handle({ params, body, actor }) {
+        return roleWire(await setRoleMfa(teamOf(actor), params.name, body.required));
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/v1/roles/{name}',
+      operationId: 'role-remove',
+      summary: 'Remove a custom role that nobody is bound to',
+      tag: 'team',
+      params: z.object({ name: z.string().min(1).max(48) }),
+      response: z.object({ removed: z.string() }),
+      access,
+      async handle({ params, actor }) {
+        await removeRole(teamOf(actor), params.name);
+        return { removed: params.name };
       },
     }),
     defineRoute({
