@@ -15,6 +15,8 @@ export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   'github-actions': async () => (await import('./github-actions-sink.js')).createGithubActionsSink,
   'gitlab-ci': async () => (await import('./gitlab-ci-sink.js')).createGitlabCiSink,
   webhook: async () => (await import('./webhook-sink.js')).createWebhookSink,
+  'azure-key-vault': async () => (await import('./azure-key-vault-sink.js')).createAzureKeyVaultSink,
+  'gcp-secret-manager': async () => (await import('./gcp-secret-manager-sink.js')).createGcpSecretManagerSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {

@@ -11,7 +11,7 @@
  */
 import type { SecretValue } from '../core/secret-value.js';
 
-export const SINK_KINDS = ['env-file', 'json-file', 'yaml-file', 'vault-kv', 'aws-secrets-manager', 'kubernetes-secret', 'github-actions', 'gitlab-ci', 'webhook'] as const;
+export const SINK_KINDS = ['env-file', 'json-file', 'yaml-file', 'vault-kv', 'aws-secrets-manager', 'kubernetes-secret', 'github-actions', 'gitlab-ci', 'webhook', 'azure-key-vault', 'gcp-secret-manager'] as const;
 export type SinkKind = (typeof SINK_KINDS)[number];
 
 /**
@@ -28,6 +28,8 @@ export const SINK_REACH: Record<SinkKind, 'local' | 'remote'> = {
   'github-actions': 'remote',
   'gitlab-ci': 'remote',
   webhook: 'remote',
+  'azure-key-vault': 'remote',
+  'gcp-secret-manager': 'remote',
 };
 
 export type SinkSlot = 'main' | { version: number };

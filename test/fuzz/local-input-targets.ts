@@ -112,6 +112,8 @@ const VALID_CONFIGS: Record<SinkKind, Record<string, unknown>> = {
   'github-actions': { scope: 'repository', repository: 'acme/app', name: 'OPENAI_API_KEY' },
   'gitlab-ci': { scope: 'project', project: 'group/app', name: 'OPENAI_API_KEY' },
   webhook: { url: 'https://hooks.internal/rekey', secretEnv: 'REKEY_WEBHOOK_SECRET' },
+  'azure-key-vault': { vaultUrl: 'https://acme.vault.azure.net', name: 'openai-api-key' },
+  'gcp-secret-manager': { project: 'acme-prod', secret: 'openai-api-key' },
 };
 
 const wrongValue = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 40 }), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.object({ maxDepth: 1, maxKeys: 3 }));
