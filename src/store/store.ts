@@ -33,7 +33,7 @@ import type {
 import type { AlertStore } from './alert-store-types.js';
 import type { ApprovalStore } from './approval-store-types.js';
 import type { ByokStore } from './byok-store-types.js';
-import type { IdentityStore } from './identity-store-types.js';
+import type { IdentityStore, OidcStore } from './identity-store-types.js';
 import type { TeamStore } from './team-store-types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -159,7 +159,7 @@ export interface MigrationStatus {
   pending: number[];
 }
 
-export interface Store extends AlertStore, TeamStore, ApprovalStore, IdentityStore, ByokStore {
+export interface Store extends AlertStore, TeamStore, ApprovalStore, IdentityStore, ByokStore, OidcStore {
   readonly dialect: Dialect;
 
   /** Apply pending migrations under a lock (safe when several processes start at once). */

@@ -11,6 +11,7 @@ import type { Credential } from '../../src/core/types.js';
 import type { AuditDraft, Store } from '../../src/store/store.js';
 import { runAlertStoreContract } from './store-alerts.js';
 import { runApprovalStoreContract } from './store-approvals.js';
+import { runOidcStoreContract } from './store-oidc.js';
 import { runAccessStoreContract } from './store-access.js';
 import { runByokStoreContract } from './store-byok.js';
 import { runRotationRecordStoreContract } from './store-rotation-records.js';
@@ -29,6 +30,7 @@ export function runStoreContract(label: string, createFixture: StoreFixtureFacto
   runRotationRecordStoreContract(label, createFixture);
   runApprovalStoreContract(label, createFixture);
   runByokStoreContract(label, createFixture);
+  runOidcStoreContract(label, createFixture);
   describe(`store contract ${label}`, () => {
     let fixture: StoreFixture;
     let store: Store;

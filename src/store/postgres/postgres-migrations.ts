@@ -438,6 +438,47 @@ export const postgresMigrations: readonly Migration[] = [
     statements: [`ALTER TABLE access_tokens ADD COLUMN allowed_endpoints JSONB`],
   },
   {
+    version: 20,
+    name: 'OIDC: SSO providers, session groups from the IdP, sealed person links, workload sessions',
+    statements: [
+      // An OIDC issuer people sign in through; the client secret is sealed under the master key by the caller.
+      `CREATE TABLE sso_providers (
+        name TEXT PRIMARY KEY,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        client_secret_sealed TEXT,
+        groups_claim TEXT NOT NULL,
+        allowed_domains JSONB NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        created_by TEXT NOT NULL,
+        mac TEXT
+      )`,
+      // (issuer, subject) → user grants the power to sign in as that user: it carries a MAC too.
+      `ALTER TABLE user_identities ADD COLUMN provider TEXT`,
+      `ALTER TABLE user_identities ADD COLUMN mac TEXT`,
+      // The groups an IdP asserted at this login: they last as long as the session, never longer.
+      `CREATE TABLE session_claims (
+        session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        provider TEXT NOT NULL,
+        groups JSONB NOT NULL,
+        mac TEXT
+      )`,
+      // A CI job's OIDC token exchanged for a short session (no refresh); only the token's SHA-256 is stored.
+      `CREATE TABLE workload_sessions (
+        id TEXT PRIMARY KEY,
+        identity TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        token_hash BYTEA NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL,
+        source TEXT,
+        revoked_at TIMESTAMPTZ,
+        mac TEXT
+      )`,
+      `CREATE INDEX workload_sessions_identity ON workload_sessions (identity)`,
+    ],
+  },
+  {
     version: 21,
     name: 'sessions carry a row MAC (a session row written by SQL is refused)',
     statements: [`ALTER TABLE sessions ADD COLUMN mac TEXT`],

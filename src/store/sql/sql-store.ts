@@ -11,6 +11,7 @@ import { createLeaseQueries } from './sql-lease-queries.js';
 import { applyMigrations, readMigrationStatus } from './sql-migrator.js';
 import { createApprovalQueries } from './sql-approval-queries.js';
 import { createIdentityQueries } from './sql-identity-queries.js';
+import { createOidcQueries } from './sql-oidc-queries.js';
 import { createTeamQueries } from './sql-team-queries.js';
 import { createRotationQueries } from './sql-rotation-queries.js';
 import { createUsageQueries } from './sql-usage-queries.js';
@@ -83,6 +84,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createTeamQueries(context),
     ...createApprovalQueries(context),
     ...createIdentityQueries(context),
+    ...createOidcQueries(context),
     ...createIntegrityQueries(context),
     ...createByokQueries(context),
     async watchKeyChanges(onChange, watchOptions) {
