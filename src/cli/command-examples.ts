@@ -97,6 +97,9 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'user set-password': ['rekey user set-password alice --password-stdin'],
   'user groups': ['rekey user groups alice payments oncall'],
 
+  'identity add': ["rekey identity add acme-deploy --issuer https://token.actions.githubusercontent.com --audience https://rekey.internal --claim repository=acme/app --claim ref=refs/heads/main --group ci-deployers"],
+  'identity list': ['rekey identity list', 'REKEY_SERVER=https://rekey.internal:8420 rekey identity list --json'],
+  'identity remove': ['rekey identity remove acme-deploy'],
   'role list': ['rekey role list'],
   'role add': ['rekey role add rotator --capability rotate --capability end-grace --description "rotates keys"'],
   'role remove': ['rekey role remove rotator'],
@@ -124,7 +127,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 
   inventory: ['rekey inventory --provider openai --stale-days 90', 'rekey inventory --provider openai --output csv > keys.csv', 'pbpaste | rekey inventory --adopt key_abc --name openai/ticketing/debug --root .', 'rekey inventory --revoke key_abc --dry-run'],
 
-  login: ['rekey login --server https://rekey.internal:8420 --user alice', 'printf "%s\\n" "$PASSWORD" | rekey login --server http://127.0.0.1:8420 --user ci --password-stdin'],
+  login: ['rekey login --server https://rekey.internal:8420 --user alice', 'printf "%s\\n" "$PASSWORD" | rekey login --server http://127.0.0.1:8420 --user ci --password-stdin', 'REKEY_OIDC_TOKEN="$CI_JOB_JWT" rekey login --server https://rekey.internal:8420 --workload-token-env'],
   logout: ['rekey logout'],
   whoami: ['rekey whoami', 'rekey whoami --json'],
   serve: ['rekey serve --port 8420'],

@@ -18,19 +18,36 @@ export function credentialTarget(credential: Pick<Credential, 'name' | 'environm
 
 export const INSTALL_TARGET: AuthorizationTarget = { kind: 'install' };
 
-export function principalOf(user: UserRecord): Principal {
-  return { name: user.name, groups: user.groups, active: user.status === 'active', mfaEnrolled: user.totpSealed !== null && user.totpConfirmed };
+/**
+ * What a session adds to its person for authorization: the groups an OIDC issuer asserted
+ * at this login (they end with the session), and whether the issuer asserted MFA. A
+ * workload session is a machine acting as `workload:<identity>`: its record is built by
+ * the server from an identity row whose MAC was checked, so it has no users row to check.
+ */
+export interface SessionGrants {
+  groups: readonly string[];
+  mfa: boolean;
+  workload?: boolean | undefined;
+}
+
+/** A person's record, with what their session adds (absent: a password or local session). */
+export type AccessSubject = UserRecord & { sessionGrants?: SessionGrants | undefined };
+
+export function principalOf(user: AccessSubject): Principal {
+  const extra = user.sessionGrants?.groups ?? [];
+  const groups = extra.length === 0 ? user.groups : [...new Set([...user.groups, ...extra])];
+  return { name: user.name, groups, active: user.status === 'active', mfaEnrolled: (user.totpSealed !== null && user.totpConfirmed) || user.sessionGrants?.mfa === true };
 }
 
 export interface AccessControl {
-  check(user: UserRecord, capability: Capability, target: AuthorizationTarget): Promise<AuthorizationDecision>;
+  check(user: AccessSubject, capability: Capability, target: AuthorizationTarget): Promise<AuthorizationDecision>;
 }
 
 export function createAccessControl(deps: { store: Pick<Store, 'listRoles' | 'listRoleBindings'>; integrity?: RowIntegrity | undefined; onTampered?: (what: string) => void }): AccessControl {
   const { integrity } = deps;
   return {
     async check(user, capability, target) {
-      if (!userIntact({ integrity }, user)) {
+      if (user.sessionGrants?.workload !== true && !userIntact({ integrity }, user)) {
         deps.onTampered?.(`users row ${user.id}`);
         return { allowed: false, capability, reason: `user ${user.name}'s record fails its integrity check` };
       }

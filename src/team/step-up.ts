@@ -10,8 +10,8 @@
  * The decision carries the MFA method the session holds, for the audit event.
  */
 import type { Capability } from '../core/team-types.js';
-import type { SessionRecord, UserRecord } from '../store/team-store-types.js';
-import type { AccessControl } from './access-control.js';
+import type { SessionRecord } from '../store/team-store-types.js';
+import type { AccessControl, AccessSubject } from './access-control.js';
 import { needsStepUp, type AuthorizationTarget } from './authorize.js';
 import { sessionResealer } from './session-integrity.js';
 import { verifyMfa, type MfaDeps, type MfaMethod } from './mfa-service.js';
@@ -32,7 +32,7 @@ export function freshMfa(session: Pick<SessionRecord, 'mfaAt' | 'mfaMethod'>, no
 }
 
 export interface GateRequest {
-  user: UserRecord;
+  user: AccessSubject;
   session: Pick<SessionRecord, 'mfaAt' | 'mfaMethod'>;
   capability: Capability;
   target: AuthorizationTarget;

@@ -50,6 +50,14 @@ export async function saveWorkloadIdentity(deps: TeamDeps, input: SaveWorkloadId
   return saved;
 }
 
+/** Removes an identity; its live sessions end with it (audited). */
+export async function removeWorkloadIdentity(deps: TeamDeps, name: string): Promise<{ sessionsEnded: number }> {
+  await deps.store.removeWorkloadIdentity(name);
+  const sessionsEnded = await deps.store.revokeWorkloadSessions(name, deps.clock.now());
+  await deps.audit.record({ event: 'workload-identity-remove', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { identity: name, sessionsEnded } });
+  return { sessionsEnded };
+}
+
 function claimText(payload: JWTPayload, claim: string): string | null {
   const value = payload[claim];
   return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : null;

@@ -22,6 +22,8 @@ import { createServerApp } from '../../src/server/server-app.js';
 import { createSinkResolver } from '../../src/sinks/sink-resolver.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
+import type { RowIntegrity } from '../../src/team/team-deps.js';
+import { sealTeamRows } from '../../src/team/team-integrity.js';
 import { createApprovalGate } from '../../src/server/middleware/approval/approval-gate.js';
 import { createStepUpGate } from '../../src/server/middleware/step-up/step-up-gate.js';
 import { createAccessControl } from '../../src/team/access-control.js';
@@ -58,7 +60,7 @@ export interface ApiWorld {
  * `team: true` adds what `rekey serve` wires for team mode: TOTP at sign-in, the step-up and
  * two-person approval gates, and the keys for TOTP sealing and approval links.
  */
-export async function createApiWorld(options: { databaseUrl?: string; team?: boolean } = {}): Promise<ApiWorld> {
+export async function createApiWorld(options: { databaseUrl?: string; team?: boolean; integrity?: RowIntegrity } = {}): Promise<ApiWorld> {
   const directory = mkdtempSync(join(tmpdir(), 'rekey-api-'));
   const manual = createManualClock(new Date('2026-05-01T09:00:00Z'));
   const clock = Object.assign(manual, {
@@ -84,12 +86,15 @@ export async function createApiWorld(options: { databaseUrl?: string; team?: boo
     workerId: 'api-world',
     settings: { testTimeoutMs: 5_000, revokeConfirmTimeoutMs: 5_000 },
   });
-  const access = createAccessControl({ store });
-  const services: ApiServices = { store, vault, audit, clock, rotations: async (recorder) => executorWith(recorder), fingerprintSalt, access };
+  const { integrity } = options;
+  // A sealed install: the built-in roles carry their MACs, as after `rekey init`.
+  if (integrity !== undefined) await sealTeamRows(store, integrity);
+  const access = createAccessControl({ store, integrity });
+  const services: ApiServices = { store, vault, audit, clock, rotations: async (recorder) => executorWith(recorder), fingerprintSalt, access, integrity };
   if (options.team === true) {
     services.team = { envelope, linkKey: approvalLinkKey(randomBytes(32)) };
-    services.sessions = { secondFactor: createTotpSecondFactor({ store, audit, clock, actor: 'login', envelope }) };
-    services.gates = [createStepUpGate({ access, clock }), createApprovalGate({ store, clock })];
+    services.sessions = { secondFactor: createTotpSecondFactor({ store, audit, clock, actor: 'login', envelope, integrity }) };
+    services.gates = [createStepUpGate({ access, clock }), createApprovalGate({ store, clock, integrity })];
   }
   const keySets = createKeySets({ store, vault, pollIntervalMilliseconds: 50 });
   const app = createServerApp({
@@ -100,7 +105,7 @@ export async function createApiWorld(options: { databaseUrl?: string; team?: boo
     ready: async () => undefined,
     api: { services, version: '0.0.0-test' },
   });
-  const team = { store, audit, clock, actor: 'test:setup' };
+  const team = { store, audit, clock, actor: 'test:setup', integrity };
   const world: ApiWorld = {
     directory,
     store,

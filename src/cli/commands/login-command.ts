@@ -46,10 +46,13 @@ export function registerLogin(program: Command): void {
     .option('--server <url>', 'the rekey server, e.g. https://rekey.internal:8420 (or REKEY_SERVER); with any state command it runs that command there')
     .option('--user <name>', 'the account (default: your OS user name)')
     .option('--password-stdin', 'read the password from the first line of stdin (a one-time code, when needed, from the second)')
+    .option('--workload-token-stdin', "CI: read the job's OIDC token from stdin and exchange it for a 15-minute session as its workload identity")
+    .option('--workload-token-env [variable]', "CI: the same, with the OIDC token from an environment variable (default REKEY_OIDC_TOKEN)")
     .option('--json', 'print JSON')
-    .action(async (options: { user?: string; passwordStdin?: boolean; json?: boolean }) => {
+    .action(async (options: { user?: string; passwordStdin?: boolean; workloadTokenStdin?: boolean; workloadTokenEnv?: string | boolean; json?: boolean }) => {
       const server = serverUrl();
       if (server === undefined) throw new UsageError('name the server: rekey login --server URL (or set REKEY_SERVER)');
+      if (options.workloadTokenStdin === true || options.workloadTokenEnv !== undefined) return workloadLogin(server, options);
       const user = options.user ?? osUser();
       const secrets = await readLoginSecrets(options.passwordStdin === true);
       const client = createApiClient(server, undefined);
@@ -64,6 +67,27 @@ export function registerLogin(program: Command): void {
       if (options.json === true) printJson({ server, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt, idleSeconds: answer.session.idleSeconds });
       else process.stdout.write(`${colour.green('signed in')} to ${server} as ${answer.user.name} (session ${answer.session.id}, until ${answer.session.expiresAt}, ends after ${Math.round(answer.session.idleSeconds / 60)} min idle)\n`);
     });
+}
+
+/** A CI job: its OIDC token (stdin or an environment variable, never an argument) → a workload session. */
+async function workloadLogin(server: string, options: { user?: string; passwordStdin?: boolean; workloadTokenStdin?: boolean; workloadTokenEnv?: string | boolean; json?: boolean }): Promise<void> {
+  if (options.user !== undefined || options.passwordStdin === true) throw new UsageError('a workload login takes no --user or --password-stdin: the OIDC token says who the job is');
+  if (options.workloadTokenStdin === true && options.workloadTokenEnv !== undefined) throw new UsageError('use --workload-token-stdin or --workload-token-env, not both');
+  let token: string;
+  if (options.workloadTokenStdin === true) {
+    token = (await readStdinText()).trim();
+    if (token === '') throw new UsageError('no OIDC token on stdin');
+  } else {
+    const variable = typeof options.workloadTokenEnv === 'string' ? options.workloadTokenEnv : 'REKEY_OIDC_TOKEN';
+    token = process.env[variable]?.trim() ?? '';
+    if (token === '') throw new UsageError(`the environment variable ${variable} holds no OIDC token`, { hint: 'GitHub Actions: request it with permissions: id-token: write (see README "OIDC")' });
+  }
+  const { workloadLoginResponse } = await import('../../server/routes/identity-api-routes.js');
+  const answer = await createApiClient(server, undefined).request('POST', '/v1/auth/workload', workloadLoginResponse, { token });
+  await saveSession({ server, token: answer.token, user: answer.actor, session: answer.session.id, expiresAt: answer.session.expiresAt });
+  if (options.json === true) return printJson({ server, user: answer.actor, session: answer.session.id, expiresAt: answer.session.expiresAt, groups: answer.identity.groups });
+  process.stdout.write(`${colour.green('signed in')} to ${server} as ${answer.actor}${answer.identity.groups.length > 0 ? ` in ${answer.identity.groups.join(', ')}` : ''} (session ${answer.session.id}, until ${answer.session.expiresAt}, no refresh)\n`);
+  return undefined;
 }
 
 export function registerLogout(program: Command): void {

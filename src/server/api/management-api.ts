@@ -9,6 +9,7 @@ import { authApiRoutes } from '../routes/auth-api-routes.js';
 import { auditApiRoutes } from '../routes/audit-api-routes.js';
 import { consumerApiRoutes } from '../routes/consumer-api-routes.js';
 import { credentialApiRoutes } from '../routes/credential-api-routes.js';
+import { identityApiRoutes } from '../routes/identity-api-routes.js';
 import { mfaApiRoutes } from '../routes/mfa-api-routes.js';
 import { rotationApiRoutes } from '../routes/rotation-api-routes.js';
 import { teamApiRoutes } from '../routes/team-api-routes.js';
@@ -27,6 +28,7 @@ export function managementRoutes(services: ApiServices): ApiRoute[] {
     ...tokenApiRoutes(services),
     ...auditApiRoutes(services),
     ...teamApiRoutes(services),
+    ...identityApiRoutes(services),
     ...mfaApiRoutes(services),
     ...approvalApiRoutes(services),
   ];

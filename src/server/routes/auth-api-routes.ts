@@ -61,6 +61,11 @@ export function authApiRoutes(services: ApiServices): ApiRoute[] {
       tag: 'auth',
       response: z.object({ session: z.string(), ended: z.literal(true) }),
       async handle({ actor }) {
+        if (actor.workload !== undefined) {
+          await services.store.revokeWorkloadSession(actor.session.id, services.clock.now());
+          await actor.audit.record({ event: 'session-logout', actor: actor.name, credential: null, fingerprint: null, outcome: 'ok', detail: { session: actor.session.id, source: actor.via.source } });
+          return { session: actor.session.id, ended: true as const };
+        }
         await logout(services, actor.session, actor.user, actor.via.source);
         return { session: actor.session.id, ended: true as const };
       },
