@@ -70,7 +70,7 @@ export function runOidcStoreContract(label: string, createFixture: StoreFixtureF
 
     it('keeps the groups an IdP asserted with their session, and drops them with it', async () => {
       await store.createUser(user('ada'));
-      await store.createSession({ id: 'ses_1', userId: 'usr_ada', createdAt: at, lastSeenAt: at, expiresAt: later(3600), idleSeconds: 600, mfaAt: null, mfaMethod: null, source: '127.0.0.1' }, randomBytes(32));
+      await store.createSession({ id: 'ses_1', userId: 'usr_ada', createdAt: at, lastSeenAt: at, expiresAt: later(3600), idleSeconds: 600, mfaAt: null, mfaMethod: null, source: '127.0.0.1', mac: null }, randomBytes(32));
       expect(await store.getSessionClaims('ses_1')).toBeUndefined();
       await store.setSessionClaims({ sessionId: 'ses_1', provider: 'corp', groups: ['ops', 'sec'], mac: 'm' });
       expect(await store.getSessionClaims('ses_1')).toEqual({ sessionId: 'ses_1', provider: 'corp', groups: ['ops', 'sec'], mac: 'm' });

@@ -55,7 +55,7 @@ export function createWorkloadActor(base: Pick<AuditLog, 'record'>, identity: Wo
   };
   const asSession: SessionRecord = {
     id: session.id, userId: name, createdAt: session.createdAt, lastSeenAt: now, expiresAt: session.expiresAt,
-    idleSeconds: Math.max(1, Math.round((session.expiresAt.getTime() - session.createdAt.getTime()) / 1000)), mfaAt: null, mfaMethod: null, source: session.source, revokedAt: null,
+    idleSeconds: Math.max(1, Math.round((session.expiresAt.getTime() - session.createdAt.getTime()) / 1000)), mfaAt: null, mfaMethod: null, source: session.source, revokedAt: null, mac: session.mac,
   };
   const actor = createApiActor(base, user, asSession, source);
   return { ...actor, name, workload: identity.name };
