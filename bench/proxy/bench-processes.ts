@@ -52,8 +52,13 @@ export function spawnAndWait(command: string, args: string[], env: Record<string
   });
 }
 
-export function spawnRole(role: 'emulator' | 'proxy' | 'serve', env: Record<string, string | undefined>): Promise<RunningChild> {
-  return spawnAndWait(process.execPath, [ROLE_SCRIPT, role], env, (line) => {
+/**
+ * `cpu`: pin the process to that core with taskset; `nodeFlags`: e.g. `--cpu-prof`.
+ */
+export function spawnRole(role: 'emulator' | 'proxy' | 'serve' | 'upstream' | 'bare', env: Record<string, string | undefined>, placement: { cpu?: number; nodeFlags?: string[] } = {}): Promise<RunningChild> {
+  const nodeArgs = [...(placement.nodeFlags ?? []), ROLE_SCRIPT, role];
+  const [command, args] = placement.cpu === undefined ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(placement.cpu), process.execPath, ...nodeArgs]];
+  return spawnAndWait(command, args, env, (line) => {
     try {
       return (JSON.parse(line) as { url?: string }).url;
     } catch {

@@ -2,26 +2,44 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-interface Summary {
-  latencyP50Milliseconds: number;
-  latencyP99Milliseconds: number;
-  throughputPerSecond: number;
+export interface RateFigures {
+  requests: number;
   failures: number;
+  achievedPerSecond: number;
+  p50Milliseconds: number;
+  p99Milliseconds: number;
+  p999Milliseconds: number;
+  maxMilliseconds: number;
 }
 
-interface Results {
+export interface StreamFigures {
+  streams: number;
+  failures: number;
+  ttfbP50Milliseconds: number;
+  ttfbP99Milliseconds: number;
+  gapP50Milliseconds: number;
+  gapP99Milliseconds: number;
+  chunksPerStreamMedian: number;
+  totalP50Milliseconds: number;
+}
+
+type Added = { addedP50Milliseconds?: number; addedP99Milliseconds?: number; addedP999Milliseconds?: number };
+type Names = 'direct' | 'bare' | 'rekey' | 'portkey';
+
+export interface ProxyBenchResults {
   date: string;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; loadAverageAtStart: number[]; node: string; platform: string };
+  machine: { cpuModel: string; cores: number; memoryGiB: number; node: string; os: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; loadAverageOneMinuteAfterEachRun: number[] };
   method: Record<string, string | number>;
-  summary: Partial<Record<'direct' | 'rekey-proxy' | 'portkey', Summary>>;
-  relative: {
-    rekeyProxy: { addedLatencyP50Milliseconds: number; addedLatencyP99Milliseconds: number; throughputRatioToDirect: number } | undefined;
-    portkey: { addedLatencyP50Milliseconds: number; addedLatencyP99Milliseconds: number; throughputRatioToDirect: number } | undefined;
-    rekeyVsPortkeyThroughput: number | undefined;
-  };
+  fixedRate: Record<string, Partial<Record<Names, Omit<RateFigures, 'requests' | 'maxMilliseconds'> & Added>>>;
+  throughput: Record<string, Partial<Record<Names, { perSecond: number; failures: number; ratioToBare: number; ratioToPortkey: number }>>>;
+  streams: Partial<Record<Names, StreamFigures & { addedTtfbP50Milliseconds?: number; addedGapP99Milliseconds?: number }>>;
+  rssMiB: Partial<Record<Names, number[]>>;
+  perRun: unknown;
 }
 
 const fixed = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
+const signed = (value: number | undefined, digits = 2) => (value === undefined || Number.isNaN(value) ? '—' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`);
+const NAMES: Names[] = ['direct', 'bare', 'rekey', 'portkey'];
 
 interface LoadFigures {
   requests: number;
@@ -89,49 +107,96 @@ A req/s a little under 250 means the paced load could not be sustained on this s
 `;
 }
 
-export function writeBenchReadme(file: string, results: Results): void {
-  const rows = (['direct', 'rekey-proxy', 'portkey'] as const)
-    .filter((name) => results.summary[name] !== undefined)
-    .map((name) => {
-      const figures = results.summary[name] as Summary;
-      const relative = name === 'rekey-proxy' ? results.relative.rekeyProxy : name === 'portkey' ? results.relative.portkey : undefined;
-      return `| ${name} | ${fixed(figures.latencyP50Milliseconds, 3)} | ${fixed(figures.latencyP99Milliseconds, 3)} | ${relative === undefined ? '—' : `+${fixed(relative.addedLatencyP50Milliseconds, 3)}`} | ${relative === undefined ? '—' : `+${fixed(relative.addedLatencyP99Milliseconds, 3)}`} | ${fixed(figures.throughputPerSecond, 0)} | ${relative === undefined ? '1.00' : fixed(relative.throughputRatioToDirect)} | ${figures.failures} |`;
-    });
+/** Where the time went and what changed it (kept with the generator so a re-run keeps it). */
+const PROFILE_NOTES = `## Where the time went
+
+(filled in from the --cpu-prof profile; see below)
+`;
+
+export function writeBenchReadme(file: string, results: ProxyBenchResults): void {
+  const present = NAMES.filter((name) => results.fixedRate['1kb@1000']?.[name] !== undefined);
+  const rateRows = Object.entries(results.fixedRate).flatMap(([key, byName]) =>
+    present.map((name) => {
+      const figures = byName[name];
+      if (figures === undefined) return '';
+      const [size, rate] = key.split('@');
+      return `| ${size} @ ${rate} | ${name} | ${fixed(figures.achievedPerSecond, 0)} | ${fixed(figures.p50Milliseconds, 3)} | ${fixed(figures.p99Milliseconds, 3)} | ${fixed(figures.p999Milliseconds, 3)} | ${signed(figures.addedP50Milliseconds, 3)} | ${signed(figures.addedP99Milliseconds, 3)} | ${signed(figures.addedP999Milliseconds, 3)} | ${figures.failures} |`;
+    }),
+  );
+  const throughputRows = Object.entries(results.throughput).flatMap(([size, byName]) =>
+    present.map((name) => {
+      const figures = byName[name];
+      return figures === undefined ? '' : `| ${size} | ${name} | ${fixed(figures.perSecond, 0)} | ${name === 'direct' ? '—' : fixed(figures.ratioToBare)} | ${name === 'direct' || results.throughput[size]?.portkey === undefined ? '—' : fixed(figures.ratioToPortkey)} | ${figures.failures} |`;
+    }),
+  );
+  const streamRows = present.map((name) => {
+    const figures = results.streams[name];
+    return figures === undefined ? '' : `| ${name} | ${figures.streams} | ${fixed(figures.ttfbP50Milliseconds, 3)} | ${fixed(figures.ttfbP99Milliseconds, 3)} | ${signed(figures.addedTtfbP50Milliseconds, 3)} | ${fixed(figures.gapP50Milliseconds, 3)} | ${fixed(figures.gapP99Milliseconds, 3)} | ${signed(figures.addedGapP99Milliseconds, 3)} | ${fixed(figures.chunksPerStreamMedian, 0)} | ${figures.failures} |`;
+  });
+  const rssRows = Object.entries(results.rssMiB).map(([name, values]) => {
+    const first = values[0] ?? Number.NaN;
+    const tenth = values[Math.min(values.length - 1, 10)] ?? Number.NaN;
+    const last = values[values.length - 1] ?? Number.NaN;
+    return `| ${name} | ${values.length - 1} | ${fixed(first, 1)} | ${fixed(tenth, 1)} | ${fixed(last, 1)} | ${fixed(Math.max(...values), 1)} | ${signed(last - tenth, 1)} |`;
+  });
+  const at1000 = results.fixedRate['1kb@1000']?.rekey;
+  const through = results.throughput['1kb']?.rekey;
   const text = `# Proxy benchmark
 
-\`rekey proxy\` (virtual token → real key injected, metering, model checks) versus calling the
-provider emulator directly, and versus the Portkey gateway in front of the same emulator,
-side by side in one run. Generated by \`bench/proxy/proxy-bench.ts\`; every figure is in
+What \`rekey proxy\` (virtual token verified, credential chosen, endpoint and model checked,
+key injected, metered) adds to a request, against the practical limit and a peer, side by side
+in one run. Generated by \`bench/proxy/proxy-bench.ts\`; every figure, with each run's own, is in
 [\`results.json\`](results.json).
 
-Run: \`npm run build && node dist/bench/proxy/proxy-bench.js\` (options: \`--cycles 5 --seconds 3
---sequential 1500 --concurrency 32 --no-portkey\`). Portkey is installed into a temporary
-directory with \`npm install --prefix\` by the script; it is not a project dependency.
+Run: \`npm run bench:proxy\` (options: \`--runs 3 --seconds 5 --rss-seconds 60 --stream-rounds 200
+--no-portkey --rss-all --profile <dir>\`). Portkey (\`@portkey-ai/gateway\`) is installed into a
+temporary prefix with \`npm install --prefix\` by the script and removed after; it is never a
+project dependency, and the run refuses to start if it cannot be installed (\`--no-portkey\` to skip it).
 
-## Result (${results.date.slice(0, 10)})
+Targets: **direct** (the client to the minimal upstream), **bare** (a dozen lines of node:http
+pass-through, \`bare-proxy.ts\`: the practical limit of a proxy on this runtime), **rekey**, and
+**portkey**.
 
-| target | p50 ms | p99 ms | added p50 ms | added p99 ms | max req/s | × direct | failures |
-|---|---|---|---|---|---|---|---|
-${rows.join('\n')}
+## Result (${results.date.slice(0, 16)}Z, medians of ${results.method.runs} runs)
 
-${results.relative.rekeyVsPortkeyThroughput === undefined ? '' : `rekey proxy throughput is **${fixed(results.relative.rekeyVsPortkeyThroughput)}×** Portkey's on this machine; `}rekey proxy adds **${fixed(results.relative.rekeyProxy?.addedLatencyP50Milliseconds, 3)} ms** at p50 and **${fixed(results.relative.rekeyProxy?.addedLatencyP99Milliseconds, 3)} ms** at p99${results.relative.portkey === undefined ? '' : ` (Portkey: ${fixed(results.relative.portkey.addedLatencyP50Milliseconds, 3)} ms / ${fixed(results.relative.portkey.addedLatencyP99Milliseconds, 3)} ms)`}.
+At 1,000 req/s with 1 KiB bodies rekey adds **${signed(at1000?.addedP50Milliseconds, 3)} ms** at p50 and
+**${signed(at1000?.addedP99Milliseconds, 3)} ms** at p99 (goals: < 1 ms, < 3 ms); its maximum throughput on one core is
+**${fixed(through?.perSecond, 0)} req/s**, **${fixed(through?.ratioToBare)}×** the bare pass-through (goal ≥ 0.8) and
+**${fixed(through?.ratioToPortkey)}×** Portkey (goal ≥ 1.5).
 
+### Latency at fixed rates (open loop)
+
+| body @ req/s | target | achieved req/s | p50 ms | p99 ms | p99.9 ms | added p50 | added p99 | added p99.9 | failed |
+|---|---|---|---|---|---|---|---|---|---|
+${rateRows.filter(Boolean).join('\n')}
+
+### Maximum throughput (wrk, one core for the proxy)
+
+| body | target | req/s | × bare | × Portkey | failed |
+|---|---|---|---|---|---|
+${throughputRows.filter(Boolean).join('\n')}
+
+The direct row is the ceiling of the load side (wrk and the upstream on one core): a proxy
+row well under it measures the proxy, not the load tool.
+
+### Streamed answers (20 chunks 2 ms apart, usage chunk, sequential)
+
+| target | streams | TTFB p50 ms | TTFB p99 ms | added TTFB p50 | gap p50 ms | gap p99 ms | added gap p99 | chunks/stream | failed |
+|---|---|---|---|---|---|---|---|---|---|
+${streamRows.filter(Boolean).join('\n')}
+
+### Memory (RSS, MiB, sampled every second at 1,000 req/s)
+
+| target | seconds | start | at 10 s | end | max | end − 10 s |
+|---|---|---|---|---|---|---|
+${rssRows.join('\n')}
+
+${PROFILE_NOTES}
 ## Machine and method
 
-- ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, ${results.machine.platform}, Node ${results.machine.node}; load average at start ${results.machine.loadAverageAtStart.join(' / ')} (a shared machine: absolute figures are noisy, the side-by-side ratios are the point).
+- ${results.machine.cores} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, ${results.machine.os}, Node ${results.machine.node}.
+- Load average: at start ${results.machine.loadAverageAtStart.join(' / ')}, after each run ${results.machine.loadAverageOneMinuteAfterEachRun.join(' / ')} (1 min), at end ${results.machine.loadAverageAtEnd.join(' / ')}. A shared machine: other work lands on both cores; targets are interleaved and added figures are taken within a run, so that load hits every target alike.
 ${Object.entries(results.method).map(([name, value]) => `- ${name}: ${value}`).join('\n')}
-
-## Caveats
-
-- Everything shares the same cores: the emulator, the proxy under test and the load generator
-  compete for CPU, so "max req/s" is the throughput of the whole loop on this machine, bounded
-  by whichever process saturates first. Direct calls skip one process, which is part of why
-  they are faster.
-- Latency samples are interleaved request by request and throughput ratios are taken within
-  each cycle, so the background load of this shared machine hits every target alike; p99 still
-  moves from run to run with that load (read it as "same order of magnitude", not a ranking).
-- The emulator answers instantly; real providers take hundreds of milliseconds, next to which
-  the added latency here is small.
 ${loadSection(dirname(file))}`;
   writeFileSync(file, text);
 }

@@ -1,6 +1,7 @@
 /**
  * One process of a benchmark or load run: `node dist/bench/proxy/bench-role.js <role>`.
- * Roles: `emulator`, `proxy` (rekey proxy), `serve` (rekey serve). Settings come from
+ * Roles: `emulator`, `proxy` (rekey proxy), `serve` (rekey serve), `upstream` (the minimal
+ * upstream of bench/proxy), `bare` (the bare pass-through proxy in front of REKEY_BENCH_UPSTREAM). Settings come from
  * environment variables (never arguments: they carry a master key); the process prints
  * one JSON line `{ "url": … }` when it listens and stops when its stdin closes.
  */
@@ -10,6 +11,8 @@ import { createVault } from '../../src/vault/vault.js';
 import { startEmulator } from '../../src/emulator/emulator.js';
 import { startProxy } from '../../src/proxy/proxy-server.js';
 import { startKeyServer } from '../../src/server/key-server.js';
+import { startBareProxy } from './bare-proxy.js';
+import { startMiniUpstream } from './mini-upstream.js';
 
 function setting(name: string): string {
   const value = process.env[name];
@@ -33,9 +36,17 @@ async function main(role: string | undefined): Promise<{ url: string; close(): P
   if (role === 'emulator') {
     return startEmulator({ port: 0, seed: 99, openaiAdminKey: setting('REKEY_BENCH_ADMIN_KEY') });
   }
+  if (role === 'upstream') {
+    const { url, server } = await startMiniUpstream();
+    return { url, close: () => new Promise<void>((done) => (server.closeAllConnections(), server.close(() => done()))) };
+  }
+  if (role === 'bare') {
+    const { url, server } = await startBareProxy(setting('REKEY_BENCH_UPSTREAM'));
+    return { url, close: () => new Promise<void>((done) => (server.closeAllConnections(), server.close(() => done()))) };
+  }
   if (role === 'proxy') {
     const data = await openData();
-    const proxy = await startProxy({ ...data, upstreams: { openai: setting('REKEY_BENCH_UPSTREAM') }, onError: reportError });
+    const proxy = await startProxy({ ...data, upstreams: { openai: setting('REKEY_BENCH_UPSTREAM') }, onError: reportError, ...(process.env.REKEY_BENCH_ACCESS_LOG === '1' ? { log: (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`) } : {}) });
     return { url: proxy.url, close: async () => (await proxy.close(), await data.store.close()) };
   }
   if (role === 'serve') {

@@ -1,28 +1,40 @@
 /**
- * Proxy benchmark: added latency (p50, p99) and maximum throughput of `rekey proxy`
- * versus calling the emulator directly, and versus the Portkey gateway in front of the
- * same emulator, side by side in one run. Every server is its own process on loopback;
- * the load generator is this process (Node fetch, keep-alive). Portkey is installed into
- * a temporary directory with `npm install --prefix`, never into the project.
+ * Proxy benchmark (issue #18 item 1): what `rekey proxy` adds, measured against a minimal
+ * upstream that is never the bottleneck, side by side in one run with the practical limit
+ * (direct to the upstream, and a bare node:http pass-through on the same runtime) and the
+ * Portkey gateway. The proxies run pinned to core 0; the upstream and the load tools to
+ * core 1 (taskset). Load: an open-loop fixed-rate driver (rate-driver.ts, its own Node
+ * process, latency from each request's due time) and `wrk` for maximum throughput.
+ * Portkey is installed into a temporary prefix with `npm install --prefix`, never into the
+ * project; the run refuses to start if it cannot be installed (unless --no-portkey).
  *
- *   npm run build && node dist/bench/proxy/proxy-bench.js [--cycles 5] [--seconds 3] [--sequential 1500] [--concurrency 32] [--no-portkey]
+ *   npm run bench:proxy -- [--runs 3] [--seconds 5] [--rss-seconds 60] [--stream-rounds 200] [--no-portkey] [--rss-all] [--profile <dir>] [--only rekey]
  *
  * Writes bench/proxy/results.json and bench/proxy/README.md.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { issueAccessToken } from '../../src/access/access-tokens.js';
+import { SecretValue } from '../../src/core/secret-value.js';
+import { createEnvelope } from '../../src/crypto/envelope.js';
+import { openStore } from '../../src/store/open-store.js';
+import { createVault } from '../../src/vault/vault.js';
+import { describeMachine } from '../bench-machine.js';
 import { freePort, spawnAndWait, spawnRole, type RunningChild } from './bench-processes.js';
-import { createBenchSetup, describeMachine, median, percentile, round } from './bench-setup.js';
-import { writeBenchReadme } from './bench-readme.js';
+import { median, round } from './bench-setup.js';
+import { writeBenchReadme, type ProxyBenchResults, type RateFigures, type StreamFigures } from './bench-readme.js';
 
+const run = promisify(execFile);
+const TARGET_NAMES = ['direct', 'bare', 'rekey', 'portkey'] as const;
+type TargetName = (typeof TARGET_NAMES)[number];
 interface Target {
-  name: 'direct' | 'rekey-proxy' | 'portkey';
+  name: TargetName;
   url: string;
   headers: Record<string, string>;
+  pid?: number | undefined;
 }
 
 function option(name: string, fallback: number): number {
@@ -30,43 +42,40 @@ function option(name: string, fallback: number): number {
   const value = index < 0 ? undefined : Number(process.argv[index + 1]);
   return value === undefined || !Number.isFinite(value) || value <= 0 ? fallback : value;
 }
+const textOption = (name: string) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index < 0 ? undefined : process.argv[index + 1];
+};
 
-const ROUNDS = option('cycles', 5);
-const SECONDS = option('seconds', 3);
-const SEQUENTIAL = option('sequential', 1500);
-const CONCURRENCY = option('concurrency', 32);
+const RUNS = option('runs', 3);
+const SECONDS = option('seconds', 5);
+const RSS_SECONDS = option('rss-seconds', 60);
+const STREAM_ROUNDS = option('stream-rounds', 200);
 const WITH_PORTKEY = !process.argv.includes('--no-portkey');
-const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16 });
+const PROFILE_DIRECTORY = textOption('profile');
+const ONLY = textOption('only');
+const RSS_ALL = process.argv.includes('--rss-all');
+const RATES = [200, 1000, 5000];
+const PROXY_CPU = 0;
+const LOAD_CPU = 1;
+/** A stand-in key: the minimal upstream accepts any; rekey injects its own stored one. */
+const UPSTREAM_KEY = 'sk-bench-upstream-accepts-any-key';
 
-async function call(target: Target): Promise<boolean> {
-  const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: BODY });
-  const text = await response.text();
-  return response.status === 200 && text.includes('chat.completion');
-}
-
-async function warmUp(target: Target, count: number): Promise<void> {
-  for (let index = 0; index < count; index += 1) await call(target).catch(() => false);
-}
-
-async function throughput(target: Target, seconds: number, concurrency: number): Promise<{ perSecond: number; failures: number }> {
-  const deadline = performance.now() + seconds * 1000;
-  let done = 0;
-  let failures = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        if (await call(target).catch(() => false)) done += 1;
-        else failures += 1;
-      }
-    }),
-  );
-  return { perSecond: done / ((performance.now() - started) / 1000), failures };
+function requestBody(bytes: number, stream: boolean): string {
+  const base = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: '' }], max_tokens: 16, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) };
+  const padding = bytes - JSON.stringify(base).length;
+  base.messages[0]!.content = 'x'.repeat(Math.max(0, padding));
+  return JSON.stringify(base);
 }
 
 async function installPortkey(): Promise<{ directory: string; version: string; script: string }> {
   const directory = mkdtempSync(join(tmpdir(), 'rekey-portkey-'));
-  await promisify(execFile)('npm', ['install', '--prefix', directory, '--no-audit', '--no-fund', '--loglevel=error', '@portkey-ai/gateway@1'], { timeout: 300_000 });
+  try {
+    await run('npm', ['install', '--prefix', directory, '--no-audit', '--no-fund', '--loglevel=error', '@portkey-ai/gateway@1'], { timeout: 300_000 });
+  } catch (error) {
+    rmSync(directory, { recursive: true, force: true });
+    throw new Error(`cannot install @portkey-ai/gateway into a temporary prefix (${(error as Error).message.split('\n')[0]}); run with --no-portkey to measure without it`);
+  }
   const packageDirectory = join(directory, 'node_modules', '@portkey-ai', 'gateway');
   const version = (JSON.parse(readFileSync(join(packageDirectory, 'package.json'), 'utf8')) as { version: string }).version;
   return { directory, version, script: join(packageDirectory, 'build', 'start-server.js') };
@@ -74,125 +83,219 @@ async function installPortkey(): Promise<{ directory: string; version: string; s
 
 async function startPortkey(script: string): Promise<RunningChild> {
   const port = await freePort();
-  const child = await spawnAndWait(process.execPath, [script, `--port=${port}`, '--headless'], { NODE_ENV: 'production' }, (line) => (/running|listening|http:\/\//i.test(line) ? `http://127.0.0.1:${port}` : undefined));
-  // Its banner may come before the socket is ready: wait until it answers.
+  const child = await spawnAndWait('taskset', ['-c', String(PROXY_CPU), process.execPath, script, `--port=${port}`, '--headless'], { NODE_ENV: 'production' }, (line) => (/running|listening|http:\/\//i.test(line) ? `http://127.0.0.1:${port}` : undefined));
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const answered = await fetch(`${child.url}/`).then(() => true, () => false);
-    if (answered) break;
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    if (await fetch(`${child.url}/`).then(() => true, () => false)) break;
+    await new Promise((wait) => setTimeout(wait, 100));
   }
   return child;
 }
 
+/** Runs a load tool pinned to the load core, its job in the environment. */
+function driver(job: object): Promise<unknown> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('taskset', ['-c', String(LOAD_CPU), process.execPath, resolve(import.meta.dirname, 'rate-driver.js')], { env: { ...process.env, REKEY_BENCH_JOB: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(output)) : reject(new Error(`rate driver exited with ${code}`))));
+  });
+}
+
+/** wrk, closed loop, for the ceiling: headers (the virtual token) go in a Lua file, not argv. */
+async function wrk(directory: string, target: Target, bodyFile: string, seconds: number): Promise<{ perSecond: number; failures: number }> {
+  const script = join(directory, `wrk-${target.name}.lua`);
+  const lines = [`local f = io.open(${JSON.stringify(bodyFile)}, "rb")`, 'wrk.body = f:read("*a")', 'f:close()', 'wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"'];
+  for (const [name, value] of Object.entries(target.headers)) lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
+  writeFileSync(script, lines.join('\n') + '\n', { mode: 0o600 });
+  const { stdout } = await run('taskset', ['-c', String(LOAD_CPU), 'wrk', '-t1', '-c32', `-d${seconds}s`, '-s', script, target.url], { timeout: (seconds + 30) * 1000 });
+  const perSecond = Number(/Requests\/sec:\s*([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s*(\d+)/.exec(stdout)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const socketErrors = socket === null ? 0 : socket.slice(1).reduce((sum, value) => sum + Number(value), 0);
+  return { perSecond, failures: non2xx + socketErrors };
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s*(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+const rotate = <T>(list: readonly T[], by: number): T[] => list.map((_, index) => list[(index + by) % list.length] as T);
+
 async function main(): Promise<void> {
-  const machine = describeMachine();
-  const setup = await createBenchSetup('openai/bench/prod');
+  const machineAtStart = describeMachine();
+  const directory = mkdtempSync(join(tmpdir(), 'rekey-bench-proxy-'));
   const children: RunningChild[] = [];
   let portkeyInstall: { directory: string; version: string; script: string } | undefined;
   try {
-    const { secret } = await issueAccessToken(setup.store, { kind: 'proxy', name: 'bench', credentials: ['openai/bench/prod'], allowedModels: [], createdBy: 'bench' }, new Date());
-    const proxy = await spawnRole('proxy', setup.childEnv);
-    children.push(proxy);
-    const targets: Target[] = [
-      { name: 'direct', url: `${setup.openaiBaseUrl}/chat/completions`, headers: { authorization: `Bearer ${setup.firstKey.value}` } },
-      { name: 'rekey-proxy', url: `${proxy.url}/v1/chat/completions`, headers: { authorization: `Bearer ${secret}` } },
-    ];
     if (WITH_PORTKEY) {
-      process.stderr.write('installing @portkey-ai/gateway into a temporary directory…\n');
+      process.stderr.write('installing @portkey-ai/gateway into a temporary prefix…\n');
       portkeyInstall = await installPortkey();
+    }
+    // A rekey database with one OpenAI credential whose current key the proxy injects.
+    const masterKey = Buffer.alloc(32, 7);
+    const salt = Buffer.alloc(32, 9);
+    const sqlitePath = join(directory, 'rekey.db');
+    const store = await openStore({ sqlitePath });
+    await store.migrate();
+    const vault = createVault({ store, envelope: createEnvelope(masterKey), fingerprintSalt: salt });
+    const credential = await store.createCredential({ name: 'openai/bench/prod', provider: 'openai', scope: {}, environment: 'prod', owner: null, purpose: 'benchmark', allowedModels: ['gpt-4o-mini'], tags: {}, policy: {} });
+    await vault.putVersion({ credential, value: new SecretValue('sk-bench-stored-key-injected-by-rekey-0001'), stage: 'current', providerKeyId: 'key-bench', mintedBy: 'bench' });
+    const { secret } = await issueAccessToken(store, { kind: 'proxy', name: 'bench', credentials: ['openai/bench/prod'], allowedModels: ['gpt-4o-mini'], createdBy: 'bench' }, new Date());
+    await store.close();
+
+    const upstream = await spawnRole('upstream', {}, { cpu: LOAD_CPU });
+    children.push(upstream);
+    const roleEnv = { REKEY_BENCH_SQLITE: sqlitePath, REKEY_BENCH_MASTER_KEY: masterKey.toString('base64'), REKEY_BENCH_SALT: salt.toString('base64'), REKEY_BENCH_UPSTREAM: `${upstream.url}/v1` };
+    const bare = await spawnRole('bare', { REKEY_BENCH_UPSTREAM: upstream.url }, { cpu: PROXY_CPU });
+    children.push(bare);
+    const rekey = await spawnRole('proxy', roleEnv, { cpu: PROXY_CPU, nodeFlags: PROFILE_DIRECTORY === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIRECTORY)}`] });
+    children.push(rekey);
+    const targets: Target[] = [
+      { name: 'direct', url: `${upstream.url}/v1/chat/completions`, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
+      { name: 'bare', url: `${bare.url}/v1/chat/completions`, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: bare.process.pid },
+      { name: 'rekey', url: `${rekey.url}/v1/chat/completions`, headers: { authorization: `Bearer ${secret}` }, pid: rekey.process.pid },
+    ];
+    if (portkeyInstall !== undefined) {
       const portkey = await startPortkey(portkeyInstall.script);
       children.push(portkey);
-      targets.push({
-        name: 'portkey',
-        url: `${portkey.url}/v1/chat/completions`,
-        headers: { authorization: `Bearer ${setup.firstKey.value}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': setup.openaiBaseUrl },
-      });
+      targets.push({ name: 'portkey', url: `${portkey.url}/v1/chat/completions`, headers: { authorization: `Bearer ${UPSTREAM_KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.url}/v1` }, pid: portkey.process.pid });
+    }
+    const measured = ONLY === undefined ? targets : targets.filter((target) => target.name === 'direct' || target.name === ONLY);
+
+    const bodies = { '1kb': join(directory, 'body-1kb.json'), '100kb': join(directory, 'body-100kb.json'), stream: join(directory, 'body-stream.json') };
+    writeFileSync(bodies['1kb'], requestBody(1024, false));
+    writeFileSync(bodies['100kb'], requestBody(100 * 1024, false));
+    writeFileSync(bodies.stream, requestBody(1024, true));
+    for (const target of measured) {
+      const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: readFileSync(bodies['1kb']) });
+      const text = await response.text();
+      if (response.status !== 200 || !text.includes('chat.completion')) throw new Error(`${target.name} does not answer a chat completion (${response.status}): ${text.slice(0, 200)}`);
+      await driver({ mode: 'rate', url: target.url, headers: target.headers, bodyFile: bodies['1kb'], rate: 500, seconds: 2, connections: 64 });
     }
 
-    for (const target of targets) {
-      if (!(await call(target))) throw new Error(`${target.name} does not answer a chat completion`);
-      await warmUp(target, 100);
-    }
-
-    // Latency: one request to each target in turn (order rotating), so every target sees
-    // the same background load (this machine is shared); then p50/p99 per target.
-    process.stderr.write(`latency: ${SEQUENTIAL} interleaved rounds of one request per target\n`);
-    const samples: Record<string, number[]> = Object.fromEntries(targets.map((target) => [target.name, []]));
-    const failures: Record<string, number> = Object.fromEntries(targets.map((target) => [target.name, 0]));
-    for (let index = 0; index < SEQUENTIAL; index += 1) {
-      for (let offset = 0; offset < targets.length; offset += 1) {
-        const target = targets[(index + offset) % targets.length] as Target;
-        const started = performance.now();
-        const ok = await call(target).catch(() => false);
-        if (ok) samples[target.name]?.push(performance.now() - started);
-        else failures[target.name] = (failures[target.name] ?? 0) + 1;
+    type PerRun<T> = Record<string, Partial<Record<TargetName, T>>>;
+    const rateRuns: PerRun<RateFigures>[] = [];
+    const throughputRuns: Record<string, Partial<Record<TargetName, { perSecond: number; failures: number }>>>[] = [];
+    const streamRuns: Partial<Record<TargetName, StreamFigures>>[] = [];
+    const loadDuring: number[] = [];
+    const cases = [...RATES.map((rate) => ({ key: `1kb@${rate}`, body: bodies['1kb'], rate })), { key: '100kb@200', body: bodies['100kb'], rate: 200 }, { key: '100kb@1000', body: bodies['100kb'], rate: 1000 }];
+    for (let index = 0; index < RUNS; index += 1) {
+      process.stderr.write(`run ${index + 1}/${RUNS}: fixed rates\n`);
+      const rates: PerRun<RateFigures> = {};
+      for (const [caseIndex, each] of cases.entries()) {
+        rates[each.key] = {};
+        for (const target of rotate(measured, index + caseIndex)) {
+          rates[each.key]![target.name] = (await driver({ mode: 'rate', url: target.url, headers: target.headers, bodyFile: each.body, rate: each.rate, seconds: SECONDS, connections: 256 })) as RateFigures;
+        }
       }
-    }
-    // Throughput: short windows per target, order rotating per cycle; ratios within a cycle.
-    process.stderr.write(`throughput: ${ROUNDS} cycles of ${SECONDS} s per target, ${CONCURRENCY} concurrent\n`);
-    const windows: Record<string, number[]> = Object.fromEntries(targets.map((target) => [target.name, []]));
-    const ratios: Record<string, number[]> = Object.fromEntries(targets.map((target) => [target.name, []]));
-    for (let cycle = 0; cycle < ROUNDS; cycle += 1) {
-      const perCycle: Record<string, number> = {};
-      for (let offset = 0; offset < targets.length; offset += 1) {
-        const target = targets[(cycle + offset) % targets.length] as Target;
-        const load = await throughput(target, SECONDS, CONCURRENCY);
-        perCycle[target.name] = load.perSecond;
-        windows[target.name]?.push(round(load.perSecond, 1));
-        failures[target.name] = (failures[target.name] ?? 0) + load.failures;
+      rateRuns.push(rates);
+      process.stderr.write(`run ${index + 1}/${RUNS}: maximum throughput (wrk)\n`);
+      const throughput: (typeof throughputRuns)[number] = { '1kb': {}, '100kb': {} };
+      for (const size of ['1kb', '100kb'] as const) {
+        for (const target of rotate(measured, index)) throughput[size]![target.name] = await wrk(directory, target, bodies[size], SECONDS);
       }
-      for (const target of targets) ratios[target.name]?.push((perCycle[target.name] ?? 0) / (perCycle.direct ?? Number.NaN));
+      throughputRuns.push(throughput);
+      process.stderr.write(`run ${index + 1}/${RUNS}: streams\n`);
+      streamRuns.push((await driver({ mode: 'stream', targets: measured.map(({ name, url, headers }) => ({ name, url, headers })), bodyFile: bodies.stream, rounds: STREAM_ROUNDS })) as Partial<Record<TargetName, StreamFigures>>);
+      loadDuring.push(loadavg()[0] ?? Number.NaN);
     }
 
-    const summary = Object.fromEntries(
-      targets.map((target) => {
-        const sorted = [...(samples[target.name] ?? [])].sort((left, right) => left - right);
-        return [
-          target.name,
-          {
-            latencyP50Milliseconds: round(percentile(sorted, 0.5), 3),
-            latencyP99Milliseconds: round(percentile(sorted, 0.99), 3),
-            throughputPerSecond: round(median(windows[target.name] ?? []), 1),
-            failures: failures[target.name] ?? 0,
-          },
-        ];
+    // Memory: RSS of each proxy once a second during a fixed 1,000 req/s run.
+    const rss: Partial<Record<TargetName, number[]>> = {};
+    for (const target of measured.filter((each) => each.pid !== undefined && (RSS_ALL || each.name === 'rekey'))) {
+      process.stderr.write(`RSS of ${target.name} over ${RSS_SECONDS} s at 1,000 req/s\n`);
+      const samples: number[] = [rssMiB(target.pid!)];
+      const timer = setInterval(() => samples.push(round(rssMiB(target.pid!), 1)), 1000);
+      await driver({ mode: 'rate', url: target.url, headers: target.headers, bodyFile: bodies['1kb'], rate: 1000, seconds: RSS_SECONDS, connections: 256 });
+      clearInterval(timer);
+      rss[target.name] = samples.map((value) => round(value, 1));
+    }
+
+    const names = measured.map((target) => target.name);
+    const medianOf = (values: number[]) => round(median(values.filter((value) => Number.isFinite(value))), 3);
+    const rateSummary = Object.fromEntries(
+      cases.map((each) => [
+        each.key,
+        Object.fromEntries(
+          names.map((name) => {
+            const per = rateRuns.map((one) => one[each.key]?.[name]).filter((value): value is RateFigures => value !== undefined);
+            const direct = rateRuns.map((one) => one[each.key]?.direct);
+            const added = (field: 'p50Milliseconds' | 'p99Milliseconds' | 'p999Milliseconds') => medianOf(rateRuns.map((one) => (one[each.key]?.[name]?.[field] ?? Number.NaN) - (one[each.key]?.direct?.[field] ?? Number.NaN)));
+            return [
+              name,
+              {
+                p50Milliseconds: medianOf(per.map((value) => value.p50Milliseconds)),
+                p99Milliseconds: medianOf(per.map((value) => value.p99Milliseconds)),
+                p999Milliseconds: medianOf(per.map((value) => value.p999Milliseconds)),
+                achievedPerSecond: medianOf(per.map((value) => value.achievedPerSecond)),
+                failures: per.reduce((sum, value) => sum + value.failures, 0),
+                ...(name === 'direct' || direct.length === 0 ? {} : { addedP50Milliseconds: added('p50Milliseconds'), addedP99Milliseconds: added('p99Milliseconds'), addedP999Milliseconds: added('p999Milliseconds') }),
+              },
+            ];
+          }),
+        ),
+      ]),
+    );
+    const throughputSummary = Object.fromEntries(
+      (['1kb', '100kb'] as const).map((size) => [
+        size,
+        Object.fromEntries(
+          names.map((name) => {
+            const ratio = (other: TargetName) => medianOf(throughputRuns.map((one) => (one[size]?.[name]?.perSecond ?? Number.NaN) / (one[size]?.[other]?.perSecond ?? Number.NaN)));
+            return [
+              name,
+              {
+                perSecond: medianOf(throughputRuns.map((one) => one[size]?.[name]?.perSecond ?? Number.NaN)),
+                failures: throughputRuns.reduce((sum, one) => sum + (one[size]?.[name]?.failures ?? 0), 0),
+                ratioToBare: ratio('bare'),
+                ratioToPortkey: ratio('portkey'),
+              },
+            ];
+          }),
+        ),
+      ]),
+    );
+    const streamSummary = Object.fromEntries(
+      names.map((name) => {
+        const per = streamRuns.map((one) => one[name]).filter((value): value is StreamFigures => value !== undefined);
+        const pick = (field: keyof StreamFigures) => medianOf(per.map((value) => value[field]));
+        const added = (field: keyof StreamFigures) => medianOf(streamRuns.map((one) => (one[name]?.[field] ?? Number.NaN) - (one.direct?.[field] ?? Number.NaN)));
+        return [name, { streams: per.reduce((sum, value) => sum + value.streams, 0), failures: per.reduce((sum, value) => sum + value.failures, 0), ttfbP50Milliseconds: pick('ttfbP50Milliseconds'), ttfbP99Milliseconds: pick('ttfbP99Milliseconds'), gapP50Milliseconds: pick('gapP50Milliseconds'), gapP99Milliseconds: pick('gapP99Milliseconds'), chunksPerStreamMedian: pick('chunksPerStreamMedian'), totalP50Milliseconds: pick('totalP50Milliseconds'), ...(name === 'direct' ? {} : { addedTtfbP50Milliseconds: added('ttfbP50Milliseconds'), addedGapP99Milliseconds: added('gapP99Milliseconds') }) }];
       }),
-    ) as Record<Target['name'], { latencyP50Milliseconds: number; latencyP99Milliseconds: number; throughputPerSecond: number; failures: number }>;
-    const direct = summary.direct;
-    const added = (name: Target['name']) =>
-      summary[name] === undefined
-        ? undefined
-        : {
-            addedLatencyP50Milliseconds: round(summary[name].latencyP50Milliseconds - direct.latencyP50Milliseconds, 3),
-            addedLatencyP99Milliseconds: round(summary[name].latencyP99Milliseconds - direct.latencyP99Milliseconds, 3),
-            throughputRatioToDirect: round(median(ratios[name] ?? []), 3),
-          };
-    const perCycleRekeyVsPortkey = (windows['rekey-proxy'] ?? []).map((value, index) => value / ((windows.portkey ?? [])[index] ?? Number.NaN));
-    const results = {
+    );
+
+    const results: ProxyBenchResults = {
       date: new Date().toISOString(),
-      machine,
+      machine: { ...machineAtStart, loadAverageAtStart: machineAtStart.loadAverage, loadAverageAtEnd: loadavg().map((value) => round(value, 2)), loadAverageOneMinuteAfterEachRun: loadDuring.map((value) => round(value, 2)) },
       method: {
-        request: 'POST /v1/chat/completions (gpt-4o-mini, non-streaming) against the rekey provider emulator',
-        processes: 'emulator, rekey proxy and Portkey each in their own Node process; the load generator (Node fetch, keep-alive) in another',
-        latency: `${SEQUENTIAL} rounds of one sequential request per target, interleaved (order rotating), after 100 warm-up each; p50 and p99 over all samples`,
-        throughput: `${ROUNDS} cycles; per cycle each target gets ${SECONDS} s of ${CONCURRENCY} concurrent closed-loop clients (order rotating); figures are medians over cycles, ratios are medians of within-cycle ratios`,
-        portkey: portkeyInstall === undefined ? 'not run (--no-portkey)' : `@portkey-ai/gateway ${portkeyInstall.version}, provider openai with x-portkey-custom-host pointing at the emulator`,
+        runs: RUNS,
+        secondsPerMeasurement: SECONDS,
+        placement: `proxies (bare, rekey, Portkey) pinned to core ${PROXY_CPU}; the minimal upstream, the rate driver and wrk pinned to core ${LOAD_CPU} (taskset); one target loaded at a time, order rotating per run`,
+        upstream: 'mini-upstream.ts: node:http, one fixed chat completion (≈300 B) per POST; streams: 20 SSE chunks 2 ms apart + a usage chunk + [DONE]',
+        fixedRate: 'rate-driver.ts, an open-loop driver in its own Node process (node:http keep-alive, up to 256 connections): requests are due at fixed intervals and timed from their due time (no coordinated omission); added latency = target minus direct within the same run, median over runs',
+        throughput: 'wrk -t1 -c32 (closed loop), headers from a Lua file; the direct row is the ceiling of the load side (upstream + wrk on one core)',
+        bodies: 'request bodies of 1 KiB and 100 KiB (a chat completion whose message is padded), answer ≈300 B',
+        streams: `${STREAM_ROUNDS} sequential streamed requests per target per run (20 warm-up), interleaved; time to first body byte and gaps between body chunks as the client sees them`,
+        rss: `VmRSS of each proxy process every second during ${RSS_SECONDS} s at 1,000 req/s (after the runs above)`,
+        rekey: 'rekey proxy as `rekey proxy` runs it (startProxy, SQLite store, one credential, a virtual token with an allowed-model list so the model check runs; no access log)',
+        portkey: portkeyInstall === undefined ? 'not run (--no-portkey)' : `@portkey-ai/gateway ${portkeyInstall.version} (node build/start-server.js --headless), provider openai with x-portkey-custom-host pointing at the minimal upstream`,
       },
-      summary,
-      relative: {
-        rekeyProxy: added('rekey-proxy'),
-        portkey: added('portkey'),
-        rekeyVsPortkeyThroughput: summary.portkey === undefined ? undefined : round(median(perCycleRekeyVsPortkey), 3),
-      },
-      throughputWindows: windows,
+      fixedRate: rateSummary,
+      throughput: throughputSummary,
+      streams: streamSummary,
+      rssMiB: rss,
+      perRun: { fixedRate: rateRuns, throughput: throughputRuns, streams: streamRuns },
     };
-    const output = resolve(import.meta.dirname, '../../../bench/proxy');
-    writeFileSync(join(output, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-    writeBenchReadme(join(output, 'README.md'), results);
-    process.stdout.write(JSON.stringify({ summary: results.summary, relative: results.relative }, null, 2) + '\n');
+    if (ONLY === undefined && PROFILE_DIRECTORY === undefined) {
+      const output = resolve(import.meta.dirname, '../../../bench/proxy');
+      writeFileSync(join(output, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+      writeBenchReadme(join(output, 'README.md'), results);
+    }
+    process.stdout.write(JSON.stringify({ fixedRate: results.fixedRate, throughput: results.throughput, streams: results.streams, rss: Object.fromEntries(Object.entries(rss).map(([name, values]) => [name, [values[0], values[values.length - 1], Math.max(...values)]])) }, null, 1) + '\n');
   } finally {
     for (const child of children) await child.stop();
-    await setup.close();
+    rmSync(directory, { recursive: true, force: true });
     if (portkeyInstall !== undefined) rmSync(portkeyInstall.directory, { recursive: true, force: true });
   }
 }
