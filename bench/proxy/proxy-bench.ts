@@ -28,8 +28,7 @@ import { median, round } from './bench-setup.js';
 import { writeBenchReadme, type ProxyBenchResults, type RateFigures, type StreamFigures } from './bench-readme.js';
 
 const run = promisify(execFile);
-const TARGET_NAMES = ['direct', 'bare', 'rekey', 'portkey'] as const;
-type TargetName = (typeof TARGET_NAMES)[number];
+type TargetName = 'direct' | 'bare' | 'rekey' | 'portkey';
 interface Target {
   name: TargetName;
   url: string;

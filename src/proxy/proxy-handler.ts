@@ -19,6 +19,7 @@ import type { MeterKey, ProxyMeter } from './proxy-meter.js';
 import { createTokenRateLimiter, type TokenRateLimiter } from './rate-limiter.js';
 import { BodyTooLargeError, DEFAULT_ENDPOINT_GROUPS, endpointGroupOf, pathRefusal, readBodyLimited, readUpTo, RequestRefusal, requestFields, type RequestFields } from './request-guard.js';
 import { DROPPED_UPSTREAM_HEADERS, MAX_ERROR_BODY_BYTES, redactUpstreamText } from './upstream-redactor.js';
+import type { UpstreamFetch } from './upstream-client.js';
 import { createUsageScanner, usageOfJson } from './usage-scanner.js';
 
 /** Sized, non-streaming answers up to this size are relayed in one write. */
@@ -62,7 +63,8 @@ export interface ProxyHandlerDependencies {
   log?: ((entry: ProxyLogEntry) => void) | undefined;
   /** Told of each refused virtual token (the auth-failure counter). */
   onTokenRefused?: (() => void) | undefined;
-  fetch?: typeof globalThis.fetch;
+  /** The upstream client (default: globalThis.fetch; `rekey proxy` uses node:http, upstream-client.ts). */
+  fetch?: UpstreamFetch | undefined;
   /** Request bodies larger than this are refused with 413 as they stream in (default 8 MiB). */
   maxBodyBytes?: number | undefined;
   /** Requests per second each virtual token may send (a burst of one second's worth); unset: unlimited. */
@@ -157,13 +159,19 @@ function injectKey(headers: Headers, family: Family, key: DeliveredKey): void {
 }
 
 /** The handler; `source` is the connection's peer address (for tokens bound to networks). */
-export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Request, source?: string) => Promise<Response> {
-  const doFetch = deps.fetch ?? globalThis.fetch;
+/**
+ * `readBody`, when given, reads the request body up to a limit straight from the socket
+ * (`rekey proxy`: no WHATWG stream in between); it must throw BodyTooLargeError past it.
+ */
+export type BodyReader = (limit: number) => Promise<ArrayBuffer | undefined>;
+
+export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Request, source?: string, readBody?: BodyReader) => Promise<Response> {
+  const doFetch: UpstreamFetch = deps.fetch ?? globalThis.fetch;
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const upstreamTimeout = deps.upstreamTimeoutMilliseconds ?? DEFAULT_UPSTREAM_TIMEOUT_MILLISECONDS;
   const limiter: TokenRateLimiter | undefined = deps.tokenRequestsPerSecond === undefined ? undefined : createTokenRateLimiter(deps.tokenRequestsPerSecond, deps.now);
 
-  return async (request, source) => {
+  return async (request, source, readBody) => {
     const started = performance.now();
     const url = new URL(request.url);
     const route = routeOf(url.pathname);
@@ -214,7 +222,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     let body: ArrayBuffer | undefined;
     let fields: RequestFields;
     try {
-      body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await readBodyLimited(request, maxBodyBytes);
+      body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await (readBody === undefined ? readBodyLimited(request, maxBodyBytes) : readBody(maxBodyBytes));
       fields = await requestFields(body, request.headers.get('content-type'), url.searchParams);
     } catch (error) {
       if (error instanceof BodyTooLargeError) return finish(proxyError(route.family, 413, 'request_too_large', `the request body is larger than this proxy's limit of ${maxBodyBytes} bytes`));

@@ -9,7 +9,10 @@ import { createAuthFailureCounter, type AuthFailureCounter } from '../access/aut
 import { bearerTokenOf, createTokenVerifier } from '../access/token-verifier.js';
 import type { Store } from '../store/store.js';
 import type { Vault } from '../vault/vault.js';
-import { createProxyHandler, type ProxyLogEntry, type ProxyUpstreams } from './proxy-handler.js';
+import type { IncomingMessage } from 'node:http';
+import { createProxyHandler, type BodyReader, type ProxyLogEntry, type ProxyUpstreams } from './proxy-handler.js';
+import { readIncomingLimited } from './request-guard.js';
+import { createUpstreamClient } from './upstream-client.js';
 import { createProxyMeter, type MeterTotals, type ProxyMeter } from './proxy-meter.js';
 
 export interface ProxyServerOptions {
@@ -79,7 +82,9 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const meter = createProxyMeter({ usage: options.store, flushIntervalMilliseconds: options.meterFlushMilliseconds, onError: options.onError });
   const authFailures = createAuthFailureCounter({ store: options.store, source: 'proxy', flushIntervalMilliseconds: options.authFailureFlushMilliseconds, onError: options.onError });
   const verifier = createTokenVerifier({ tokens: options.store, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 });
+  const upstreamClient = createUpstreamClient();
   const handler = createProxyHandler({
+    fetch: upstreamClient.fetch,
     keySets,
     verifier,
     meter,
@@ -104,7 +109,10 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
         }
         return new Response(metricsText(meter.totals()), { headers: { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' } });
       }
-      return handler(request, source);
+      // The body straight from the socket (bounded), not through a WHATWG stream.
+      const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      const readBody: BodyReader | undefined = incoming === undefined ? undefined : (limit) => readIncomingLimited(incoming, limit);
+      return handler(request, source, readBody);
     },
     {
       host: options.host ?? '127.0.0.1',
@@ -116,6 +124,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       onNotice: options.onNotice,
     },
   ).catch(async (error: unknown) => {
+    upstreamClient.close();
     await live.close();
     await meter.close();
     throw error;
@@ -127,6 +136,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     authFailures,
     async close(closing) {
       await listening.close(closing);
+      upstreamClient.close();
       await live.close();
       await meter.close();
       await authFailures.close();

@@ -131,6 +131,52 @@ export async function readBodyLimited(request: Request, limit: number): Promise<
 }
 
 /**
+ * The same bound over a node:http request (no WHATWG stream in between): refused at once
+ * when the declared length is over the limit, or as soon as more bytes than the limit arrive.
+ */
+export function readIncomingLimited(incoming: NodeJS.ReadableStream & { headers: Record<string, string | string[] | undefined> }, limit: number): Promise<ArrayBuffer | undefined> {
+  const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
+  // Past the limit the rest is discarded as it comes (never held), so the 413 still reaches the client.
+  if (Number.isFinite(declared) && declared > limit) {
+    incoming.resume();
+    return Promise.reject(new BodyTooLargeError(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        chunks.length = 0;
+        incoming.resume();
+        reject(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      if (size === 0) return resolve(new ArrayBuffer(0));
+      const whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      resolve(whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      incoming.removeListener('data', onData);
+      incoming.removeListener('end', onEnd);
+      incoming.removeListener('error', onError);
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+  });
+}
+
+/**
  * The first key that appears twice in one object of a JSON text, or undefined. The text must
  * already be valid JSON (JSON.parse accepted it); this walks it once, keeping the keys seen
  * per open object.
