@@ -1,40 +1,15 @@
 /** JSON shapes the CLI prints for domain objects: never a ciphertext, never a value. */
 import type { Consumer, Credential, VersionRecord } from '../core/types.js';
+import { consumerWire, credentialWire, versionWire, type ConsumerWire, type CredentialWire, type VersionWire } from '../server/api/api-schemas.js';
 
-export function credentialJson(credential: Credential): Record<string, unknown> {
-  return {
-    name: credential.name,
-    id: credential.id,
-    provider: credential.provider,
-    environment: credential.environment,
-    scope: credential.scope,
-    owner: credential.owner,
-    purpose: credential.purpose,
-    allowedModels: credential.allowedModels,
-    tags: credential.tags,
-    policy: credential.policy,
-    createdAt: credential.createdAt.toISOString(),
-    updatedAt: credential.updatedAt.toISOString(),
-  };
-}
-
-export function versionJson(version: VersionRecord): Record<string, unknown> {
-  return {
-    number: version.number,
-    stage: version.stage,
-    hint: version.hint,
-    fingerprint: version.fingerprint,
-    providerKeyId: version.providerKeyId,
-    mintedBy: version.mintedBy,
-    createdAt: version.createdAt.toISOString(),
-    stageChangedAt: version.stageChangedAt.toISOString(),
-    shreddedAt: version.shreddedAt?.toISOString() ?? null,
-  };
-}
-
-export function consumerJson(consumer: Consumer): Record<string, unknown> {
-  return { name: consumer.name, kind: consumer.kind, config: consumer.config, reload: consumer.reload, createdAt: consumer.createdAt.toISOString() };
-}
+/**
+ * The JSON of a credential, version and consumer is the management API's wire shape
+ * (`server/api/api-schemas.ts`): one function each, so `--json` prints the same in local
+ * and server mode by construction.
+ */
+export const credentialJson = (credential: Credential): CredentialWire => credentialWire(credential);
+export const versionJson = (version: VersionRecord): VersionWire => versionWire(version);
+export const consumerJson = (consumer: Consumer): ConsumerWire => consumerWire(consumer);
 
 export function ageDays(since: Date, now: Date): number {
   return Math.floor((now.getTime() - since.getTime()) / 86_400_000);

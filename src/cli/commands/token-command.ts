@@ -8,6 +8,7 @@ import { serverUrl } from '../server-client.js';
 import { colour, outputFormat, printJson, printList, type Column } from '../output.js';
 import { confirm } from '../secret-input.js';
 import type { AccessToken, AccessTokenKind } from '../../core/types.js';
+import { tokenWire } from '../../server/api/api-schemas.js';
 
 
 function parseKind(text: string | undefined): AccessTokenKind {
@@ -15,20 +16,8 @@ function parseKind(text: string | undefined): AccessTokenKind {
   throw new UsageError(`--kind must be read (for rekey serve and the SDK) or proxy (a virtual key for rekey proxy), not "${text ?? ''}"`);
 }
 
-const tokenJson = (token: AccessToken) => ({
-  id: token.id,
-  kind: token.kind,
-  name: token.name,
-  credentials: token.credentials,
-  credentialIds: token.credentialIds,
-  allowedModels: token.allowedModels,
-  allowedEndpoints: token.allowedEndpoints ?? [],
-  expiresAt: token.expiresAt?.toISOString() ?? null,
-  cidrs: token.cidrs,
-  createdAt: token.createdAt.toISOString(),
-  createdBy: token.createdBy,
-  revokedAt: token.revokedAt?.toISOString() ?? null,
-});
+/** A token as `--json` prints it: the API's wire shape (never its value), so both modes print the same. */
+const tokenJson = (token: AccessToken) => tokenWire(token);
 
 const columns: Array<Column<AccessToken>> = [
   { header: 'ID', value: (token) => token.id },
