@@ -7,7 +7,7 @@
 import { ConfigError } from '../core/errors.js';
 import type { ExecReload } from './exec-reload.js';
 
-export const RELOAD_ACTION_KINDS = ['exec', 'kubernetes-rollout', 'webhook'] as const;
+export const RELOAD_ACTION_KINDS = ['exec', 'kubernetes-rollout', 'webhook', 'vercel-redeploy', 'netlify-build', 'fly-restart'] as const;
 export type ReloadActionKind = (typeof RELOAD_ACTION_KINDS)[number];
 
 type ReloadFactory = (config: Record<string, unknown>, consumerName: string, environment: Readonly<Record<string, string | undefined>>) => ExecReload;
@@ -25,6 +25,9 @@ export const reloadRegistry: Record<ReloadActionKind, () => Promise<ReloadFactor
     const { createWebhookReload } = await import('./webhook-reload.js');
     return (config, consumerName, environment) => createWebhookReload(config, consumerName, environment);
   },
+  'vercel-redeploy': async () => (await import('./vercel-env-sink.js')).createVercelRedeployReload,
+  'netlify-build': async () => (await import('./netlify-env-sink.js')).createNetlifyBuildReload,
+  'fly-restart': async () => (await import('./fly-secrets-sink.js')).createFlyRestartReload,
 };
 
 /** The reload action for a consumer's `reload` config (without its `app` grouping field). */

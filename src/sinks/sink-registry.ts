@@ -17,6 +17,12 @@ export const sinkRegistry: Record<SinkKind, () => Promise<SinkFactory>> = {
   webhook: async () => (await import('./webhook-sink.js')).createWebhookSink,
   'azure-key-vault': async () => (await import('./azure-key-vault-sink.js')).createAzureKeyVaultSink,
   'gcp-secret-manager': async () => (await import('./gcp-secret-manager-sink.js')).createGcpSecretManagerSink,
+  'vercel-env': async () => (await import('./vercel-env-sink.js')).createVercelEnvSink,
+  'netlify-env': async () => (await import('./netlify-env-sink.js')).createNetlifyEnvSink,
+  'fly-secrets': async () => (await import('./fly-secrets-sink.js')).createFlySecretsSink,
+  'n8n-credential': async () => (await import('./n8n-credential-sink.js')).createN8nCredentialSink,
+  doppler: async () => (await import('./doppler-sink.js')).createDopplerSink,
+  '1password-connect': async () => (await import('./onepassword-connect-sink.js')).createOnePasswordConnectSink,
 };
 
 export function isSinkKind(kind: string): kind is SinkKind {

@@ -11,7 +11,7 @@
  */
 import type { SecretValue } from '../core/secret-value.js';
 
-export const SINK_KINDS = ['env-file', 'json-file', 'yaml-file', 'vault-kv', 'aws-secrets-manager', 'kubernetes-secret', 'github-actions', 'gitlab-ci', 'webhook', 'azure-key-vault', 'gcp-secret-manager'] as const;
+export const SINK_KINDS = ['env-file', 'json-file', 'yaml-file', 'vault-kv', 'aws-secrets-manager', 'kubernetes-secret', 'github-actions', 'gitlab-ci', 'webhook', 'azure-key-vault', 'gcp-secret-manager', 'vercel-env', 'netlify-env', 'fly-secrets', 'n8n-credential', 'doppler', '1password-connect'] as const;
 export type SinkKind = (typeof SINK_KINDS)[number];
 
 /**
@@ -30,6 +30,12 @@ export const SINK_REACH: Record<SinkKind, 'local' | 'remote'> = {
   webhook: 'remote',
   'azure-key-vault': 'remote',
   'gcp-secret-manager': 'remote',
+  'vercel-env': 'remote',
+  'netlify-env': 'remote',
+  'fly-secrets': 'remote',
+  'n8n-credential': 'remote',
+  doppler: 'remote',
+  '1password-connect': 'remote',
 };
 
 export type SinkSlot = 'main' | { version: number };

@@ -114,6 +114,12 @@ const VALID_CONFIGS: Record<SinkKind, Record<string, unknown>> = {
   webhook: { url: 'https://hooks.internal/rekey', secretEnv: 'REKEY_WEBHOOK_SECRET' },
   'azure-key-vault': { vaultUrl: 'https://acme.vault.azure.net', name: 'openai-api-key' },
   'gcp-secret-manager': { project: 'acme-prod', secret: 'openai-api-key' },
+  'vercel-env': { project: 'web', name: 'OPENAI_API_KEY' },
+  'netlify-env': { account: 'acme', site: 'site-1', name: 'OPENAI_API_KEY' },
+  'fly-secrets': { app: 'ticketing', name: 'OPENAI_API_KEY' },
+  'n8n-credential': { baseUrl: 'https://n8n.internal', name: 'OpenAI prod' },
+  doppler: { project: 'backend', config: 'prd', name: 'OPENAI_API_KEY' },
+  '1password-connect': { connectUrl: 'https://op-connect.internal', vault: 'aaaaaaaaaaaaaaaaaaaaaaaaaa', item: 'bbbbbbbbbbbbbbbbbbbbbbbbbb' },
 };
 
 const wrongValue = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 40 }), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.object({ maxDepth: 1, maxKeys: 3 }));
@@ -121,7 +127,7 @@ const wrongValue = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant
 /** Consumer configs: each kind's valid config with a field replaced, removed or added, or a random object. */
 export async function fuzzConsumerConfigs(): Promise<void> {
   const salt = randomBytes(32);
-  const environment = { VAULT_TOKEN: 'hvs.fuzz', GITHUB_TOKEN: 'ghp_fuzz', GITLAB_TOKEN: 'glpat-fuzz', REKEY_WEBHOOK_SECRET: 'whsec_fuzz', KUBECONFIG: '/nonexistent' };
+  const environment = { VAULT_TOKEN: 'hvs.fuzz', GITHUB_TOKEN: 'ghp_fuzz', GITLAB_TOKEN: 'glpat-fuzz', REKEY_WEBHOOK_SECRET: 'whsec_fuzz', KUBECONFIG: '/nonexistent', VERCEL_TOKEN: 'v', NETLIFY_AUTH_TOKEN: 'n', FLY_API_TOKEN: 'f', N8N_TOKEN: 'k', DOPPLER_TOKEN: 'd', OP_CONNECT_TOKEN: 'o', GOOGLE_OAUTH_ACCESS_TOKEN: 'g' };
   const config = fc.constantFrom(...SINK_KINDS).chain((kind) =>
     fc.tuple(
       fc.constant(kind),
