@@ -127,7 +127,7 @@ const wrongValue = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant
 /** Consumer configs: each kind's valid config with a field replaced, removed or added, or a random object. */
 export async function fuzzConsumerConfigs(): Promise<void> {
   const salt = randomBytes(32);
-  const environment = { VAULT_TOKEN: 'hvs.fuzz', GITHUB_TOKEN: 'ghp_fuzz', GITLAB_TOKEN: 'glpat-fuzz', REKEY_WEBHOOK_SECRET: 'whsec_fuzz', KUBECONFIG: '/nonexistent', VERCEL_TOKEN: 'v', NETLIFY_AUTH_TOKEN: 'n', FLY_API_TOKEN: 'f', N8N_TOKEN: 'k', DOPPLER_TOKEN: 'd', OP_CONNECT_TOKEN: 'o', GOOGLE_OAUTH_ACCESS_TOKEN: 'g' };
+  const environment = { VAULT_TOKEN: 'hvs.fuzz', GITHUB_TOKEN: 'ghp_fuzz', GITLAB_TOKEN: 'glpat-fuzz', REKEY_WEBHOOK_SECRET: 'whsec_fuzz', KUBECONFIG: '/nonexistent', VERCEL_TOKEN: 'vcp_fuzz0001', NETLIFY_AUTH_TOKEN: 'nfp_fuzz0001', FLY_API_TOKEN: 'fm2_fuzz0001', N8N_TOKEN: 'n8n_fuzz0001', DOPPLER_TOKEN: 'dp.st.fuzz0001', OP_CONNECT_TOKEN: 'opc_fuzz0001', GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.fuzz0001' };
   const config = fc.constantFrom(...SINK_KINDS).chain((kind) =>
     fc.tuple(
       fc.constant(kind),
