@@ -6,6 +6,8 @@
  *   GET  /v1/credentials/:name/keys[?wait=30]   current (+ previous during grace), ETag; with
  *                                               If-None-Match and wait, a long poll (304 on timeout)
  *   POST /v1/check-ins                          an SDK reports which versions it used
+ *   GET  /v1/eso/keys?credential=…              current and previous as flat fields, for External
+ *                                               Secrets Operator's webhook provider
  *   /v1/auth/…, /v1/credentials…, …             the management API for people (api/, sessions
  *                                               and roles), documented at GET /openapi.json
  *
@@ -24,6 +26,7 @@ import type { ApiServices } from './api/api-services.js';
 import { mountManagementApi } from './api/management-api.js';
 import { requireReadToken } from './middleware/read-token/read-token.js';
 import { checkInRoutes } from './routes/check-in-routes.js';
+import { esoRoutes } from './routes/eso-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
 import { apiError, type ServerEnv } from './server-env.js';
@@ -52,7 +55,9 @@ export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
   const readToken = requireReadToken(deps.verifier, deps.onTokenRefused);
   app.use('/v1/credentials/:name{.+}/keys', readToken);
   app.use('/v1/check-ins', readToken);
+  app.use('/v1/eso/keys', readToken);
   app.route('/v1', keyRoutes({ keySets: deps.keySets, maxWaitSeconds: deps.maxWaitSeconds ?? 60, verifier: deps.verifier, deliveries: deps.deliveries }));
+  app.route('/v1', esoRoutes({ keySets: deps.keySets, deliveries: deps.deliveries }));
   app.use('/metrics', readToken);
   app.get('/metrics', (context) => context.body(deps.deliveries?.metricsText() ?? '', 200, { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' }));
   app.route('/v1', checkInRoutes(deps));

@@ -73,6 +73,32 @@ export const DELIVERY_PATHS: readonly OpenApiExtraPath[] = [
     },
   },
   {
+    path: '/v1/eso/keys',
+    method: 'get',
+    summary: "External Secrets Operator's webhook provider: current, and previous during grace (else null), as flat fields for result.jsonPath",
+    tag: 'delivery',
+    security: 'read-token',
+    parameters: [{ name: 'credential', in: 'query', required: true, schema: { type: 'string' } }],
+    responses: {
+      '200': {
+        description: 'the live keys of the credential',
+        schema: z.object({
+          credential: z.string(),
+          provider: z.string(),
+          generation: z.number(),
+          current: z.string().nullable(),
+          currentVersion: z.number().int().nullable(),
+          previous: z.string().nullable(),
+          previousVersion: z.number().int().nullable(),
+        }),
+      },
+      '400': { description: 'no credential parameter' },
+      '401': { description: 'no valid read token' },
+      '403': { description: 'the token is not scoped to this credential' },
+      '404': { description: 'no such credential (ESO applies the deletionPolicy)' },
+    },
+  },
+  {
     path: '/v1/check-ins',
     method: 'post',
     summary: 'An SDK reports which key versions it used',
