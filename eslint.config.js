@@ -111,6 +111,17 @@ export default tseslint.config(
     },
   },
   {
+    // The web dashboard (ui/) runs in the browser and talks to rekey serve over HTTP only:
+    // nothing from src/ (server code, the store, keys), no Node built-ins.
+    files: ['ui/**/*.ts', 'ui/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src/**', '../../src/*', 'node:*', 'hono', '@hono/*', 'pg', 'better-sqlite3'], message: 'ui/ talks to rekey serve over HTTP only: it imports nothing from src/ and no Node or server module.' }] },
+      ],
+    },
+  },
+  {
     // The SDK entry imports no server, CLI, database driver or cloud SDK.
     files: ['src/sdk/**/*.ts'],
     rules: {

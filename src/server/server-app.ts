@@ -10,6 +10,7 @@
  *                                               Secrets Operator's webhook provider
  *   /v1/auth/…, /v1/credentials…, …             the management API for people (api/, sessions
  *                                               and roles), documented at GET /openapi.json
+ *   /ui/…                                       the web dashboard (routes/ui-routes.ts), same origin
  *
  * Key delivery takes a per-application read token (`Authorization: Bearer rk_read_…`)
  * scoped to named credentials (`middleware/read-token/`); the management API takes a
@@ -29,6 +30,7 @@ import { checkInRoutes } from './routes/check-in-routes.js';
 import { esoRoutes } from './routes/eso-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
+import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { apiError, type ServerEnv } from './server-env.js';
 
 export interface ServerAppDependencies {
@@ -45,12 +47,13 @@ export interface ServerAppDependencies {
   /** Counts and audits key deliveries and answers `/metrics` (which takes a read token). */
   deliveries?: KeyDeliveries | undefined;
   /** The management API; absent: key delivery only. */
-  api?: { services: ApiServices; version: string } | undefined;
+  api?: { services: ApiServices; version: string; uiDirectory?: string | undefined } | undefined;
 }
 
 /** The routes under their paths: read tokens in front of key delivery, sessions in front of the management API. */
 export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
+  app.use('*', securityHeaders());
   app.route('/', healthRoutes(deps));
   const readToken = requireReadToken(deps.verifier, deps.onTokenRefused);
   app.use('/v1/credentials/:name{.+}/keys', readToken);
@@ -61,7 +64,10 @@ export function createServerApp(deps: ServerAppDependencies): Hono<ServerEnv> {
   app.use('/metrics', readToken);
   app.get('/metrics', (context) => context.body(deps.deliveries?.metricsText() ?? '', 200, { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' }));
   app.route('/v1', checkInRoutes(deps));
-  if (deps.api !== undefined) mountManagementApi(app as unknown as Hono, deps.api.services, { version: deps.api.version });
+  if (deps.api !== undefined) {
+    mountManagementApi(app as unknown as Hono, deps.api.services, { version: deps.api.version });
+    app.route('/', uiRoutes({ directory: deps.api.uiDirectory }) as unknown as Hono<ServerEnv>);
+  }
   app.onError((_error, context) => apiError(context, 500, 'internal', 'the server could not answer; try again'));
   return app;
 }

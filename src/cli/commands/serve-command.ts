@@ -82,6 +82,7 @@ export function register(program: Command): void {
           onNotice: (message) => process.stderr.write(`rekey serve: ${message}\n`),
         });
         process.stderr.write(`rekey serve: listening on ${server.url} (${database.label}${database.databaseUrl === undefined ? ', polling for changes' : ', LISTEN/NOTIFY'})\n`);
+        process.stderr.write(`rekey serve: dashboard at ${server.url.replace(/\/$/, '')}/ui/ (sign in with a rekey user: rekey user add <name>)\n`);
         const signal = await untilSignal();
         process.stderr.write(`rekey serve: ${signal}, closing\n`);
         await server.close();

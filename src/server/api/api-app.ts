@@ -9,7 +9,7 @@ import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { isRekeyError, type ErrorCode } from '../../core/errors.js';
 import { requireCapability, type CapabilityDeps } from '../middleware/require-capability/require-capability.js';
-import { authenticateSession, sourceOf, type SessionAuthDeps } from '../middleware/session-auth/session-auth.js';
+import { authenticateSession, crossSiteProblem, csrfTokenOf, sessionCookieHeader, sourceOf, type SessionAuthDeps } from '../middleware/session-auth/session-auth.js';
 import { ApiHttpError } from './api-errors.js';
 import type { ApiRoute, RouteInput } from './api-route.js';
 
@@ -77,6 +77,16 @@ function errorResponse(context: Context, error: unknown): Response {
   return apiErrorBody(context, 500, 'internal', 'the server could not answer; try again');
 }
 
+/** Moves the handler's session token into the HttpOnly cookie and puts the session's CSRF token beside it. */
+function setSessionCookie(context: Context, result: unknown): void {
+  const login = result as { token?: unknown; session?: { createdAt?: unknown; expiresAt?: unknown }; csrf?: unknown };
+  if (typeof login.token !== 'string') throw new Error('a cookie sign-in route must return a token');
+  // The cookie lives as long as the session (measured on the server's clock, not this host's).
+  const lifetime = Date.parse(String(login.session?.expiresAt)) - Date.parse(String(login.session?.createdAt));
+  context.header('set-cookie', sessionCookieHeader(context, login.token, Number.isFinite(lifetime) ? lifetime / 1000 : 0));
+  login.csrf = csrfTokenOf(login.token);
+}
+
 async function answer(context: Context, route: ApiRoute, deps: ApiAppDeps): Promise<Response> {
   const params = parseWith(route.params, context.req.param(), 'path');
   if (!params.ok) return apiErrorBody(context, 400, 'bad-request', params.message);
@@ -90,10 +100,19 @@ async function answer(context: Context, route: ApiRoute, deps: ApiAppDeps): Prom
   if (!body.ok) return apiErrorBody(context, 400, 'bad-request', body.message);
   const input: RouteInput<unknown, unknown, unknown> = { params: params.value, query: query.value, body: body.value };
   if (route.auth === 'none') {
-    return context.json(route.response.parse(await route.handle({ ...input, actor: undefined as never, source: sourceOf(context) })) as object, route.status ?? 200);
+    // A browser sign-in is a state change too: refused unless it comes from our own pages (login CSRF).
+    if (route.sessionCookie === 'set') {
+      const problem = crossSiteProblem(context, undefined);
+      if (problem !== undefined) return apiErrorBody(context, 403, 'cross-site', problem);
+    }
+    const result = await route.handle({ ...input, actor: undefined as never, source: sourceOf(context) });
+    if (route.sessionCookie === 'set') setSessionCookie(context, result);
+    context.header('cache-control', 'no-store');
+    return context.json(route.response.parse(result) as object, route.status ?? 200);
   }
   const authenticated = await authenticateSession(deps.sessions, context);
   if ('refused' in authenticated) {
+    if (authenticated.status === 403) return apiErrorBody(context, 403, 'cross-site', authenticated.refused);
     context.header('www-authenticate', 'Bearer realm="rekey"');
     return apiErrorBody(context, 401, 'unauthorized', authenticated.refused);
   }
@@ -108,7 +127,8 @@ async function answer(context: Context, route: ApiRoute, deps: ApiAppDeps): Prom
       }
     }
   }
-  const result = await route.handle({ ...input, actor, source: actor.via.source });
+  const result = await route.handle({ ...input, actor, source: actor.via.source, csrf: csrfTokenOf(authenticated.token) });
+  if (route.sessionCookie === 'clear') context.header('set-cookie', sessionCookieHeader(context, undefined));
   context.header('cache-control', 'no-store');
   return context.json(route.response.parse(result) as object, route.status ?? 200);
 }

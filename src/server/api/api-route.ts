@@ -29,6 +29,8 @@ export interface HandlerInput<Params, Query, Body> extends RouteInput<Params, Qu
   actor: ApiActor;
   /** The request's source address. */
   source: string;
+  /** The session's CSRF token (what a browser must send back in `X-Rekey-CSRF`). */
+  csrf?: string | undefined;
 }
 
 export interface ApiRoute<Params = unknown, Query = unknown, Body = unknown, Response = unknown> {
@@ -51,6 +53,11 @@ export interface ApiRoute<Params = unknown, Query = unknown, Body = unknown, Res
    * environment, provider and owner team come from the store). Absent: any signed-in
    * person may call it (whoami, logout).
    */
+  /**
+   * Browser sessions: `set` puts the handler's `token` in an HttpOnly, SameSite=Strict cookie
+   * (it never reaches the body: the response schema has no `token`), `clear` removes it.
+   */
+  sessionCookie?: 'set' | 'clear' | undefined;
   access?: ((input: RouteInput<Params, Query, Body>) => Promise<AccessRequest | AccessRequest[]>) | undefined;
   handle(input: HandlerInput<Params, Query, Body>): Promise<Response>;
 }

@@ -119,6 +119,16 @@ export const DELIVERY_PATHS: readonly OpenApiExtraPath[] = [
     security: 'read-token',
     responses: { '200': { description: 'Prometheus text exposition' }, '401': { description: 'no valid read token' } },
   },
+  { path: '/ui', method: 'get', summary: 'The web dashboard: redirects to /ui/', tag: 'ui', security: 'none', responses: { '302': { description: 'to /ui/' } } },
+  {
+    path: '/ui/{path}',
+    method: 'get',
+    summary: 'The web dashboard (single page; strict CSP, no framing). Sign in with POST /v1/auth/browser-login',
+    tag: 'ui',
+    security: 'none',
+    parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+    responses: { '200': { description: 'the page or one of its bundled files' }, '404': { description: 'no such file' }, '503': { description: 'the dashboard is not built (npm run build:ui)' } },
+  },
   { path: '/openapi.json', method: 'get', summary: 'This document', tag: 'health', security: 'none', responses: { '200': { description: 'the OpenAPI 3.1 document' } } },
 ];
 

@@ -29,7 +29,12 @@ export const loginBodySchema = z
   .meta({ id: 'LoginRequest' });
 
 export const loginResponseSchema = z.object({ token: z.string().describe('rk_ses_…, shown once'), session: sessionSchema, user: userSchema }).meta({ id: 'LoginResponse' });
-export const whoamiSchema = z.object({ user: userSchema, session: sessionSchema, grants: z.array(grantSchema) }).meta({ id: 'Whoami' });
+export const browserLoginResponseSchema = z
+  .object({ session: sessionSchema, user: userSchema, csrf: z.string().describe('send back in X-Rekey-CSRF on every state change') })
+  .meta({ id: 'BrowserLoginResponse' });
+export const whoamiSchema = z
+  .object({ user: userSchema, session: sessionSchema, grants: z.array(grantSchema), csrf: z.string().optional().describe('the session CSRF token (for the dashboard after a reload)') })
+  .meta({ id: 'Whoami' });
 
 function sessionWire(session: { id: string; createdAt: Date; expiresAt: Date; idleSeconds: number; mfaMethod: string | null; source: string | null }) {
   return { id: session.id, createdAt: session.createdAt.toISOString(), expiresAt: session.expiresAt.toISOString(), idleSeconds: session.idleSeconds, mfa: session.mfaMethod, source: session.source };
@@ -55,11 +60,31 @@ export function authApiRoutes(services: ApiServices): ApiRoute[] {
     }),
     defineRoute({
       method: 'post',
+      path: '/v1/auth/browser-login',
+      operationId: 'session-browser-login',
+      summary:
+        'Sign in from the web dashboard: the session goes into an HttpOnly, SameSite=Strict cookie (Secure under TLS), never the body; the body carries the CSRF token to send back in X-Rekey-CSRF. Refused (403) unless Origin is this server',
+      tag: 'auth',
+      auth: 'none',
+      sessionCookie: 'set',
+      body: loginBodySchema,
+      response: browserLoginResponseSchema,
+      status: 201,
+      async handle({ body, source }) {
+        const result = await login({ ...services, ...services.sessions }, { user: body.user, password: body.password, mfa: body.mfa, source });
+        if (!result.ok) throw new UnauthorizedError(result.message, result.reason);
+        // `token` goes into the cookie (api-app) and is stripped from the body by the schema.
+        return { token: result.token, session: sessionWire(result.session), user: userWire(result.user), csrf: '' };
+      },
+    }),
+    defineRoute({
+      method: 'post',
       path: '/v1/auth/logout',
       operationId: 'session-logout',
       summary: 'End this session',
       tag: 'auth',
       response: z.object({ session: z.string(), ended: z.literal(true) }),
+      sessionCookie: 'clear',
       async handle({ actor }) {
         if (actor.workload !== undefined) {
           await services.store.revokeWorkloadSession(actor.session.id, services.clock.now());
@@ -77,9 +102,9 @@ export function authApiRoutes(services: ApiServices): ApiRoute[] {
       summary: 'Who this session is: the person, the session and their role grants',
       tag: 'auth',
       response: whoamiSchema,
-      async handle({ actor }) {
+      async handle({ actor, csrf }) {
         const [roles, bindings] = await Promise.all([services.store.listRoles(), services.store.listRoleBindings()]);
-        return { user: userWire(actor.user), session: sessionWire(actor.session), grants: grantsOf(principalOf(actor.user), roles, bindings) };
+        return { user: userWire(actor.user), session: sessionWire(actor.session), grants: grantsOf(principalOf(actor.user), roles, bindings), ...(csrf === undefined ? {} : { csrf }) };
       },
     }),
   ];
