@@ -50,9 +50,14 @@ export interface ProxyLogEntry {
   milliseconds: number;
   /** The model the request named (checked against the allow-lists), when it named one. */
   model: string | null;
-  /** Provider tokens of a sized answer; null for streams (counted into the metrics as they pass). */
+  /**
+   * Provider tokens. A stream is logged when it ends (then `milliseconds` is the whole stream):
+   * from its usage chunk (`stream_options.include_usage`), else output counted from its
+   * content events (`tokensFrom: "stream-events"`, input unknown).
+   */
   inputTokens: number | null;
   outputTokens: number | null;
+  tokensFrom: 'usage' | 'stream-events' | null;
 }
 
 export interface ProxyHandlerDependencies {
@@ -175,7 +180,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     const started = performance.now();
     const url = new URL(request.url);
     const route = routeOf(url.pathname);
-    const entry: ProxyLogEntry = { at: new Date().toISOString(), token: null, credential: null, version: null, method: request.method, path: url.pathname, status: 0, retried: false, milliseconds: 0, model: null, inputTokens: null, outputTokens: null };
+    const entry: ProxyLogEntry = { at: new Date().toISOString(), token: null, credential: null, version: null, method: request.method, path: url.pathname, status: 0, retried: false, milliseconds: 0, model: null, inputTokens: null, outputTokens: null, tokensFrom: null };
     const finish = (response: Response): Response => {
       entry.status = response.status;
       entry.milliseconds = Math.round((performance.now() - started) * 10) / 10;
@@ -305,14 +310,34 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
         deps.meter.tokens(meterKey, usage.inputTokens, usage.outputTokens);
         entry.inputTokens = usage.inputTokens;
         entry.outputTokens = usage.outputTokens;
+        entry.tokensFrom = 'usage';
       }
       responseHeaders.set('content-length', String(bytes.byteLength));
       return finish(new Response(bytes, { status: response.status, statusText: response.statusText, headers: responseHeaders }));
     }
     // Streams (server-sent events) and unsized bodies pass through as they come.
-    const scanner = createUsageScanner(contentType, (usage) => {
-      if (usage !== undefined) deps.meter.tokens(meterKey, usage.inputTokens, usage.outputTokens);
+    // The log line waits for the end of the stream (or the client leaving) to carry its tokens.
+    let logged = false;
+    const finishStream = () => {
+      if (logged) return;
+      logged = true;
+      entry.milliseconds = Math.round((performance.now() - started) * 10) / 10;
+      deps.log?.(entry);
+    };
+    const scanner = createUsageScanner(contentType, (usage, contentEvents) => {
+      if (usage !== undefined) {
+        deps.meter.tokens(meterKey, usage.inputTokens, usage.outputTokens);
+        entry.inputTokens = usage.inputTokens;
+        entry.outputTokens = usage.outputTokens;
+        entry.tokensFrom = 'usage';
+      } else if (contentEvents > 0) {
+        entry.outputTokens = contentEvents;
+        entry.tokensFrom = 'stream-events';
+      }
+      finishStream();
     });
-    return finish(new Response(response.body.pipeThrough(scanner), { status: response.status, statusText: response.statusText, headers: responseHeaders }));
+    request.signal.addEventListener('abort', finishStream, { once: true });
+    entry.status = response.status;
+    return new Response(response.body.pipeThrough(scanner), { status: response.status, statusText: response.statusText, headers: responseHeaders });
   };
 }

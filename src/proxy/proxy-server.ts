@@ -14,6 +14,8 @@ import { createProxyHandler, type BodyReader, type ProxyLogEntry, type ProxyUpst
 import { readIncomingLimited } from './request-guard.js';
 import { createUpstreamClient } from './upstream-client.js';
 import { createProxyMeter, type MeterTotals, type ProxyMeter } from './proxy-meter.js';
+import { createLatencyHistogram } from './latency-histogram.js';
+import type { ProxyTracing, ProxyTracingOptions } from './proxy-tracing.js';
 
 export interface ProxyServerOptions {
   store: Store;
@@ -44,6 +46,11 @@ export interface ProxyServerOptions {
   maxConnections?: number;
   /** Time a client has to send its request headers (default 20 s). */
   headersTimeoutMilliseconds?: number;
+  /**
+   * OpenTelemetry traces over OTLP/HTTP (`--otel`; endpoint and headers from the OTEL_*
+   * variables unless given). Unset: the tracing module is not even loaded.
+   */
+  otel?: ProxyTracingOptions | boolean | undefined;
 }
 
 export interface RunningProxy {
@@ -83,13 +90,22 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const authFailures = createAuthFailureCounter({ store: options.store, source: 'proxy', flushIntervalMilliseconds: options.authFailureFlushMilliseconds, onError: options.onError });
   const verifier = createTokenVerifier({ tokens: options.store, kind: 'proxy', cacheMilliseconds: options.tokenCacheMilliseconds ?? 5_000 });
   const upstreamClient = createUpstreamClient();
+  const latency = createLatencyHistogram();
+  const tracing: ProxyTracing | undefined =
+    options.otel === undefined || options.otel === false ? undefined : (await import('./proxy-tracing.js')).createProxyTracing(options.otel === true ? {} : options.otel);
+  const log = options.log;
+  const onEntry = (entry: ProxyLogEntry) => {
+    if (entry.credential !== null) latency.observe(entry.credential, entry.milliseconds);
+    tracing?.record(entry);
+    log?.(entry);
+  };
   const handler = createProxyHandler({
     fetch: upstreamClient.fetch,
     keySets,
     verifier,
     meter,
     upstreams: options.upstreams,
-    log: options.log,
+    log: onEntry,
     maxBodyBytes: options.maxBodyBytes,
     tokenRequestsPerSecond: options.tokenRequestsPerSecond,
     upstreamTimeoutMilliseconds: options.upstreamTimeoutMilliseconds,
@@ -107,7 +123,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
           authFailures.refused();
           return Response.json({ error: { message: 'a valid rekey virtual token is required (Authorization: Bearer rk_proxy_…)', code: 'invalid_virtual_token' } }, { status: 401, headers: { 'www-authenticate': 'Bearer realm="rekey"' } });
         }
-        return new Response(metricsText(meter.totals()), { headers: { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' } });
+        return new Response(metricsText(meter.totals()) + latency.text(), { headers: { 'content-type': 'text/plain; version=0.0.4', 'cache-control': 'no-store' } });
       }
       // The body straight from the socket (bounded), not through a WHATWG stream.
       const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -125,6 +141,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     },
   ).catch(async (error: unknown) => {
     upstreamClient.close();
+    await tracing?.close();
     await live.close();
     await meter.close();
     throw error;
@@ -140,6 +157,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       await live.close();
       await meter.close();
       await authFailures.close();
+      await tracing?.close();
     },
   };
 }

@@ -37,10 +37,16 @@ export function usageOfJson(bytes: Uint8Array): TokenUsage | undefined {
   }
 }
 
-export function createUsageScanner(contentType: string | null, onEnd: (usage: TokenUsage | undefined) => void): TransformStream<Uint8Array, Uint8Array> {
+/**
+ * `onEnd` gets the usage the answer reported, and for event streams the number of content
+ * events seen (one per streamed token on OpenAI and Anthropic: the count to fall back on when
+ * the client did not ask for `stream_options.include_usage`).
+ */
+export function createUsageScanner(contentType: string | null, onEnd: (usage: TokenUsage | undefined, contentEvents: number) => void): TransformStream<Uint8Array, Uint8Array> {
   const kind = contentType?.includes('text/event-stream') ? 'sse' : contentType?.includes('json') ? 'json' : 'other';
   const decoder = new TextDecoder();
   let usage: TokenUsage | undefined;
+  let contentEvents = 0;
   let pending = '';
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -52,7 +58,10 @@ export function createUsageScanner(contentType: string | null, onEnd: (usage: To
   };
 
   const scanLine = (line: string) => {
-    if (!line.startsWith('data:') || !line.includes('"usage"')) return;
+    if (!line.startsWith('data:')) return;
+    // OpenAI: {"choices":[{"delta":{"content":…}}]}; Anthropic: content_block_delta.
+    if ((line.includes('"content"') && !line.includes('"content":""') && !line.includes('"content":null')) || line.includes('"text_delta"')) contentEvents += 1;
+    if (!line.includes('"usage"')) return;
     try {
       merge(usageOf(JSON.parse(line.slice(5))));
     } catch {
@@ -85,7 +94,7 @@ export function createUsageScanner(contentType: string | null, onEnd: (usage: To
           // Not JSON after all.
         }
       }
-      onEnd(usage);
+      onEnd(usage, contentEvents);
     },
   });
 }

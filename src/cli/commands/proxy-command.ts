@@ -53,8 +53,9 @@ export function register(program: Command): void {
     .option('--token-rate <n>', 'requests a second each virtual token may send (429 with retry-after above it)')
     .option('--upstream-timeout <duration>', 'time the upstream has to answer with headers (504 after it)', '10m')
     .option('--max-connections <n>', 'open client connections beyond this are dropped')
+    .option('--otel', 'export OpenTelemetry traces over OTLP/HTTP (endpoint and headers from OTEL_EXPORTER_OTLP_*; also on with OTEL_TRACES_EXPORTER=otlp)')
     .option('--drain <duration>', 'on SIGTERM/SIGINT, how long requests in flight (streams too) may take to finish', '10s')
-    .action(async (options: { host: string; port: string; openaiUpstream: string; anthropicUpstream: string; log: string; maxBody: string; tokenRate?: string; upstreamTimeout: string; maxConnections?: string; drain: string } & ListenerFlags) => {
+    .action(async (options: { host: string; port: string; openaiUpstream: string; anthropicUpstream: string; log: string; maxBody: string; tokenRate?: string; upstreamTimeout: string; maxConnections?: string; drain: string; otel?: boolean } & ListenerFlags) => {
       const port = parsePort(options.port);
       const transport = listenerTransportOf(options);
       const maxBodyBytes = parseByteSize(options.maxBody, '--max-body');
@@ -77,6 +78,7 @@ export function register(program: Command): void {
           upstreamTimeoutMilliseconds,
           ...(tokenRequestsPerSecond === undefined ? {} : { tokenRequestsPerSecond }),
           ...(maxConnections === undefined ? {} : { maxConnections }),
+          ...(options.otel === true || (process.env.OTEL_TRACES_EXPORTER ?? '').split(',').map((value) => value.trim()).includes('otlp') ? { otel: true } : {}),
           // Names, versions, status and timing only: never a key, token, header or body.
           ...(options.log === 'json' ? { log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`) } : {}),
           onError: (message) => process.stderr.write(`rekey proxy: ${message}\n`),
