@@ -113,6 +113,9 @@ export async function startAzureKeyVaultFake(options: { apiVersion?: string } = 
       rejected.push(`api-version ${String(request.url.searchParams.get('api-version'))}`);
       return error(400, 'BadParameter', 'The specified version of the API is not supported.');
     }
+    if ((path === '/secrets' || path === '/secrets/') && request.method === 'GET') {
+      return { status: 200, body: { value: [...secrets.entries()].filter(([, list]) => list.length > 0).map(([name, list]) => ({ id: `${origin}/secrets/${name}`, attributes: { enabled: list.at(-1)?.enabled ?? true }, tags: list.at(-1)?.tags ?? {} })), nextLink: null } };
+    }
     const match = /^\/secrets\/([0-9A-Za-z-]{1,127})(?:\/([^/]*))?$/.exec(path);
     if (match === null) {
       rejected.push(`path ${path}`);

@@ -54,6 +54,10 @@ export async function startDopplerFake(): Promise<DopplerFake> {
         return { status: 200, body: { success: true } };
       }
     }
+    if (request.url.pathname === '/v3/configs/config/secrets' && request.method === 'GET') {
+      const secrets = secretsOf(query.get('project') ?? '', query.get('config') ?? '');
+      return { status: 200, body: { secrets: Object.fromEntries([...secrets.entries()].map(([name, value]) => [name, { raw: value, computed: value }])), success: true } };
+    }
     if (request.url.pathname === '/v3/configs/config/secrets' && request.method === 'POST') {
       const body = (jsonBody(request) ?? {}) as { project?: string; config?: string; secrets?: Record<string, unknown> };
       if (typeof body.project !== 'string' || typeof body.config !== 'string' || typeof body.secrets !== 'object' || body.secrets === null) return error(400, 'project, config and secrets are required');

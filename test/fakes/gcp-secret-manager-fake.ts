@@ -85,6 +85,10 @@ export async function startGcpSecretManagerFake(): Promise<GcpSecretManagerFake>
       etag: `"${version.number}"`,
     });
 
+    if (id === undefined && request.method === 'GET') {
+      const listed = [...secrets.entries()].filter(([key]) => key.startsWith(`${project}/`)).map(([, secret]) => secretView(secret));
+      return { status: 200, body: { secrets: listed, totalSize: listed.length } };
+    }
     if (id === undefined) {
       if (request.method !== 'POST') return error(405, 'UNIMPLEMENTED', 'method');
       const secretId = request.url.searchParams.get('secretId') ?? '';

@@ -56,6 +56,7 @@ export async function startNetlifyFake(): Promise<NetlifyFake> {
     }
     const [, account = '', rawKey, valueId] = match;
     const list = listOf(decodeURIComponent(account), request.url.searchParams.get('site_id') ?? '');
+    if (rawKey === undefined && request.method === 'GET') return { status: 200, body: list.map(view) };
     if (rawKey === undefined && request.method === 'POST') {
       const body = jsonBody(request) as Array<{ key?: string; values?: Array<{ context?: string; value?: string }> }> | undefined;
       if (!Array.isArray(body)) return error(422, 'body must be an array');

@@ -44,6 +44,9 @@ export async function startOnePasswordConnectFake(): Promise<OnePasswordFake> {
       rejected.push('token');
       return error(401, 'Invalid token signature');
     }
+    if (request.url.pathname === `/v1/vaults/${vault}/items` && request.method === 'GET') {
+      return { status: 200, body: [...items.entries()].map(([id, item]) => ({ id, title: item.title, version: item.version, vault: { id: vault }, category: 'API_CREDENTIAL' })) };
+    }
     const match = /^\/v1\/vaults\/([a-z0-9]{26})\/items\/([a-z0-9]{26})$/.exec(request.url.pathname);
     if (match === null || match[1] !== vault) {
       rejected.push(`path ${request.url.pathname}`);

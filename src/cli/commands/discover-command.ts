@@ -1,8 +1,9 @@
 /**
  * `rekey discover <credential>`: where does this credential's current value live? Looks in
  * files under `--root` (env, JSON, YAML and other text files; flags files git tracks), Vault
- * KV, AWS Secrets Manager, Kubernetes Secrets, GitLab variables (by fingerprint) and GitHub
- * secrets (by name, unverifiable), then prints `rekey consumer add …` lines for the places
+ * KV, AWS Secrets Manager, Kubernetes Secrets, GitLab variables, Azure Key Vault, Google
+ * Secret Manager, Vercel, Netlify, Doppler and 1Password Connect (by fingerprint), and
+ * GitHub secrets, Fly.io secrets and n8n credentials (by name, unverifiable), then prints `rekey consumer add …` lines for the places
  * not yet registered. Tokens come from the usual variables (VAULT_TOKEN, GITHUB_TOKEN,
  * GITLAB_TOKEN, the AWS chain, kubeconfig). Never prints a value.
  */
@@ -32,6 +33,17 @@ interface DiscoverOptions {
   gitlabProject?: string[];
   gitlabGroup?: string[];
   gitlabUrl?: string;
+  azureVault?: string[];
+  gcpProject?: string[];
+  gcpEndpoint?: string;
+  vercelProject?: string[];
+  vercelTeam?: string;
+  netlifySite?: string[];
+  flyApp?: string[];
+  n8nUrl?: string;
+  dopplerConfig?: string[];
+  onepasswordUrl?: string;
+  onepasswordVault?: string[];
   json?: boolean;
 }
 
@@ -69,6 +81,36 @@ async function buildSources(options: DiscoverOptions) {
     const { createGitlabDiscoverySource } = await import('../../discovery/ci-discovery.js');
     sources.push(createGitlabDiscoverySource({ token: requireVariable('GITLAB_TOKEN', '--gitlab-project/--gitlab-group'), apiUrl: options.gitlabUrl, projects: options.gitlabProject, groups: options.gitlabGroup }));
   }
+  for (const vaultUrl of options.azureVault ?? []) {
+    const { createAzureKeyVaultDiscoverySource } = await import('../../discovery/cloud-secret-discovery.js');
+    sources.push(createAzureKeyVaultDiscoverySource({ vaultUrl }));
+  }
+  for (const project of options.gcpProject ?? []) {
+    const { createGcpSecretManagerDiscoverySource } = await import('../../discovery/cloud-secret-discovery.js');
+    const accessToken = process.env['GOOGLE_OAUTH_ACCESS_TOKEN'];
+    sources.push(createGcpSecretManagerDiscoverySource({ project, endpoint: options.gcpEndpoint, accessToken: accessToken === '' ? undefined : accessToken }));
+  }
+  const platforms = await import('../../discovery/platform-discovery.js');
+  const pair = (value: string, option: string, what: string): [string, string] => {
+    const [left, right, ...rest] = value.split('/');
+    if (left === undefined || right === undefined || left === '' || right === '' || rest.length > 0) throw new UsageError(`${option} takes ${what}, not "${value.slice(0, 80)}"`);
+    return [left, right];
+  };
+  for (const project of options.vercelProject ?? []) sources.push(platforms.createVercelDiscoverySource({ token: requireVariable('VERCEL_TOKEN', '--vercel-project'), project, teamId: options.vercelTeam }));
+  for (const site of options.netlifySite ?? []) {
+    const [account, siteId] = pair(site, '--netlify-site', 'account/site-id');
+    sources.push(platforms.createNetlifyDiscoverySource({ token: requireVariable('NETLIFY_AUTH_TOKEN', '--netlify-site'), account, site: siteId }));
+  }
+  for (const app of options.flyApp ?? []) sources.push(platforms.createFlyDiscoverySource({ token: requireVariable('FLY_API_TOKEN', '--fly-app'), app }));
+  if (options.n8nUrl !== undefined) sources.push(platforms.createN8nDiscoverySource({ token: requireVariable('N8N_TOKEN', '--n8n-url'), baseUrl: options.n8nUrl }));
+  for (const entry of options.dopplerConfig ?? []) {
+    const [project, config] = pair(entry, '--doppler-config', 'project/config');
+    sources.push(platforms.createDopplerDiscoverySource({ token: requireVariable('DOPPLER_TOKEN', '--doppler-config'), project, config }));
+  }
+  for (const vaultId of options.onepasswordVault ?? []) {
+    if (options.onepasswordUrl === undefined) throw new UsageError('--onepassword-vault needs --onepassword-url (the Connect server)');
+    sources.push(platforms.createOnePasswordDiscoverySource({ token: requireVariable('OP_CONNECT_TOKEN', '--onepassword-vault'), connectUrl: options.onepasswordUrl, vault: vaultId }));
+  }
   if (sources.length === 0) {
     throw new UsageError('nothing to search', { hint: 'give --root <dir>, --vault-address, --aws-region, --kubernetes, --github-repo/--github-org or --gitlab-project/--gitlab-group' });
   }
@@ -97,6 +139,17 @@ export function register(program: Command): void {
     .option('--gitlab-project <id>', 'check GitLab CI variables of this project (GITLAB_TOKEN)', collect)
     .option('--gitlab-group <id>', 'check GitLab CI variables of this group (GITLAB_TOKEN)', collect)
     .option('--gitlab-url <url>', 'GitLab base URL (default https://gitlab.com)')
+    .option('--azure-vault <url>', 'check Azure Key Vault secrets (DefaultAzureCredential; repeatable)', collect)
+    .option('--gcp-project <id>', 'check Google Secret Manager secrets (GOOGLE_OAUTH_ACCESS_TOKEN, else Application Default Credentials; repeatable)', collect)
+    .option('--gcp-endpoint <url>', 'Secret Manager endpoint (regional or private)')
+    .option('--vercel-project <id>', 'check Vercel project variables (VERCEL_TOKEN; repeatable)', collect)
+    .option('--vercel-team <id>', 'the Vercel team the projects belong to')
+    .option('--netlify-site <account/site>', 'check Netlify site variables (NETLIFY_AUTH_TOKEN; repeatable)', collect)
+    .option('--fly-app <app>', 'list Fly.io app secrets by name (FLY_API_TOKEN; repeatable)', collect)
+    .option('--n8n-url <url>', 'list n8n credentials by name and type (N8N_TOKEN)')
+    .option('--doppler-config <project/config>', 'check Doppler secrets (DOPPLER_TOKEN; repeatable)', collect)
+    .option('--onepassword-url <url>', '1Password Connect server')
+    .option('--onepassword-vault <id>', 'check the fields of this vault\'s items (OP_CONNECT_TOKEN; repeatable)', collect)
     .option('--json', 'print JSON')
     .action(async (credentialName: string, options: DiscoverOptions) => {
       if (options.stage !== 'current' && options.stage !== 'previous' && options.stage !== 'pending') {
