@@ -108,9 +108,35 @@ A req/s a little under 250 means the paced load could not be sustained on this s
 }
 
 /** Where the time went and what changed it (kept with the generator so a re-run keeps it). */
-const PROFILE_NOTES = `## Where the time went
+const PROFILE_NOTES = `## Where the time went, and what changed it
 
-(filled in from the --cpu-prof profile; see below)
+Profiled with \`npm run bench:proxy -- --profile <dir>\` (the rekey process runs under
+\`node --cpu-prof\`) while wrk drove 1 KiB chat completions at it (2026-12-08, before any change;
+6 s of load, 5.5 % idle, so CPU-bound). Inclusive shares of the proxy's CPU:
+
+| where | share |
+|---|---|
+| undici \`fetch\` to the upstream (Request construction, fetch-spec steps, body re-streaming) | 10.5 % (+ 7.5 % in its \`Request\` constructor) |
+| request body read through a WHATWG ReadableStream made from the socket (hono adaptor \`get body\` + \`readBodyLimited\`) | 7.3 % |
+| hono node-server adaptor: incoming → \`Request\` (6.5 %), \`Response\` → socket (4.9 %) | 11.4 % |
+| garbage collection (mostly the objects above) | 7.9 % |
+| node:http parsing and socket writes | ≈ 12 % |
+| rekey's own checks: token cache, credential choice, endpoint group, JSON parse, duplicate-key walk, model check, metering | ≈ 3 % |
+
+Changed: the upstream call goes over node:http with keep-alive agents (\`src/proxy/upstream-client.ts\`,
+the same wire exchange without undici's fetch layer), and the request body is read straight
+from the socket with the same bound (\`readIncomingLimited\`: 413 as soon as the limit is passed,
+the rest discarded, never held). No check of item 3 changed; \`test/attacks/proxy-bypass.test.ts\`
+and \`test/proxy/\` pass, and \`test/proxy/proxy.test.ts\` still shows the first streamed event
+arriving before the upstream finishes.
+
+What is left is the Fetch-API shape of the proxy itself: every request still becomes a WHATWG
+\`Request\` (hono's node adaptor, shared with \`rekey serve\` through \`listenFetch\`), the upstream
+answer becomes a \`Response\` over a web stream (\`Readable.toWeb\`), headers are copied into
+\`Headers\` objects twice, and the answer goes back through the adaptor. The bare pass-through does
+none of that. Meeting the throughput goal needs the proxy's hot path on node:http end to end
+(IncomingMessage in, ServerResponse out, the checks unchanged) — not done in this change. The
+figures above say by how much each goal is missed on this (shared, loaded) machine.
 `;
 
 export function writeBenchReadme(file: string, results: ProxyBenchResults): void {
