@@ -285,7 +285,9 @@ async function main(): Promise<void> {
   const output = resolve(import.meta.dirname, '../../../bench/proxy');
   writeFileSync(join(output, `load-results${suffix}.json`), JSON.stringify(results, null, 2) + '\n');
   // The README shows both the proxy benchmark and these figures.
-  if (existsSync(join(output, 'results.json'))) writeBenchReadme(join(output, 'README.md'), JSON.parse(readFileSync(join(output, 'results.json'), 'utf8')) as Parameters<typeof writeBenchReadme>[1]);
+  // (Only from a results.json of the new benchmark: the README is left alone until one exists.)
+  const benchResults = existsSync(join(output, 'results.json')) ? (JSON.parse(readFileSync(join(output, 'results.json'), 'utf8')) as Parameters<typeof writeBenchReadme>[1]) : undefined;
+  if (benchResults?.fixedRate !== undefined) writeBenchReadme(join(output, 'README.md'), benchResults);
   process.stdout.write(JSON.stringify({ proxy: throughProxy, sdk: throughSdk, propagation: { ...propagated, perRotation: undefined } }, null, 2) + '\n');
   if (throughProxy.failures + throughSdk.failures + throughEngineProxy.failures + engineSdk.failures > 0) process.exitCode = 1;
 }
