@@ -143,6 +143,16 @@ withPostgresDatabase('team server [postgres]', (database: () => PostgresTestData
         expect(result.code, `${entry.args.join(' ')}: ${result.stderr}`).toBe(entry.code);
         if (entry.capability !== undefined) expect(result.stderr).toContain(`needs capability ${entry.capability}`);
       }
+      // A new value and rotate --due go through the API too.
+      const value = `sk-proj-${'Q7'.repeat(24)}`;
+      planted.push(value);
+      const stored = await rekey(['credential', 'set-value', STAGING, '--stage', 'pending', '--json'], ada, `${value}\n`);
+      expect(stored.code, stored.stderr).toBe(0);
+      expect(JSON.parse(stored.stdout)).toMatchObject({ stage: 'pending', hint: expect.any(String) });
+      expect((await rekey(['credential', 'set-value', PROD, '--stage', 'pending'], olga, `${value}\n`)).stderr).toContain('needs capability rotate on openai/ticketing/prod');
+      const due = await rekey(['rotate', '--due', '--dry-run'], ada);
+      expect(due.code, due.stderr).toBe(0);
+      expect(due.stdout).toBe('nothing is due\n');
       const prodReveal = await rekey(['credential', 'reveal', PROD, '--yes'], ada);
       expect(prodReveal.code).toBe(1);
       expect(prodReveal.stderr).toContain('reveal on openai/ticketing/prod needs a fresh MFA proof');

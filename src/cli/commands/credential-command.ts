@@ -279,7 +279,10 @@ export function register(program: Command): void {
       const { setCredentialValue } = await import('../../vault/credential-service.js');
       const value = await readSecretValue(`new value for ${name}`);
       const providerKeyId = providerKeyIdOption(options.providerKeyId, true);
-      const version = await withCliContext((context) => setCredentialValue(context, name, value, options.stage as 'pending' | 'current' | undefined, providerKeyId));
+      const stage = options.stage as 'pending' | 'current' | undefined;
+      const version = serverUrl() !== undefined
+        ? await remote.setValue(name, { value: value.reveal(), ...(stage === undefined ? {} : { stage }), providerKeyId })
+        : await withCliContext((context) => setCredentialValue(context, name, value, stage, providerKeyId));
       if (options.json === true) printJson(versionJson(version));
       else process.stdout.write(`${colour.green('stored')} ${name} version ${version.number} as ${version.stage} (${version.hint})\n`);
     });
@@ -449,6 +452,12 @@ export function describePolicy(policy: CredentialPolicy): string {
 
 /** The same operations through a rekey server (`--server` / REKEY_SERVER), returning what the local ones return. */
 const remote = {
+  async setValue(name: string, body: { value: string; stage?: 'pending' | 'current'; providerKeyId: string | null }) {
+    const { credentialSegment, versionFromWire } = await import('../remote-state.js');
+    const { versionSchema } = await import('../../server/api/api-schemas.js');
+    // The answer names no credential id, and nothing printed needs it.
+    return versionFromWire(await (await remote.client()).request('POST', `/v1/credentials/${credentialSegment(name)}/versions`, versionSchema, body), '');
+  },
   async client() {
     return (await import('../server-client.js')).openApiClient();
   },

@@ -196,6 +196,7 @@ async function rotateThroughServer(
 
 async function rotateDue(options: RotateOptions): Promise<void> {
   const grace = graceOptions(options);
+  if (serverUrl() !== undefined) return rotateDueThroughServer(options, grace);
   await withCliContext(async (context) => {
     const { findDue, runDue } = await import('../../rotation/rotation-schedule.js');
     const { applyRetention } = await import('../../vault/retention.js');
@@ -225,6 +226,31 @@ async function rotateDue(options: RotateOptions): Promise<void> {
     if (options.json !== true) printRetentionRun(retention);
     if (results.some((result) => result.outcome?.state !== 'done')) process.exitCode = 1;
   });
+}
+
+/** `rekey rotate --due` against a server: the same lines (retention runs with the server's own schedule, not here). */
+async function rotateDueThroughServer(options: RotateOptions, grace: { graceQuietSeconds?: number | undefined; graceMaxSeconds?: number | undefined }): Promise<void> {
+  const [{ openApiClient }, { rotationOutcomeSchema }, { dueSchema }, { z }] = await Promise.all([
+    import('../server-client.js'), import('../../server/api/rotation-wire.js'), import('../../server/routes/rotation-api-routes.js'), import('zod'),
+  ]);
+  const schema = z.object({ due: z.array(dueSchema), results: z.array(z.object({ credential: z.string(), skipped: z.boolean(), error: z.string().nullable(), outcome: rotationOutcomeSchema.nullable() })).nullable() });
+  const answer = await openApiClient().request('POST', '/v1/rotations/due', schema, { ...(options.dryRun === true ? { dryRun: true } : {}), ...Object.fromEntries(Object.entries(grace).filter(([, value]) => value !== undefined)) });
+  if (options.dryRun === true) {
+    if (options.json === true) printJson(answer.due);
+    else if (answer.due.length === 0) process.stdout.write('nothing is due\n');
+    else for (const item of answer.due) process.stdout.write(`due: ${item.credential} v${item.version}, ${item.ageDays} days old (every ${item.rotateEveryDays})${item.activeRotation === null ? '' : `, blocked by rotation ${item.activeRotation.id}`}\n`);
+    return;
+  }
+  const results = answer.results ?? [];
+  if (options.json === true) printJson(results);
+  else if (results.length === 0) process.stdout.write('nothing is due\n');
+  else {
+    for (const result of results) {
+      if (result.outcome !== null) printOutcomeWire(result.outcome);
+      else process.stdout.write(`${colour.red(result.skipped ? 'skipped' : 'failed')} ${result.credential}: ${result.error ?? ''}\n`);
+    }
+  }
+  if (results.some((result) => result.outcome?.state !== 'done')) process.exitCode = 1;
 }
 
 async function rotateStaged(base: string, options: RotateOptions): Promise<void> {

@@ -10,7 +10,7 @@ import { SecretValue } from '../../core/secret-value.js';
 import { PROVIDER_KINDS } from '../../core/types.js';
 import { keyShapeProblem, scopeProblems } from '../../providers/key-shapes.js';
 import { INSTALL_TARGET } from '../../team/access-control.js';
-import { addCredential, editCredential, removeCredential, requireCredential, revealCredential } from '../../vault/credential-service.js';
+import { addCredential, editCredential, removeCredential, requireCredential, revealCredential, setCredentialValue } from '../../vault/credential-service.js';
 import { defineRoute, type ApiRoute } from '../api/api-route.js';
 import { credentialTargetNamed, visibleTo, type ApiServices } from '../api/api-services.js';
 import {
@@ -113,6 +113,25 @@ export function credentialApiRoutes(services: ApiServices): ApiRoute[] {
       access: onCredential('read-metadata'),
       async handle({ params }) {
         return (await store.listVersions((await requireCredential(store, params.name)).id)).map(versionWire);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/credentials/{name}/versions',
+      operationId: 'credential-set-value',
+      summary: 'Store a new value: current if there is none, else pending (or the stage asked for); a change of key, so it needs rotate',
+      tag: 'credentials',
+      params: z.object({ name: credentialNameParam }),
+      body: z
+        .object({ value: z.string().min(1).max(16_384), stage: z.enum(['pending', 'current']).optional(), providerKeyId: z.string().min(1).max(200).nullable().optional() })
+        .strict()
+        .meta({ id: 'CredentialSetValue' }),
+      response: versionSchema,
+      status: 201,
+      access: async ({ params }) => ({ capability: 'rotate', target: await credentialTargetNamed(store, params.name) }),
+      async handle({ params, body, actor }) {
+        const version = await setCredentialValue({ store, vault: services.vault, audit: actor.audit, actor: actor.name }, params.name, new SecretValue(body.value), body.stage, body.providerKeyId ?? null);
+        return versionWire(version);
       },
     }),
     defineRoute({

@@ -10,6 +10,7 @@ import { SecretValue } from '../../core/secret-value.js';
 import type { RotationRecord } from '../../core/types.js';
 import { isHolderGone } from '../../rotation/lease-holder.js';
 import { readRotationData } from '../../rotation/rotation-data.js';
+import { findDue, runDue } from '../../rotation/rotation-schedule.js';
 import type { StartRotationRequest } from '../../rotation/rotation-executor.js';
 import { defineRoute, type ApiRoute } from '../api/api-route.js';
 import { credentialTargetNamed, targetOf, visibleTo, type ApiServices } from '../api/api-services.js';
@@ -30,6 +31,14 @@ export const startRotationBody = z
   .meta({ id: 'RotationStart' });
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
+
+const dueRotationBody = z
+  .object({ dryRun: z.boolean().optional(), graceQuietSeconds: z.number().min(0).optional(), graceMaxSeconds: z.number().min(0).optional() })
+  .strict()
+  .meta({ id: 'DueRotationRun' });
+export const dueSchema = z
+  .object({ credential: z.string(), version: z.number().int(), ageDays: z.number(), rotateEveryDays: z.number(), dueSince: z.string(), activeRotation: z.object({ id: z.string(), state: z.string() }).nullable() })
+  .meta({ id: 'DueCredential' });
 
 export function rotationApiRoutes(services: ApiServices): ApiRoute[] {
   const { store } = services;
@@ -60,6 +69,26 @@ export function rotationApiRoutes(services: ApiServices): ApiRoute[] {
     target: await credentialTargetNamed(store, body.credential),
   });
   return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/rotations/due',
+      operationId: 'rotation-due',
+      summary: 'Rotate every credential whose policy cadence has passed (dryRun: only list them); needs rotate on each due credential',
+      tag: 'rotations',
+      body: dueRotationBody,
+      response: z.object({ due: z.array(dueSchema), results: z.array(z.object({ credential: z.string(), skipped: z.boolean(), error: z.string().nullable(), outcome: rotationOutcomeSchema.nullable() })).nullable() }).meta({ id: 'DueRotations' }),
+      async access() {
+        const due = await findDue(store, services.clock);
+        return Promise.all(due.map(async (item) => ({ capability: 'rotate' as const, target: await credentialTargetNamed(store, item.credential) })));
+      },
+      async handle({ body, actor }) {
+        const due = (await findDue(store, services.clock)).map((item) => ({ ...item, dueSince: item.dueSince.toISOString() }));
+        if (body.dryRun === true) return { due, results: null };
+        const executor = await services.rotations(actor.audit);
+        const results = await runDue({ store, executor, clock: services.clock }, { actor: actor.name, graceQuietSeconds: body.graceQuietSeconds, graceMaxSeconds: body.graceMaxSeconds });
+        return { due, results: results.map((result) => ({ credential: result.credential, skipped: result.skipped, error: result.error, outcome: result.outcome === null ? null : rotationOutcomeWire(result.outcome) })) };
+      },
+    }),
     defineRoute({
       method: 'post',
       path: '/v1/rotations/plan',
