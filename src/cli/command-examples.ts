@@ -97,6 +97,9 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'user set-password': ['rekey user set-password alice --password-stdin'],
   'user groups': ['rekey user groups alice payments oncall'],
 
+  'sso add': ['rekey sso add corp --issuer https://login.acme.com --client-id rekey --client-secret-stdin --groups-claim groups --allowed-domain acme.com < secret.txt'],
+  'sso list': ['rekey sso list'],
+  'sso remove': ['rekey sso remove corp'],
   'identity add': ["rekey identity add acme-deploy --issuer https://token.actions.githubusercontent.com --audience https://rekey.internal --claim repository=acme/app --claim ref=refs/heads/main --group ci-deployers"],
   'identity list': ['rekey identity list', 'REKEY_SERVER=https://rekey.internal:8420 rekey identity list --json'],
   'identity remove': ['rekey identity remove acme-deploy'],
@@ -127,7 +130,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 
   inventory: ['rekey inventory --provider openai --stale-days 90', 'rekey inventory --provider openai --output csv > keys.csv', 'pbpaste | rekey inventory --adopt key_abc --name openai/ticketing/debug --root .', 'rekey inventory --revoke key_abc --dry-run'],
 
-  login: ['rekey login --server https://rekey.internal:8420 --user alice', 'printf "%s\\n" "$PASSWORD" | rekey login --server http://127.0.0.1:8420 --user ci --password-stdin', 'REKEY_OIDC_TOKEN="$CI_JOB_JWT" rekey login --server https://rekey.internal:8420 --workload-token-env'],
+  login: ['rekey login --server https://rekey.internal:8420 --user alice', 'printf "%s\\n" "$PASSWORD" | rekey login --server http://127.0.0.1:8420 --user ci --password-stdin', 'REKEY_OIDC_TOKEN="$CI_JOB_JWT" rekey login --server https://rekey.internal:8420 --workload-token-env', 'rekey login --server https://rekey.internal:8420 --sso corp'],
   logout: ['rekey logout'],
   whoami: ['rekey whoami', 'rekey whoami --json'],
   serve: ['rekey serve --port 8420'],

@@ -55,6 +55,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'mfa', summary: 'Multi-factor authentication for people: TOTP enrolment, verification and recovery codes', load: async () => (await import('./commands/mfa-command.js')).register },
   { name: 'role', summary: 'Manage roles (capabilities on scopes) and role bindings to users and groups', load: async () => (await import('./commands/role-command.js')).register },
   { name: 'identity', summary: 'OIDC workload identities: which CI jobs (issuer, audience, bound claims) act in which groups', load: async () => (await import('./commands/identity-command.js')).register },
+  { name: 'sso', summary: 'OIDC SSO providers people sign in through (authorization code + PKCE; groups claim to role bindings)', load: async () => (await import('./commands/sso-command.js')).register },
   { name: 'login', summary: 'Sign in to a rekey server (--server URL or REKEY_SERVER); the session is kept in $REKEY_HOME/session.json (0600)', load: async () => (await import('./commands/login-command.js')).registerLogin },
   { name: 'logout', summary: 'End the session on the rekey server and forget it here', load: async () => (await import('./commands/login-command.js')).registerLogout },
   { name: 'whoami', summary: 'Who you are on the rekey server: account, session and role grants', load: async () => (await import('./commands/login-command.js')).registerWhoami },

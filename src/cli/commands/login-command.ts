@@ -46,13 +46,15 @@ export function registerLogin(program: Command): void {
     .option('--server <url>', 'the rekey server, e.g. https://rekey.internal:8420 (or REKEY_SERVER); with any state command it runs that command there')
     .option('--user <name>', 'the account (default: your OS user name)')
     .option('--password-stdin', 'read the password from the first line of stdin (a one-time code, when needed, from the second)')
+    .option('--sso <provider>', 'sign in through an SSO provider: a loopback listener gets the one-time code after the browser sign-in')
     .option('--workload-token-stdin', "CI: read the job's OIDC token from stdin and exchange it for a 15-minute session as its workload identity")
     .option('--workload-token-env [variable]', "CI: the same, with the OIDC token from an environment variable (default REKEY_OIDC_TOKEN)")
     .option('--json', 'print JSON')
-    .action(async (options: { user?: string; passwordStdin?: boolean; workloadTokenStdin?: boolean; workloadTokenEnv?: string | boolean; json?: boolean }) => {
+    .action(async (options: { user?: string; passwordStdin?: boolean; sso?: string; workloadTokenStdin?: boolean; workloadTokenEnv?: string | boolean; json?: boolean }) => {
       const server = serverUrl();
       if (server === undefined) throw new UsageError('name the server: rekey login --server URL (or set REKEY_SERVER)');
       if (options.workloadTokenStdin === true || options.workloadTokenEnv !== undefined) return workloadLogin(server, options);
+      if (options.sso !== undefined) return ssoLogin(server, options.sso, options.json === true);
       const user = options.user ?? osUser();
       const secrets = await readLoginSecrets(options.passwordStdin === true);
       const client = createApiClient(server, undefined);
@@ -67,6 +69,49 @@ export function registerLogin(program: Command): void {
       if (options.json === true) printJson({ server, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt, idleSeconds: answer.session.idleSeconds });
       else process.stdout.write(`${colour.green('signed in')} to ${server} as ${answer.user.name} (session ${answer.session.id}, until ${answer.session.expiresAt}, ends after ${Math.round(answer.session.idleSeconds / 60)} min idle)\n`);
     });
+}
+
+/**
+ * SSO from the CLI (RFC 8252): listen on a loopback port, send the person's browser to the
+ * server's start URL with that port and the S256 challenge of a verifier only this process
+ * knows, receive the one-time code on the loopback redirect, exchange it with the verifier.
+ */
+async function ssoLogin(server: string, provider: string, json: boolean): Promise<void> {
+  const [{ createServer }, { randomBytes, createHash }, { ssoExchangeResponse }] = await Promise.all([import('node:http'), import('node:crypto'), import('../../server/routes/sso-routes.js')]);
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  let deliver: (code: string) => void = () => undefined;
+  const received = new Promise<string>((resolve) => (deliver = resolve));
+  const listener = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const code = url.searchParams.get('code');
+    if (url.pathname !== '/callback' || code === null) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end('<!doctype html><title>rekey</title><p>Signed in to rekey. You can close this tab.</p>');
+    deliver(code);
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const port = (listener.address() as { port: number }).port;
+  try {
+    const start = `${server}/v1/auth/sso/${encodeURIComponent(provider)}/start?cli_redirect=${encodeURIComponent(`http://127.0.0.1:${port}/callback`)}&cli_challenge=${challenge}`;
+    process.stderr.write(`open this URL in your browser to sign in with ${provider}:\n  ${start}\n`);
+    if (process.stdout.isTTY && process.env.REKEY_NO_BROWSER === undefined) {
+      const { spawn } = await import('node:child_process');
+      const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+      spawn(opener, [start], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+    }
+    const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new UsageError('no sign-in within 5 minutes')), 5 * 60_000).unref());
+    const code = await Promise.race([received, timeout]);
+    const answer = await createApiClient(server, undefined).request('POST', '/v1/auth/sso/exchange', ssoExchangeResponse, { code, verifier });
+    await saveSession({ server, token: answer.token, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt });
+    if (json) return printJson({ server, user: answer.user.name, session: answer.session.id, expiresAt: answer.session.expiresAt, mfa: answer.session.mfa });
+    process.stdout.write(`${colour.green('signed in')} to ${server} as ${answer.user.name} through ${provider} (session ${answer.session.id}, until ${answer.session.expiresAt})\n`);
+    return undefined;
+  } finally {
+    listener.close();
+  }
 }
 
 /** A CI job: its OIDC token (stdin or an environment variable, never an argument) → a workload session. */

@@ -10,6 +10,7 @@ import { auditApiRoutes } from '../routes/audit-api-routes.js';
 import { consumerApiRoutes } from '../routes/consumer-api-routes.js';
 import { credentialApiRoutes } from '../routes/credential-api-routes.js';
 import { identityApiRoutes } from '../routes/identity-api-routes.js';
+import { mountSsoRoutes, ssoApiRoutes, SSO_PATHS } from '../routes/sso-routes.js';
 import { mfaApiRoutes } from '../routes/mfa-api-routes.js';
 import { rotationApiRoutes } from '../routes/rotation-api-routes.js';
 import { teamApiRoutes } from '../routes/team-api-routes.js';
@@ -29,6 +30,7 @@ export function managementRoutes(services: ApiServices): ApiRoute[] {
     ...auditApiRoutes(services),
     ...teamApiRoutes(services),
     ...identityApiRoutes(services),
+    ...ssoApiRoutes(services),
     ...mfaApiRoutes(services),
     ...approvalApiRoutes(services),
   ];
@@ -134,8 +136,9 @@ export const DELIVERY_PATHS: readonly OpenApiExtraPath[] = [
 
 export function mountManagementApi(app: Hono, services: ApiServices, info: { version: string }): void {
   const routes = managementRoutes(services);
-  const document = buildOpenApiDocument(routes, DELIVERY_PATHS, info);
+  const document = buildOpenApiDocument(routes, [...DELIVERY_PATHS, ...SSO_PATHS], info);
   app.get('/openapi.json', (context) => context.json(document));
+  mountSsoRoutes(app, services);
   mountApiRoutes(app, routes, {
     sessions: { store: services.store, clock: services.clock, integrity: services.integrity, audit: services.audit },
     capability: { access: services.access, store: services.store, gates: services.gates },
