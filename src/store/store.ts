@@ -34,6 +34,7 @@ import type { AlertStore } from './alert-store-types.js';
 import type { ApprovalStore } from './approval-store-types.js';
 import type { ByokStore } from './byok-store-types.js';
 import type { IdentityStore, OidcStore } from './identity-store-types.js';
+import type { PasskeyStore } from './passkey-store-types.js';
 import type { TeamStore } from './team-store-types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -159,7 +160,7 @@ export interface MigrationStatus {
   pending: number[];
 }
 
-export interface Store extends AlertStore, TeamStore, ApprovalStore, IdentityStore, ByokStore, OidcStore {
+export interface Store extends AlertStore, TeamStore, ApprovalStore, IdentityStore, ByokStore, OidcStore, PasskeyStore {
   readonly dialect: Dialect;
 
   /** Apply pending migrations under a lock (safe when several processes start at once). */
@@ -277,7 +278,7 @@ export interface Store extends AlertStore, TeamStore, ApprovalStore, IdentitySto
 /** The tables whose rows carry a MAC. */
 export const SEALED_TABLES = [
   'access_tokens', 'consumers', 'settings', 'users', 'roles', 'role_bindings',
-  'approval_policies', 'approval_requests', 'approval_decisions', 'workload_identities', 'sessions',
+  'approval_policies', 'approval_requests', 'approval_decisions', 'workload_identities', 'sessions', 'webauthn_credentials',
 ] as const;
 export type SealedTable = (typeof SEALED_TABLES)[number];
 

@@ -35,7 +35,7 @@ export const DEFAULT_SESSION_LIFETIMES: SessionLifetimes = { idleSeconds: 2 * 60
  * a person who has enrolled a factor cannot log in (fail closed).
  */
 export interface SecondFactor {
-  required(user: UserRecord): boolean;
+  required(user: UserRecord): boolean | Promise<boolean>;
   /** The method used (`totp`, `recovery-code`, `webauthn`…) when `proof` is good, else undefined. */
   verify(user: UserRecord, proof: Record<string, unknown>): Promise<string | undefined>;
 }
@@ -90,7 +90,7 @@ export async function login(deps: SessionDeps, request: LoginRequest): Promise<L
   if (!userIntact(deps, found)) return refuse('bad-credentials', badCredentials, 'user row fails its integrity check');
   const enrolled = found.totpSealed !== null && found.totpConfirmed;
   let mfaMethod: string | null = null;
-  if (enrolled || deps.secondFactor?.required(found) === true) {
+  if (enrolled || (await deps.secondFactor?.required(found)) === true) {
     if (deps.secondFactor === undefined) return refuse('mfa-failed', 'this account has MFA enrolled and the server cannot check it', 'no second-factor verifier');
     if (request.mfa === undefined) return refuse('mfa-required', 'a second factor is required for this account (mfa)', 'second factor missing');
     const method = await deps.secondFactor.verify(found, request.mfa);

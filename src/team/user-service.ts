@@ -94,15 +94,16 @@ export async function enableUser(deps: TeamDeps, name: string): Promise<UserReco
   return updated;
 }
 
-/** Withdraws TOTP and recovery codes (a lost phone): the user enrols again at next login; their sessions end. */
-export async function resetUserMfa(deps: TeamDeps, name: string): Promise<{ user: UserRecord; sessionsEnded: number }> {
+/** Withdraws TOTP, recovery codes and passkeys (a lost phone or key): the user enrols again at next login; their sessions end. */
+export async function resetUserMfa(deps: TeamDeps, name: string): Promise<{ user: UserRecord; sessionsEnded: number; passkeysRemoved: number }> {
   const user = await requireUser(deps, name);
   const now = deps.clock.now();
   const updated = await retagUser(deps, await deps.store.updateUser(user.id, { totpSealed: null, totpConfirmed: false }));
   await deps.store.setRecoveryCodes(user.id, [], now);
+  const passkeysRemoved = await deps.store.removeUserPasskeys(user.id);
   const sessionsEnded = await deps.store.revokeUserSessions(user.id, now, sessionResealer(deps.integrity));
-  await deps.audit.record({ event: 'user-reset-mfa', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded } });
-  return { user: updated, sessionsEnded };
+  await deps.audit.record({ event: 'user-reset-mfa', actor: deps.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { user: name, sessionsEnded, passkeysRemoved } });
+  return { user: updated, sessionsEnded, passkeysRemoved };
 }
 
 /** A user row whose MAC fails is treated as absent power: the caller refuses it. */

@@ -16,6 +16,7 @@ import { runAccessStoreContract } from './store-access.js';
 import { runByokStoreContract } from './store-byok.js';
 import { runRotationRecordStoreContract } from './store-rotation-records.js';
 import { runTeamStoreContract } from './store-team.js';
+import { runPasskeyStoreContract } from './store-passkeys.js';
 import { auditDraft, newCredential, newVersion, type StoreFixture, type StoreFixtureFactory } from './store-fixture.js';
 
 async function stagesOf(store: Store, credentialId: string): Promise<Record<number, string>> {
@@ -27,6 +28,7 @@ async function stagesOf(store: Store, credentialId: string): Promise<Record<numb
 export function runStoreContract(label: string, createFixture: StoreFixtureFactory): void {
   runAccessStoreContract(label, createFixture);
   runTeamStoreContract(label, createFixture);
+  runPasskeyStoreContract(label, createFixture);
   runRotationRecordStoreContract(label, createFixture);
   runApprovalStoreContract(label, createFixture);
   runByokStoreContract(label, createFixture);

@@ -28,12 +28,13 @@ export function untilSignal(): Promise<string> {
 }
 
 /** What the management API of `rekey serve` runs on: this process's store, vault, audit log and rotation engine. */
-export async function managementServices(context: CliContext): Promise<ApiServices> {
+export async function managementServices(context: CliContext, publicUrl?: string): Promise<ApiServices> {
   const { createAccessControl } = await import('../../team/access-control.js');
   // A sealed install checks the team's rows (users, roles, bindings) against their MACs (issue 11).
   const integrity = context.integrity.sealed ? context.integrity.rows : undefined;
-  const [{ createTotpSecondFactor }, { approvalLinkKey }, { createStepUpGate }, { createApprovalGate }] = await Promise.all([
+  const [{ createTotpSecondFactor }, { createMfaSecondFactor, webauthnConfigFromUrl }, { approvalLinkKey }, { createStepUpGate }, { createApprovalGate }] = await Promise.all([
     import('../../team/mfa-service.js'),
+    import('../../team/webauthn-service.js'),
     import('../../team/approval-link.js'),
     import('../../server/middleware/step-up/step-up-gate.js'),
     import('../../server/middleware/approval/approval-gate.js'),
@@ -43,6 +44,9 @@ export async function managementServices(context: CliContext): Promise<ApiServic
   const { createAuditLog } = await import('../../audit/audit-log.js');
   // The server's own audit log: its events name the person of each request, not this OS user.
   const audit = createAuditLog({ store: context.store, clock: context.clock, chain: context.integrity.sealed ? context.integrity.chain : undefined });
+  // Passkeys are bound to the origin people reach the server at (an https name, or http://localhost).
+  const webauthn = publicUrl === undefined ? undefined : webauthnConfigFromUrl(publicUrl);
+  const loginDeps = { store: context.store, audit, clock: context.clock, actor: 'login', integrity };
   return {
     integrity,
     store: context.store,
@@ -53,7 +57,8 @@ export async function managementServices(context: CliContext): Promise<ApiServic
     fingerprintSalt: context.keys.fingerprintSalt,
     access,
     team: { envelope, linkKey: approvalLinkKey(context.keys.material.key) },
-    sessions: { secondFactor: createTotpSecondFactor({ store: context.store, audit, clock: context.clock, actor: 'login', envelope, integrity }) },
+    webauthn,
+    sessions: { secondFactor: createMfaSecondFactor({ ...loginDeps, webauthn }, createTotpSecondFactor({ ...loginDeps, envelope })) },
     gates: [createStepUpGate({ access, clock: context.clock }), createApprovalGate({ store: context.store, clock: context.clock, integrity })],
   };
 }
@@ -63,9 +68,11 @@ export function register(program: Command): void {
     .description('Serve keys to applications (SDK) with per-application read tokens: GET /v1/credentials/<name>/keys, long poll, check-ins')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8420')
-    .action(async (options: { host: string; port: string } & ListenerFlags) => {
+    .option('--public-url <url>', 'the URL people reach this server at (https, or http://localhost:PORT): passkeys are bound to its host name and origin (default: $REKEY_PUBLIC_URL; none: no passkeys)')
+    .action(async (options: { host: string; port: string; publicUrl?: string } & ListenerFlags) => {
       const port = parsePort(options.port);
       const transport = listenerTransportOf(options);
+      const publicUrl = options.publicUrl ?? (process.env.REKEY_PUBLIC_URL === undefined || process.env.REKEY_PUBLIC_URL === '' ? undefined : process.env.REKEY_PUBLIC_URL);
       const { startKeyServer } = await import('../../server/key-server.js');
       await withCliContext(async (context) => {
         const { home, store, vault } = context;
@@ -78,7 +85,7 @@ export function register(program: Command): void {
           port,
           transport,
           onError: (message) => process.stderr.write(`rekey serve: ${message}\n`),
-          api: { services: await managementServices(context), version: VERSION },
+          api: { services: await managementServices(context, publicUrl), version: VERSION },
           onNotice: (message) => process.stderr.write(`rekey serve: ${message}\n`),
         });
         process.stderr.write(`rekey serve: listening on ${server.url} (${database.label}${database.databaseUrl === undefined ? ', polling for changes' : ', LISTEN/NOTIFY'})\n`);

@@ -102,13 +102,13 @@ export function register(program: Command): void {
 
   user
     .command('reset-mfa <name>')
-    .description('Withdraw the TOTP secret and recovery codes of a user (lost device); they enrol again at next sign-in')
+    .description('Withdraw the TOTP secret, recovery codes and passkeys of a user (lost device); they enrol again at next sign-in')
     .action(async (name: string) => {
       const { resetUserMfa } = await import('../../team/user-service.js');
-      const { sessionsEnded } = serverUrl() !== undefined
-        ? await api().then(({ client, z, schemas }) => client.request('POST', `/v1/users/${encodeURIComponent(name)}/reset-mfa`, z.object({ user: schemas.userSchema, sessionsEnded: z.number() })))
+      const { sessionsEnded, passkeysRemoved } = serverUrl() !== undefined
+        ? await api().then(({ client, z, schemas }) => client.request('POST', `/v1/users/${encodeURIComponent(name)}/reset-mfa`, z.object({ user: schemas.userSchema, sessionsEnded: z.number(), passkeysRemoved: z.number().int().default(0) })))
         : await withCliContext((context) => resetUserMfa(teamDeps(context), name));
-      process.stdout.write(`${colour.green('reset')} MFA of ${name}; ${sessionsEnded} session(s) ended\n`);
+      process.stdout.write(`${colour.green('reset')} MFA of ${name}; ${passkeysRemoved} passkey(s) removed, ${sessionsEnded} session(s) ended\n`);
     });
 
   user

@@ -13,6 +13,7 @@ import { credentialTarget, type AccessControl } from '../../team/access-control.
 import type { AuthorizationTarget } from '../../team/authorize.js';
 import type { SessionDeps } from '../../team/session-service.js';
 import type { RowIntegrity } from '../../team/team-deps.js';
+import type { WebauthnConfig } from '../../team/webauthn-service.js';
 import type { Vault } from '../../vault/vault.js';
 import type { ActionGate } from '../middleware/require-capability/require-capability.js';
 
@@ -30,6 +31,8 @@ export interface ApiServices {
   sessions?: Pick<SessionDeps, 'lifetimes' | 'secondFactor'> | undefined;
   /** What MFA enrolment and approval links need: the envelope that seals TOTP secrets and the link-signing key. */
   team?: { envelope: Envelope; linkKey: Buffer } | undefined;
+  /** The relying party passkeys are bound to (from serve's --public-url); absent: no passkeys. */
+  webauthn?: WebauthnConfig | undefined;
   /** Step-up MFA, approvals: checks after the role check (`requireCapability`). */
   gates?: readonly ActionGate[] | undefined;
 }

@@ -12,6 +12,7 @@ import { credentialApiRoutes } from '../routes/credential-api-routes.js';
 import { identityApiRoutes } from '../routes/identity-api-routes.js';
 import { mountSsoRoutes, ssoApiRoutes, SSO_PATHS } from '../routes/sso-routes.js';
 import { mfaApiRoutes } from '../routes/mfa-api-routes.js';
+import { passkeyApiRoutes } from '../routes/passkey-api-routes.js';
 import { rotationApiRoutes } from '../routes/rotation-api-routes.js';
 import { teamApiRoutes } from '../routes/team-api-routes.js';
 import { tokenApiRoutes } from '../routes/token-api-routes.js';
@@ -32,6 +33,7 @@ export function managementRoutes(services: ApiServices): ApiRoute[] {
     ...identityApiRoutes(services),
     ...ssoApiRoutes(services),
     ...mfaApiRoutes(services),
+    ...passkeyApiRoutes(services),
     ...approvalApiRoutes(services),
   ];
 }

@@ -23,7 +23,7 @@ export const loginBodySchema = z
   .object({
     user: z.string().min(1).max(64),
     password: z.string().min(1).max(1024),
-    mfa: z.record(z.string(), z.unknown()).optional().describe('the second factor, e.g. { "totp": "123456" }'),
+    mfa: z.record(z.string(), z.unknown()).optional().describe('the second factor: { "totp": "123456" }, { "recoveryCode": "…" } or { "webauthn": <assertion for POST /v1/auth/passkey/options> }'),
   })
   .strict()
   .meta({ id: 'LoginRequest' });
@@ -36,7 +36,7 @@ export const whoamiSchema = z
   .object({ user: userSchema, session: sessionSchema, grants: z.array(grantSchema), csrf: z.string().optional().describe('the session CSRF token (for the dashboard after a reload)') })
   .meta({ id: 'Whoami' });
 
-function sessionWire(session: { id: string; createdAt: Date; expiresAt: Date; idleSeconds: number; mfaMethod: string | null; source: string | null }) {
+export function sessionWire(session: { id: string; createdAt: Date; expiresAt: Date; idleSeconds: number; mfaMethod: string | null; source: string | null }) {
   return { id: session.id, createdAt: session.createdAt.toISOString(), expiresAt: session.expiresAt.toISOString(), idleSeconds: session.idleSeconds, mfa: session.mfaMethod, source: session.source };
 }
 

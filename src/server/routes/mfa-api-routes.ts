@@ -4,15 +4,26 @@
  * recovery codes (shown once), new recovery codes, status, and the step-up that records a
  * fresh proof on the session for production actions.
  */
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import { confirmTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, type MfaDeps } from '../../team/mfa-service.js';
 import { STEP_UP_WINDOW_SECONDS, stepUpSession } from '../../team/step-up.js';
+import { stepUpWithPasskey } from '../../team/webauthn-service.js';
 import type { ApiActor } from '../api/api-actor.js';
 import { defineRoute, type ApiRoute } from '../api/api-route.js';
 import type { ApiServices } from '../api/api-services.js';
+import { authenticationResponseSchema, passkeyDeps } from './passkey-api-routes.js';
 
 const codeBody = z.object({ totp: z.string().min(1).max(64).optional(), recoveryCode: z.string().min(1).max(64).optional() }).strict().meta({ id: 'MfaProof' });
+const stepUpBody = z
+  .object({
+    totp: z.string().min(1).max(64).optional(),
+    recoveryCode: z.string().min(1).max(64).optional(),
+    webauthn: authenticationResponseSchema.optional().describe('a passkey assertion for the options of POST /v1/auth/passkey/step-up-options'),
+  })
+  .strict()
+  .meta({ id: 'StepUpProof' });
 const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()).describe('each works once; shown only in this response') }).meta({ id: 'RecoveryCodes' });
 
 function codeOf(body: z.infer<typeof codeBody>): string {
@@ -23,6 +34,11 @@ export function mfaApiRoutes(services: ApiServices): ApiRoute[] {
   const deps = (actor: ApiActor): MfaDeps => {
     if (services.team === undefined) throw new ConfigError('this server was started without MFA support');
     return { store: services.store, audit: actor.audit, clock: services.clock, actor: actor.name, integrity: services.integrity, envelope: services.team.envelope };
+  };
+  const passkeyStepUp = (actor: ApiActor, response: AuthenticationResponseJSON) => {
+    const webauthn = passkeyDeps(services, actor);
+    if (webauthn === undefined) throw new ConfigError('this server has no public URL, which passkeys are bound to', { hint: 'start rekey serve with --public-url' });
+    return stepUpWithPasskey(webauthn, actor.session, actor.user, response);
   };
   return [
     defineRoute({
@@ -77,10 +93,10 @@ export function mfaApiRoutes(services: ApiServices): ApiRoute[] {
       operationId: 'session-step-up',
       summary: `Record a fresh MFA proof on this session: production reveal, rotate, emergency, end grace, token creation and master-key rotation need one from the last ${STEP_UP_WINDOW_SECONDS / 60} minutes`,
       tag: 'auth',
-      body: codeBody,
+      body: stepUpBody,
       response: z.object({ method: z.string(), at: z.iso.datetime(), validUntil: z.iso.datetime() }).meta({ id: 'StepUp' }),
       async handle({ actor, body }) {
-        const { method, at } = await stepUpSession(deps(actor), actor.session, actor.user.name, codeOf(body));
+        const { method, at } = body.webauthn === undefined ? await stepUpSession(deps(actor), actor.session, actor.user.name, codeOf(body)) : await passkeyStepUp(actor, body.webauthn as AuthenticationResponseJSON);
         return { method, at: at.toISOString(), validUntil: new Date(at.getTime() + STEP_UP_WINDOW_SECONDS * 1000).toISOString() };
       },
     }),

@@ -76,21 +76,21 @@ export function teamApiRoutes(services: ApiServices): ApiRoute[] {
       access,
       async handle({ params, actor }) {
         const result = await disableUser(teamOf(actor), params.name);
-        return { user: userWire(result.user), sessionsEnded: result.sessionsEnded };
+        return { user: userWire(result.user), sessionsEnded: result.sessionsEnded, passkeysRemoved: result.passkeysRemoved };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/v1/users/{name}/reset-mfa',
       operationId: 'user-reset-mfa',
-      summary: "Withdraw a person's TOTP secret and recovery codes (lost device); their sessions end",
+      summary: "Withdraw a person's TOTP secret, recovery codes and passkeys (lost device); their sessions end",
       tag: 'team',
       params: z.object({ name: z.string().min(1).max(64) }),
-      response: z.object({ user: userSchema, sessionsEnded: z.number().int() }),
+      response: z.object({ user: userSchema, sessionsEnded: z.number().int(), passkeysRemoved: z.number().int() }),
       access,
       async handle({ params, actor }) {
         const result = await resetUserMfa(teamOf(actor), params.name);
-        return { user: userWire(result.user), sessionsEnded: result.sessionsEnded };
+        return { user: userWire(result.user), sessionsEnded: result.sessionsEnded, passkeysRemoved: result.passkeysRemoved };
       },
     }),
     defineRoute({

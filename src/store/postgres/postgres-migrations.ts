@@ -438,6 +438,19 @@ export const postgresMigrations: readonly Migration[] = [
     statements: [`ALTER TABLE access_tokens ADD COLUMN allowed_endpoints JSONB`],
   },
   {
+    version: 19,
+    name: 'passkeys: relying party, device type, backup state and clone flag of each WebAuthn credential',
+    statements: [
+      // Migration 13 made the table; what a passkey needs besides: the RP ID it is bound to,
+      // single- or multi-device, backed up or not, and when its signature counter went backwards.
+      `ALTER TABLE webauthn_credentials ADD COLUMN rp_id TEXT NOT NULL DEFAULT ''`,
+      `ALTER TABLE webauthn_credentials ADD COLUMN device_type TEXT NOT NULL DEFAULT 'singleDevice'`,
+      `ALTER TABLE webauthn_credentials ADD COLUMN backed_up BOOLEAN NOT NULL DEFAULT FALSE`,
+      `ALTER TABLE webauthn_credentials ADD COLUMN flagged_at TIMESTAMPTZ`,
+      `ALTER TABLE webauthn_credentials ADD COLUMN flag_reason TEXT`,
+    ],
+  },
+  {
     version: 20,
     name: 'OIDC: SSO providers, session groups from the IdP, sealed person links, workload sessions',
     statements: [

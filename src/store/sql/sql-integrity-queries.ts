@@ -21,6 +21,7 @@ const KEY_COLUMNS: Record<SealedTable, readonly string[]> = {
   approval_decisions: ['request_id', 'approver'],
   workload_identities: ['name'],
   sessions: ['id'],
+  webauthn_credentials: ['id'],
 };
 
 export function createIntegrityQueries({ database }: SqlStoreContext): IntegrityMethods {

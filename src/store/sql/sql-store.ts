@@ -12,6 +12,7 @@ import { applyMigrations, readMigrationStatus } from './sql-migrator.js';
 import { createApprovalQueries } from './sql-approval-queries.js';
 import { createIdentityQueries } from './sql-identity-queries.js';
 import { createOidcQueries } from './sql-oidc-queries.js';
+import { createPasskeyQueries } from './sql-passkey-queries.js';
 import { createTeamQueries } from './sql-team-queries.js';
 import { createRotationQueries } from './sql-rotation-queries.js';
 import { createUsageQueries } from './sql-usage-queries.js';
@@ -85,6 +86,7 @@ export function createSqlStore(options: SqlStoreOptions): Store {
     ...createApprovalQueries(context),
     ...createIdentityQueries(context),
     ...createOidcQueries(context),
+    ...createPasskeyQueries(context),
     ...createIntegrityQueries(context),
     ...createByokQueries(context),
     async watchKeyChanges(onChange, watchOptions) {

@@ -15,7 +15,7 @@ export function createStepUpGate(deps: { access: AccessControl; clock: Pick<Cloc
       const decision = await gatePersonRequest({ accessControl: deps.access, clock: deps.clock }, { user: actor.user, session: actor.session, capability: request.capability, target: request.target });
       if (decision.allowed) return { pass: true, mfa: decision.mfaMethod ?? undefined };
       if (decision.denial === 'forbidden') return { pass: false, status: 403, code: 'forbidden', message: decision.reason };
-      return { pass: false, status: 403, code: decision.denial, message: decision.reason, extra: { hint: 'POST /v1/auth/step-up with { "totp": "123456" } (or rekey mfa verify), then repeat the call' } };
+      return { pass: false, status: 403, code: decision.denial, message: decision.reason, extra: { hint: 'POST /v1/auth/step-up with { "totp": "123456" } or { "webauthn": <assertion> } (or rekey mfa verify), then repeat the call' } };
     },
   };
 }
