@@ -28,6 +28,7 @@ import type { PasskeyRecord } from '../store/passkey-store-types.js';
 import type { SessionRecord, UserRecord } from '../store/team-store-types.js';
 import { hasMfa } from './mfa-service.js';
 import { verifyPassword } from './password-hash.js';
+import { sessionResealer } from './session-integrity.js';
 import { openSession, type LoginResult, type SecondFactor, type SessionDeps } from './session-service.js';
 import { freshMfa } from './step-up.js';
 import type { TeamDeps } from './team-deps.js';
@@ -329,7 +330,7 @@ export async function verifyPasskeyAssertion(deps: WebauthnDeps, check: Assertio
 export async function stepUpWithPasskey(deps: WebauthnDeps, session: Pick<SessionRecord, 'id'>, user: UserRecord, response: AuthenticationResponseJSON): Promise<{ method: 'webauthn'; at: Date }> {
   await verifyPasskeyAssertion(deps, { purpose: 'step-up', response, user, session });
   const at = deps.clock.now();
-  await deps.store.recordSessionMfa(session.id, at, 'webauthn');
+  await deps.store.recordSessionMfa(session.id, at, 'webauthn', sessionResealer(deps.integrity));
   return { method: 'webauthn', at };
 }
 

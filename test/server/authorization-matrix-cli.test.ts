@@ -243,7 +243,7 @@ describe('state commands ported to server mode print what local mode prints', ()
     expect((JSON.parse(await ok(['role', 'list', '--json'])) as Array<{ name: string; requireMfa: boolean }>).find((role) => role.name === 'rotator')).toMatchObject({ requireMfa: true });
     expect(await ok(['role', 'unbind', binding])).toBe(`removed binding ${binding}\n`);
     expect(await ok(['role', 'remove', 'rotator'])).toBe('removed role rotator\n');
-    expect(await ok(['user', 'reset-mfa', 'carol'])).toBe('reset MFA of carol; 0 session(s) ended\n');
+    expect(await ok(['user', 'reset-mfa', 'carol'])).toBe('reset MFA of carol; 0 passkey(s) removed, 0 session(s) ended\n');
     expect(await ok(['user', 'disable', 'carol'])).toBe('disabled user carol; 0 session(s) ended\n');
 
     const path = join(root, 'app.env');

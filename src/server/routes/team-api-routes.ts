@@ -76,7 +76,7 @@ export function teamApiRoutes(services: ApiServices): ApiRoute[] {
       access,
       async handle({ params, actor }) {
         const result = await disableUser(teamOf(actor), params.name);
-        return { user: userWire(result.user), sessionsEnded: result.sessionsEnded, passkeysRemoved: result.passkeysRemoved };
+        return { user: userWire(result.user), sessionsEnded: result.sessionsEnded };
       },
     }),
     defineRoute({
