@@ -98,6 +98,8 @@ export interface PutSealed {
   statusDetail: string | null;
   validatedAt: Date | null;
   nextCheckAt: Date;
+  /** When the key was stored (default now). */
+  createdAt?: Date;
 }
 
 export interface TenantVault {
@@ -230,7 +232,7 @@ export function createTenantVault({ store, wrapper }: { store: ByokVaultStore; w
           fingerprint: key.fingerprint(value),
           status: input.status,
           statusDetail: input.statusDetail,
-          createdAt: new Date(),
+          createdAt: input.createdAt ?? new Date(),
           validatedAt: input.validatedAt,
           nextCheckAt: input.nextCheckAt,
         }),

@@ -6,6 +6,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BadRequest } from './emulator-http.js';
+import { ANTHROPIC_CREDIT_MESSAGE } from './emulator-key-conditions.js';
 import { isKeyAccepted, type EmulatedKey } from './emulator-state.js';
 import { bearerToken, type EmulatorDeps } from './openai-auth.js';
 
@@ -55,6 +56,9 @@ export function anthropicAuthenticate(deps: EmulatorDeps, surface: 'admin' | 'in
       if (fault.kind === 'server-error') {
         return fault.variant === 0 ? anthropicError(context, 500, 'api_error', 'Internal server error') : anthropicError(context, 529 as ContentfulStatusCode, 'overloaded_error', 'Overloaded');
       }
+    }
+    if (surface === 'inference' && deps.conditions?.get(key.id)?.outOfQuota === true) {
+      return anthropicError(context, 400, 'invalid_request_error', ANTHROPIC_CREDIT_MESSAGE);
     }
     key.lastUsedAt = deps.state.nowMs();
     context.set('key', key);

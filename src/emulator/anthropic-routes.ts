@@ -7,6 +7,7 @@
 import { Hono, type Context } from 'hono';
 import { SecretValue } from '../core/secret-value.js';
 import { ANTHROPIC_MODELS, cannedReply, type AnthropicModelEntry } from './emulator-catalog.js';
+import { modelAllowed } from './emulator-key-conditions.js';
 import { BadRequest, countTokens, optionalInteger, optionalString, paginate, readJsonObject, requiredString } from './emulator-http.js';
 import { generateKeyValue, redactAnthropic } from './emulator-random.js';
 import type { EmulatedKey, EmulatorState } from './emulator-state.js';
@@ -86,7 +87,7 @@ export function createAnthropicRoutes(deps: EmulatorDeps): Hono<AnthropicEnv> {
 
   app.get('/v1/models', inference, (context) => {
     const limit = optionalInteger(context.req.query('limit'), 'limit', 1, 1000) ?? 20;
-    const page = paginate([...ANTHROPIC_MODELS], (model) => model.id, { limit, after: context.req.query('after_id'), before: context.req.query('before_id') });
+    const page = paginate(ANTHROPIC_MODELS.filter((model) => modelAllowed(deps.conditions?.get(context.get('key').id), model.id)), (model) => model.id, { limit, after: context.req.query('after_id'), before: context.req.query('before_id') });
     return context.json({ data: page.items.map(modelObject), has_more: page.hasMore, first_id: page.items[0]?.id ?? null, last_id: page.items.at(-1)?.id ?? null });
   });
 

@@ -19,6 +19,7 @@ import { createOpenAIOrganizationRoutes } from './openai-organization-routes.js'
 import { createOpenAIReportsRoutes } from './openai-reports-routes.js';
 import { createOpenAIMembersRoutes } from './openai-members-routes.js';
 import { createOpenAIBillingRoutes } from './openai-billing-routes.js';
+import type { KeyCondition, KeyConditions } from './emulator-key-conditions.js';
 import { createProject, createServiceAccount, mintUserProjectKey, ownerUser } from './openai-objects.js';
 import { createAnthropicRoutes, createAnthropicApiKey } from './anthropic-routes.js';
 import { seedOrganization, type SeedOrganizationOptions, type SeededOrganization } from './emulator-org-seed.js';
@@ -75,6 +76,10 @@ export interface RunningEmulator {
    * (the real API cannot). Useful to exercise `DELETE …/api_keys/{id}` on a non-service-account key.
    */
   createOpenAIUserKey(projectId: string, name: string): { keyId: string; key: SecretValue };
+  /** Emulator-only: an account condition for the key with this value (out of quota, models it may use); see emulator-key-conditions.ts. */
+  setKeyCondition(value: string, condition: KeyCondition): void;
+  /** Emulator-only: the key's owner revokes it in the vendor's console (it is refused from now on, after the revocation delay). */
+  revokeKeyByValue(value: string): void;
   /** Seeds a realistic organisation at both vendors (see emulator-org-seed.ts); call once. */
   seedOrganization(options?: SeedOrganizationOptions): SeededOrganization;
   close(): Promise<void>;
@@ -155,7 +160,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     openrouter: bootstrapKey(state, 'openrouter', options.openrouterManagementKey),
   };
   state.flush();
-  const deps: EmulatorDeps = { state, faults };
+  const conditions: KeyConditions = new Map();
+  const deps: EmulatorDeps = { state, faults, conditions };
   const app = buildEmulatorApp(deps);
 
   const host = options.host ?? '127.0.0.1';
@@ -214,6 +220,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const minted = mintUserProjectKey(state, project, name);
       state.changed();
       return { keyId: minted.key.id, key: minted.value };
+    },
+    setKeyCondition(value, condition) {
+      const key = state.findKeyByValue(value);
+      if (key === undefined) throw new Error('the emulator knows no key with that value');
+      conditions.set(key.id, { ...conditions.get(key.id), ...condition });
+    },
+    revokeKeyByValue(value) {
+      const key = state.findKeyByValue(value);
+      if (key === undefined) throw new Error('the emulator knows no key with that value');
+      state.setKeyStatus(key, 'revoked');
+      state.changed();
     },
     seedOrganization(seedOptions) {
       const seeded = seedOrganization(state, seedOptions);

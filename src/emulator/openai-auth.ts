@@ -8,11 +8,14 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { FaultInjector } from './emulator-faults.js';
 import { BadRequest } from './emulator-http.js';
 import { maskForAuthError } from './emulator-random.js';
+import { OPENAI_INSUFFICIENT_QUOTA_MESSAGE, type KeyConditions } from './emulator-key-conditions.js';
 import { isKeyAccepted, type EmulatedKey, type EmulatorState } from './emulator-state.js';
 
 export interface EmulatorDeps {
   state: EmulatorState;
   faults: FaultInjector;
+  /** Out-of-quota and model-restricted keys by key id (emulator-key-conditions.ts). */
+  conditions?: KeyConditions;
 }
 
 export type OpenAIEnv = { Variables: { key: EmulatedKey } };
@@ -83,6 +86,9 @@ export function openaiAuthenticate(deps: EmulatorDeps, surface: 'admin' | 'infer
       return fault.variant === 0
         ? openaiError(context, 500, 'The server had an error while processing your request. Sorry about that!', 'server_error')
         : openaiError(context, 503, 'The engine is currently overloaded, please try again later.', 'server_error');
+    }
+    if (surface === 'inference' && deps.conditions?.get(key.id)?.outOfQuota === true) {
+      return openaiError(context, 429, OPENAI_INSUFFICIENT_QUOTA_MESSAGE, 'insufficient_quota', 'insufficient_quota');
     }
     key.lastUsedAt = deps.state.nowMs();
     context.set('key', key);

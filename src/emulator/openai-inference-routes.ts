@@ -3,6 +3,7 @@ import { projectAllowsModel } from './openai-project-settings-routes.js';
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { cannedReply, findOpenAIModel, OPENAI_MODELS, type OpenAIModelEntry } from './emulator-catalog.js';
+import { modelAllowed } from './emulator-key-conditions.js';
 import { BadRequest, countTokens, readJsonObject, requiredString } from './emulator-http.js';
 import { openaiAuthenticate, openaiError, type EmulatorDeps, type OpenAIEnv } from './openai-auth.js';
 import type { EmulatedKey } from './emulator-state.js';
@@ -126,11 +127,13 @@ export function createOpenAIInferenceRoutes(deps: EmulatorDeps): Hono<OpenAIEnv>
   const authenticate = openaiAuthenticate(deps, 'inference');
   const { state } = deps;
 
-  app.get('/models', authenticate, (context) => context.json({ object: 'list', data: OPENAI_MODELS.map(modelObject) }));
+  const allowed = (context: { get(name: 'key'): { id: string } }, model: string) => modelAllowed(deps.conditions?.get(context.get('key').id), model);
+
+  app.get('/models', authenticate, (context) => context.json({ object: 'list', data: OPENAI_MODELS.filter((model) => allowed(context, model.id)).map(modelObject) }));
 
   app.get('/models/:model{.+}', authenticate, (context) => {
     const model = findOpenAIModel(context.req.param('model'));
-    return model === undefined ? modelNotFound(context, context.req.param('model')) : context.json(modelObject(model));
+    return model === undefined || !allowed(context, model.id) ? modelNotFound(context, context.req.param('model')) : context.json(modelObject(model));
   });
 
   app.post('/chat/completions', authenticate, async (context) => {

@@ -77,6 +77,9 @@ function authenticate(deps: EmulatorDeps, surface: 'management' | 'inference' | 
     if (fault.kind === 'server-error') {
       return fault.variant === 0 ? openrouterError(context, 500, 'Internal Server Error') : openrouterError(context, 502, 'Provider returned error');
     }
+    if (surface === 'inference' && deps.conditions?.get(key.id)?.outOfQuota === true) {
+      return openrouterError(context, 402, 'Insufficient credits. Add more using https://openrouter.ai/settings/credits');
+    }
     key.lastUsedAt = deps.state.nowMs();
     context.set('key', key);
     await next();
@@ -175,6 +178,10 @@ export function createOpenRouterRoutes(deps: EmulatorDeps): Hono<OpenRouterEnv> 
   app.get('/key', authenticate(deps, 'any'), (context) => {
     const key = context.get('key');
     const info = keyObject(state, key);
+    if (deps.conditions?.get(key.id)?.outOfQuota === true) {
+      info.limit = info.limit ?? 0;
+      info.limit_remaining = 0;
+    }
     return context.json({
       data: {
         label: info.label,

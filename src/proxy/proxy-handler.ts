@@ -14,6 +14,7 @@
  */
 import type { DeliveredKey, KeySet, KeySets } from '../access/key-sets.js';
 import { bearerTokenOf, type TokenVerifier } from '../access/token-verifier.js';
+import { isByokToken, reportByokStatus, resolveByok, type ByokProxyDeps } from './byok-proxy.js';
 import type { AccessToken, ProviderKind } from '../core/types.js';
 import type { MeterKey, ProxyMeter } from './proxy-meter.js';
 import { createTokenRateLimiter, type TokenRateLimiter } from './rate-limiter.js';
@@ -77,6 +78,8 @@ export interface ProxyHandlerDependencies {
   /** Time allowed for the upstream's response headers (default 10 min); 504 after it. */
   upstreamTimeoutMilliseconds?: number | undefined;
   now?: (() => number) | undefined;
+  /** Bring-your-own-key (issue 20, byok-proxy.ts): an `rk_byok_…` token with `x-rekey-user` uses that user's own key. */
+  byok?: ByokProxyDeps | undefined;
 }
 
 type Family = 'openai' | 'anthropic';
@@ -195,7 +198,9 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     if (badPath !== undefined) return finish(proxyError(route.family, 400, 'invalid_path', `rekey proxy refuses this path: ${badPath}`));
 
     const presented = presentedToken(request, route.family);
-    const token = presented === undefined ? undefined : await deps.verifier.verify(presented, source);
+    const byok = deps.byok !== undefined && isByokToken(presented) ? await resolveByok(deps.byok, deps.keySets, request, presented, route.provider) : undefined;
+    if (byok?.kind === 'refused') return finish(proxyError(route.family, byok.status, byok.code, byok.message));
+    const token = byok !== undefined ? byok.token : presented === undefined ? undefined : await deps.verifier.verify(presented, source);
     if (token === undefined) {
       deps.onTokenRefused?.();
       return finish(proxyError(route.family, 401, 'invalid_virtual_token', 'a valid rekey virtual token is required (rk_proxy_…)'));
@@ -216,7 +221,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
       return finish(response);
     }
 
-    const chosen = await credentialFor(deps.keySets, token, route.provider, request.headers.get('x-rekey-credential'));
+    const chosen = byok !== undefined ? byok.set : await credentialFor(deps.keySets, token, route.provider, request.headers.get('x-rekey-credential'));
     if (typeof chosen === 'string') return finish(proxyError(route.family, 403, 'credential_not_allowed', chosen));
     let set = chosen;
     entry.credential = set.credential.name;
@@ -262,7 +267,8 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     let key = set.keys[0];
     if (key === undefined) return finish(proxyError(route.family, 503, 'no_key', `credential ${set.credential.name} has no current key`));
     let response = await send(key);
-    if (response !== undefined && response !== 'timeout' && response.status === 401) {
+    if (byok !== undefined && response !== undefined && response !== 'timeout' && deps.byok !== undefined) await reportByokStatus(deps.byok, byok, response.status);
+    if (byok?.keyId == null && response !== undefined && response !== 'timeout' && response.status === 401) {
       await deps.keySets.refresh(set.credential.name);
       set = await deps.keySets.get(set.credential.name);
       const tried = key;
@@ -290,6 +296,7 @@ export function createProxyHandler(deps: ProxyHandlerDependencies): (request: Re
     const responseHeaders = new Headers(response.headers);
     for (const name of DROPPED_RESPONSE_HEADERS) responseHeaders.delete(name);
     responseHeaders.set('x-rekey-key-version', String(key.version));
+    if (byok !== undefined) responseHeaders.set('x-rekey-byok', byok.fallback ? 'fallback' : 'user');
     if (response.body === null) return finish(new Response(null, { status: response.status, headers: responseHeaders }));
     const contentType = response.headers.get('content-type');
     if (response.status >= 400) {

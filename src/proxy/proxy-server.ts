@@ -13,6 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { createProxyHandler, type BodyReader, type ProxyLogEntry, type ProxyUpstreams } from './proxy-handler.js';
 import { readIncomingLimited } from './request-guard.js';
 import { createUpstreamClient } from './upstream-client.js';
+import type { ByokProxyDeps } from './byok-proxy.js';
 import { createProxyMeter, type MeterTotals, type ProxyMeter } from './proxy-meter.js';
 import { createLatencyHistogram } from './latency-histogram.js';
 import type { ProxyTracing, ProxyTracingOptions } from './proxy-tracing.js';
@@ -38,6 +39,8 @@ export interface ProxyServerOptions {
   onNotice?: (message: string) => void;
   /** Request body limit in bytes (default 8 MiB): larger bodies get 413 as they stream in. */
   maxBodyBytes?: number;
+  /** Bring-your-own-key calls (byok-proxy.ts); absent: an rk_byok_ token is refused like any unknown token. */
+  byok?: ByokProxyDeps;
   /** Requests a second per virtual token (429 with retry-after above it); unset: unlimited. */
   tokenRequestsPerSecond?: number;
   /** How long the upstream may take to answer with headers (default 10 min; 504 after it). */
@@ -110,6 +113,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     tokenRequestsPerSecond: options.tokenRequestsPerSecond,
     upstreamTimeoutMilliseconds: options.upstreamTimeoutMilliseconds,
     onTokenRefused: () => authFailures.refused(),
+    byok: options.byok,
   });
   const listening = await listenFetch(
     async (request, env) => {

@@ -109,6 +109,40 @@ export function register(program: Command): void {
     else process.stdout.write(`${JSON.stringify(tenantJson(found), null, 2)}\n`);
   });
 
+  const token = byok.command('token').description('Service tokens for the SaaS application (rk_byok_…), scoped to tenants');
+  token
+    .command('create')
+    .description('Create a BYOK service token; it is printed once and never stored')
+    .requiredOption('--name <name>', "the application's name")
+    .requiredOption('--tenant <tenant>', 'a tenant it acts for (repeatable)', collect)
+    .option('--ttl <seconds>', 'lifetime in seconds (default: until revoked)')
+    .option('--json', 'print JSON')
+    .action(async (options: { name: string; tenant: string[]; ttl?: string; json?: boolean }) => {
+      const { issueByokToken } = await import('../../byok/byok-tokens.js');
+      const issued = await withCliContext(async (context) => {
+        const result = await issueByokToken(context.store, { name: options.name, tenants: options.tenant, createdBy: context.actor, ...(options.ttl === undefined ? {} : { ttlSeconds: wholeNumber(options.ttl, '--ttl') }) }, new Date(), context.integrity.sealed ? context.integrity.rows : undefined);
+        await context.audit.record({ event: 'byok-token-create', actor: context.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.token.id, name: result.token.name, tenants: result.token.tenants } });
+        return result;
+      });
+      if (options.json === true) printJson({ id: issued.token.id, name: issued.token.name, tenants: issued.token.tenants, token: issued.secret });
+      else process.stdout.write(`${colour.green('created')} BYOK token ${issued.token.name} (${issued.token.id}) for ${issued.token.tenants.join(', ')}\n${issued.secret}\n`);
+    });
+  token.command('list').description('Live BYOK service tokens (never the secret)').option('--json', 'print JSON').action(async (options: { json?: boolean }) => {
+    const tokens = await withCliContext(({ store }) => store.listByokTokens());
+    if (options.json === true) printJson(tokens);
+    else for (const each of tokens) process.stdout.write(`${each.id}  ${each.name}  ${each.tenants.join(',')}  ${each.expiresAt?.toISOString() ?? 'no expiry'}\n`);
+  });
+  token.command('revoke <idOrName>').description('Revoke a BYOK service token').option('--json', 'print JSON').action(async (idOrName: string, options: { json?: boolean }) => {
+    const { revokeByokToken } = await import('../../byok/byok-tokens.js');
+    const revoked = await withCliContext(async (context) => {
+      const result = await revokeByokToken(context.store, idOrName, new Date(), context.integrity.sealed ? context.integrity.rows : undefined);
+      await context.audit.record({ event: 'byok-token-revoke', actor: context.actor, credential: null, fingerprint: null, outcome: 'ok', detail: { id: result.id, name: result.name } });
+      return result;
+    });
+    if (options.json === true) printJson(revoked);
+    else process.stdout.write(`${colour.green('revoked')} BYOK token ${revoked.name} (${revoked.id})\n`);
+  });
+
   byok
     .command('list <tenant>')
     .description("A tenant's stored keys: metadata only (user, provider, label, hint, status, created, last validated, last used, uses)")

@@ -66,8 +66,11 @@ export function register(program: Command): void {
       if (options.log !== 'json' && options.log !== 'off') throw new UsageError(`--log must be json or off, not "${options.log}"`);
       const upstreams = { openai: parseUpstream(options.openaiUpstream, '--openai-upstream'), anthropic: parseUpstream(options.anthropicUpstream, '--anthropic-upstream') };
       const { startProxy } = await import('../../proxy/proxy-server.js');
-      await withCliContext(async ({ store, vault }) => {
+      await withCliContext(async (context) => {
+        const { store, vault } = context;
+        const byok = await (await import('../byok-wiring.js')).openByok(context, (message) => process.stderr.write(`rekey proxy: ${message}\n`));
         const proxy = await startProxy({
+          byok: { ...byok, tenant: (id) => store.getByokTenant(id) },
           store,
           vault,
           upstreams,

@@ -346,13 +346,19 @@ export function registerScheduler(program: Command): void {
               applyRetention: async () => (await import('../../vault/retention.js')).applyRetention(context, { actor: 'scheduler' }),
             },
             {
-              afterTick:
-                alerts === undefined
-                  ? undefined
-                  : async () => {
-                      const { schedulerAlertRound } = await import('../alerts-wiring.js');
-                      await schedulerAlertRound(context, alerts, workerId);
-                    },
+              afterTick: async () => {
+                if (alerts !== undefined) {
+                  const { schedulerAlertRound } = await import('../alerts-wiring.js');
+                  await schedulerAlertRound(context, alerts, workerId);
+                }
+                // Bring-your-own-key: re-validation at a bounded rate per provider, age and unused reminders.
+                try {
+                  const byok = await (await import('../byok-wiring.js')).openByok(context, (message) => process.stderr.write(colour.yellow(`warning: ${message}`) + '\n'));
+                  await byok.service.round();
+                } catch (error) {
+                  process.stderr.write(colour.yellow(`warning: the BYOK round failed: ${error instanceof Error ? error.message : 'error'}`) + '\n');
+                }
+              },
               intervalMs,
               actor: 'scheduler',
               once: options.once,

@@ -60,6 +60,7 @@ export async function managementServices(context: CliContext, publicUrl?: string
     webauthn,
     sessions: { secondFactor: createMfaSecondFactor({ ...loginDeps, webauthn }, createTotpSecondFactor({ ...loginDeps, envelope })) },
     gates: [createStepUpGate({ access, clock: context.clock }), createApprovalGate({ store: context.store, clock: context.clock, integrity })],
+    byok: await (await import('../byok-wiring.js')).openByok(context, (message) => process.stderr.write(colour.yellow(`rekey serve: ${message}`) + '\n')),
   };
 }
 

@@ -16,6 +16,8 @@ import type { ApiRoute, RouteInput } from './api-route.js';
 export interface ApiAppDeps {
   sessions: SessionAuthDeps;
   capability: CapabilityDeps;
+  /** Verifies a BYOK service token (`auth: 'byok-token'` routes); absent: those routes answer 401. */
+  byokToken?: ((presented: string) => Promise<{ id: string; name: string; tenants: readonly string[] } | undefined>) | undefined;
 }
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422 | 500 | 502 | 503;
@@ -107,6 +109,17 @@ async function answer(context: Context, route: ApiRoute, deps: ApiAppDeps): Prom
     }
     const result = await route.handle({ ...input, actor: undefined as never, source: sourceOf(context) });
     if (route.sessionCookie === 'set') setSessionCookie(context, result);
+    context.header('cache-control', 'no-store');
+    return context.json(route.response.parse(result) as object, route.status ?? 200);
+  }
+  if (route.auth === 'byok-token') {
+    const presented = /^Bearer\s+(\S+)$/i.exec(context.req.header('authorization') ?? '')?.[1];
+    const token = presented === undefined || deps.byokToken === undefined ? undefined : await deps.byokToken(presented);
+    if (token === undefined) {
+      context.header('www-authenticate', 'Bearer realm="rekey-byok"');
+      return apiErrorBody(context, 401, 'unauthorized', 'a live BYOK service token is required (Authorization: Bearer rk_byok_…)');
+    }
+    const result = await route.handle({ ...input, actor: undefined as never, source: sourceOf(context), byokToken: token });
     context.header('cache-control', 'no-store');
     return context.json(route.response.parse(result) as object, route.status ?? 200);
   }

@@ -31,6 +31,8 @@ export interface HandlerInput<Params, Query, Body> extends RouteInput<Params, Qu
   source: string;
   /** The session's CSRF token (what a browser must send back in `X-Rekey-CSRF`). */
   csrf?: string | undefined;
+  /** On `auth: 'byok-token'` routes: the SaaS application's service token (tenants it acts for). */
+  byokToken?: { id: string; name: string; tenants: readonly string[] } | undefined;
 }
 
 export interface ApiRoute<Params = unknown, Query = unknown, Body = unknown, Response = unknown> {
@@ -46,8 +48,8 @@ export interface ApiRoute<Params = unknown, Query = unknown, Body = unknown, Res
   response: z.ZodType<Response>;
   /** 200 unless said (201 for a creation). */
   status?: 200 | 201 | undefined;
-  /** `none`: no sign-in (login). Default: a live session. */
-  auth?: 'session' | 'none' | undefined;
+  /** `none`: no sign-in (login); `byok-token`: a BYOK service token (issue 20). Default: a live session. */
+  auth?: 'session' | 'none' | 'byok-token' | undefined;
   /**
    * The capability and target the call needs, resolved from its input (a credential's
    * environment, provider and owner team come from the store). Absent: any signed-in

@@ -3,6 +3,7 @@
  * vault, the audit log, the clock, the rotation executor, the access control and the
  * session settings. `rekey serve` composes it; tests build it over a scratch store.
  */
+import type { ByokService } from '../../byok/byok-service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../core/clock.js';
 import type { Credential } from '../../core/types.js';
@@ -35,6 +36,8 @@ export interface ApiServices {
   webauthn?: WebauthnConfig | undefined;
   /** Step-up MFA, approvals: checks after the role check (`requireCapability`). */
   gates?: readonly ActionGate[] | undefined;
+  /** Bring-your-own-key (issue 20): the five calls and the service-token check of their routes. */
+  byok?: { service: ByokService; verifyToken(presented: string): Promise<{ id: string; name: string; tenants: readonly string[] } | undefined> } | undefined;
 }
 
 /**

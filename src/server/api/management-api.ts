@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { approvalApiRoutes } from '../routes/approval-api-routes.js';
 import { authApiRoutes } from '../routes/auth-api-routes.js';
+import { byokApiRoutes } from '../routes/byok-api-routes.js';
 import { auditApiRoutes } from '../routes/audit-api-routes.js';
 import { consumerApiRoutes } from '../routes/consumer-api-routes.js';
 import { credentialApiRoutes } from '../routes/credential-api-routes.js';
@@ -35,6 +36,7 @@ export function managementRoutes(services: ApiServices): ApiRoute[] {
     ...mfaApiRoutes(services),
     ...passkeyApiRoutes(services),
     ...approvalApiRoutes(services),
+    ...byokApiRoutes(services),
   ];
 }
 
@@ -144,5 +146,6 @@ export function mountManagementApi(app: Hono, services: ApiServices, info: { ver
   mountApiRoutes(app, routes, {
     sessions: { store: services.store, clock: services.clock, integrity: services.integrity, audit: services.audit },
     capability: { access: services.access, store: services.store, gates: services.gates },
+    byokToken: services.byok === undefined ? undefined : (presented) => services.byok?.verifyToken(presented) ?? Promise.resolve(undefined),
   });
 }

@@ -78,7 +78,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], extra: readonl
         [String(route.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: schemaOf(route.response, components, 'output') } } },
         ...errorResponses(components, route.auth === 'none' ? ['400', '401'] : ['400', '401', '403', '404', '409']),
       },
-      security: route.auth === 'none' ? [] : [{ session: [] }],
+      security: route.auth === 'none' ? [] : route.auth === 'byok-token' ? [{ byokToken: [] }] : [{ session: [] }],
     };
     if (route.access !== undefined) operation['x-rekey-authorization'] = 'a capability on the target (see the 403 error body)';
     if (route.body !== undefined) operation['requestBody'] = { required: true, content: { 'application/json': { schema: schemaOf(route.body, components, 'input') } } };
@@ -109,6 +109,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], extra: readonl
       securitySchemes: {
         session: { type: 'http', scheme: 'bearer', description: 'A session token from POST /v1/auth/login (rk_ses_…)' },
         readToken: { type: 'http', scheme: 'bearer', description: 'An application read token (rk_read_…)' },
+        byokToken: { type: 'http', scheme: 'bearer', description: "A SaaS application's BYOK service token, scoped to tenants (rk_byok_…)" },
       },
     },
   };
