@@ -13,11 +13,12 @@ import { bindingMacFields, roleMacFields } from './role-service.js';
 import { sessionMacFields } from './session-integrity.js';
 import type { RowIntegrity } from './team-deps.js';
 import { userMacFields } from './user-service.js';
+import { passkeyMacFields } from './webauthn-service.js';
 import { workloadIdentityMacFields } from './workload-identity.js';
 
 type TeamRowStore = Pick<
   Store,
-  'listUsers' | 'listRoles' | 'listRoleBindings' | 'listApprovalPolicies' | 'listApprovalRequests' | 'listApprovalDecisions' | 'listWorkloadIdentities' | 'listSessions' | 'findSession' | 'setRowMac'
+  'listUsers' | 'listRoles' | 'listRoleBindings' | 'listApprovalPolicies' | 'listApprovalRequests' | 'listApprovalDecisions' | 'listWorkloadIdentities' | 'listSessions' | 'findSession' | 'listPasskeys' | 'setRowMac'
 >;
 
 /** One stored row as its MAC sees it: its key, how doctor names it, the fields the MAC covers and the MAC stored. */
@@ -60,6 +61,18 @@ export const TEAM_SEALED_ROWS: readonly SealedRowKind[] = [
   {
     table: 'workload_identities',
     rows: async (store) => (await store.listWorkloadIdentities()).map((identity) => ({ key: identity.name, label: identity.name, fields: workloadIdentityMacFields(identity), mac: identity.mac })),
+  },
+  {
+    table: 'webauthn_credentials',
+    async rows(store) {
+      const rows: SealedRow[] = [];
+      for (const user of await store.listUsers()) {
+        for (const passkey of await store.listPasskeys(user.id)) {
+          rows.push({ key: passkey.id, label: `${passkey.id} (passkey of ${user.name})`, fields: passkeyMacFields(passkey), mac: passkey.mac });
+        }
+      }
+      return rows;
+    },
   },
   {
     table: 'sessions',

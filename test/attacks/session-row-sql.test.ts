@@ -5,7 +5,7 @@
  * owner to the admin, extends an expired session, writes an MFA proof nobody gave (to pass
  * the step-up gate of a production action), or undoes a logout. Before sessions carried a
  * MAC each of these worked; now every one is a 401, audited as `row-refuse`, and
- * `rekey doctor` names the rows — with tampered approval and workload-identity rows too.
+ * `rekey doctor` names the rows — with tampered approval, workload-identity and passkey rows too.
  * A legitimate session keeps working through many requests and a step-up. SQLite and
  * PostgreSQL.
  */
@@ -96,7 +96,7 @@ describe.each(ATTACK_DIALECTS)('attack: session rows written by SQL [%s]', (dial
     expect((await call(revived.token, '/v1/auth/whoami')).status).toBe(401);
   });
 
-  it('rekey doctor names every tampered session, approval and workload-identity row; the refusals are audited', async () => {
+  it('rekey doctor names every tampered session, approval, workload-identity and passkey row; the refusals are audited', async () => {
     await install.ok(['approvals', 'policy', 'add', 'prod-reveal', '--capability', 'reveal', '--environment', 'prod', '--approvals', '1', '--approver-role', 'admin']);
     const request = JSON.parse((await install.ok(['approvals', 'request', 'reveal', '--as', 'olga', '--credential', PROD, '--json'])).stdout) as { id: string };
     await install.sql('UPDATE approval_requests SET approvals_required = 0 WHERE id = ?', [request.id]);
@@ -113,15 +113,24 @@ describe.each(ATTACK_DIALECTS)('attack: session rows written by SQL [%s]', (dial
     );
     await install.sql(dialect === 'sqlite' ? 'UPDATE workload_identities SET bound_claims = ? WHERE name = ?' : 'UPDATE workload_identities SET bound_claims = ?::jsonb WHERE name = ?', [JSON.stringify({ repository: '*' }), 'ci-deploy']);
 
+    // A passkey row planted for the admin (the attacker's own public key): no MAC under the install's key.
+    await install.sql(
+      dialect === 'sqlite'
+        ? "INSERT INTO webauthn_credentials (id, user_id, name, public_key, counter, transports, created_at, mac, rp_id) VALUES ('pk_planted01', ?, 'attacker', ?, 0, '[]', ?, NULL, 'localhost')"
+        : "INSERT INTO webauthn_credentials (id, user_id, name, public_key, counter, transports, created_at, mac, rp_id) VALUES ('pk_planted01', ?, 'attacker', ?, 0, '[]'::jsonb, ?, NULL, 'localhost')",
+      [await userId('ada'), randomBytes(77), date(new Date())],
+    );
+
     const doctor = await install.rekey(['doctor']);
     expect(doctor.code).toBe(1);
-    for (const table of ['sessions', 'approval_requests', 'approval_policies', 'approval_decisions', 'workload_identities']) {
+    for (const table of ['sessions', 'approval_requests', 'approval_policies', 'approval_decisions', 'workload_identities', 'webauthn_credentials']) {
       expect(doctor.stdout).toMatch(new RegExp(`tampered ${table}\\s+\\S+`));
     }
     expect(doctor.stdout).toMatch(/tampered sessions\s+ses_attackerattack01/);
     expect(doctor.stdout).toMatch(new RegExp(`tampered approval_requests\\s+${request.id}`));
     expect(doctor.stdout).toMatch(new RegExp(`tampered approval_decisions\\s+${request.id} mallory`));
     expect(doctor.stdout).toMatch(/tampered workload_identities\s+ci-deploy/);
+    expect(doctor.stdout).toMatch(/tampered webauthn_credentials\s+pk_planted01/);
     // The untouched sessions are not listed: 2 moved/extended, 1 MFA-forged, 1 revived, 1 inserted.
     expect(doctor.stdout.match(/tampered sessions/g)?.length).toBe(5);
     const events = JSON.parse((await install.ok(['audit', 'list', '--json'])).stdout) as Array<{ event: string; detail: { table?: string } }>;
