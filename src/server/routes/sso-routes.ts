@@ -24,10 +24,9 @@ import { defineRoute, type ApiRoute } from '../api/api-route.js';
 import type { ApiServices } from '../api/api-services.js';
 import { userSchema, userWire } from '../api/api-schemas.js';
 import type { OpenApiExtraPath } from '../api/openapi-document.js';
-import { sourceOf } from '../middleware/session-auth/session-auth.js';
+import { cookieOf, SESSION_COOKIE, sourceOf } from '../middleware/session-auth/session-auth.js';
 
-/** The cookie a browser session rides on (the dashboard reads it). */
-export const SESSION_COOKIE = 'rekey_session';
+/** The browser's half of a login in flight (state, nonce and verifier stay on the server). */
 const STATE_COOKIE = 'rekey_sso_state';
 const START_PATH = '/v1/auth/sso/{name}/start';
 const CALLBACK_PATH = '/v1/auth/sso/{name}/callback';
@@ -40,14 +39,6 @@ function ssoOf(services: ApiServices): () => SsoService {
     service ??= createSsoService({ store: services.store, audit: services.audit, clock: services.clock, integrity: services.integrity, envelope, lifetimes: services.sessions?.lifetimes });
     return service;
   };
-}
-
-function cookieOf(context: Context, name: string): string | undefined {
-  for (const part of (context.req.header('cookie') ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return undefined;
 }
 
 function cookie(name: string, value: string, options: { path: string; maxAge: number; secure: boolean }): string {
@@ -85,7 +76,7 @@ export function mountSsoRoutes(app: Hono, services: ApiServices): void {
   app.get(honoPath(CALLBACK_PATH), async (context) => {
     try {
       const url = new URL(context.req.url);
-      const finished = await sso().callback(context.req.param('name') ?? '', url, sourceOf(context), cookieOf(context, STATE_COOKIE));
+      const finished = await sso().callback(context.req.param('name') ?? '', url, sourceOf(context), cookieOf(context.req.header('cookie'), STATE_COOKIE));
       context.header('cache-control', 'no-store');
       if (finished.mode === 'cli') return context.redirect(finished.redirect, 302);
       const secure = url.protocol === 'https:';
